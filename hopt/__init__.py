@@ -1,0 +1,62 @@
+"""hopt: define-and-run hyperparameter optimization with Hyperopt's API.
+
+``import hopt`` stays light: MongoDB, Spark and plotting support load only
+when used.
+"""
+
+from . import early_stop, exceptions, hp, rand
+from ._types import (
+    JOB_STATE_CANCEL,
+    JOB_STATE_DONE,
+    JOB_STATE_ERROR,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    JOB_STATES,
+    STATUS_FAIL,
+    STATUS_NEW,
+    STATUS_OK,
+    STATUS_RUNNING,
+    STATUS_STRINGS,
+    STATUS_SUSPENDED,
+)
+from ._version import __version__
+from .domain import Domain, space_eval
+from .fmin import (
+    FMinIter,
+    fmin,
+    fmin_pass_expr_memo_ctrl,
+    generate_trials_to_calculate,
+    partial,
+)
+from .trials import Trials, trials_from_docs
+from .trials.ctrl import Ctrl
+
+__all__ = [
+    "JOB_STATES",
+    "JOB_STATE_CANCEL",
+    "JOB_STATE_DONE",
+    "JOB_STATE_ERROR",
+    "JOB_STATE_NEW",
+    "JOB_STATE_RUNNING",
+    "STATUS_FAIL",
+    "STATUS_NEW",
+    "STATUS_OK",
+    "STATUS_RUNNING",
+    "STATUS_STRINGS",
+    "STATUS_SUSPENDED",
+    "Ctrl",
+    "Domain",
+    "FMinIter",
+    "Trials",
+    "__version__",
+    "early_stop",
+    "exceptions",
+    "fmin",
+    "fmin_pass_expr_memo_ctrl",
+    "generate_trials_to_calculate",
+    "hp",
+    "partial",
+    "rand",
+    "space_eval",
+    "trials_from_docs",
+]

@@ -1,0 +1,54 @@
+"""Small helpers shared by every layer: random generators and time stamps."""
+
+from __future__ import annotations
+
+import datetime
+import numbers
+import os
+from typing import Any
+
+import numpy as np
+
+from .exceptions import InvalidArgumentError
+
+#: Seeds handed to suggest algorithms are drawn below this bound (Hyperopt's range).
+SEED_BOUND = 2**31 - 1
+
+
+def as_generator(rstate: Any, where: str = "fmin") -> np.random.Generator:
+    """Turn whatever a user passes as ``rstate`` into one ``np.random.Generator``.
+
+    Hyperopt 0.3.0 accepts only a Generator and fails on ``RandomState`` with an
+    AttributeError; users pass ints and RandomStates all the time, so all of them work.
+    ``None`` means the ``HOPT_FMIN_SEED`` (or Hyperopt's ``HYPEROPT_FMIN_SEED``)
+    environment variable when set, else fresh entropy.
+    """
+    if rstate is None:
+        env_seed = os.environ.get("HOPT_FMIN_SEED") or os.environ.get("HYPEROPT_FMIN_SEED")
+        if env_seed:
+            return np.random.default_rng(int(env_seed))
+        return np.random.default_rng()
+    if isinstance(rstate, np.random.Generator):
+        return rstate
+    if isinstance(rstate, np.random.RandomState):
+        # Draw a seed from the RandomState so the caller's stream still advances.
+        return np.random.default_rng(int(rstate.randint(0, SEED_BOUND)))
+    if isinstance(rstate, np.random.BitGenerator):
+        return np.random.Generator(rstate)
+    if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool):
+        if rstate < 0:
+            raise InvalidArgumentError(
+                f"{where}: rstate must be a non-negative int; got rstate={rstate!r}. "
+                "Pass a seed such as 42."
+            )
+        return np.random.default_rng(int(rstate))
+    raise InvalidArgumentError(
+        f"{where}: rstate must be None, an int seed, a numpy Generator or a RandomState; "
+        f"got rstate={rstate!r}. Pass e.g. rstate=42 or np.random.default_rng(42)."
+    )
+
+
+def utcnow() -> datetime.datetime:
+    """Naive UTC time truncated to milliseconds, as MongoDB stores it (Hyperopt's format)."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now.replace(microsecond=(now.microsecond // 1000) * 1000)

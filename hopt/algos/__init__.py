@@ -1,0 +1,1 @@
+"""Suggest algorithms: ``suggest(new_ids, domain, trials, seed) -> [trial documents]``."""

@@ -1,0 +1,29 @@
+"""Random search: every new trial is an independent draw from the prior."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .documents import docs_from_columns
+
+
+def suggest(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any) -> list[dict]:
+    """Draw ``len(new_ids)`` configurations at once (one vectorised draw per label)."""
+    rng = np.random.default_rng(seed)
+    values, masks = domain.compiled.sample(rng, len(new_ids))
+    return docs_from_columns(new_ids, domain, trials, values, masks)
+
+
+def suggest_batch(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any):
+    """Hyperopt's ``(idxs, vals)`` column form of :func:`suggest`."""
+    docs = suggest(new_ids, domain, trials, seed)
+    idxs: dict[str, list] = {label: [] for label in domain.params}
+    vals: dict[str, list] = {label: [] for label in domain.params}
+    for doc in docs:
+        for label in domain.params:
+            idxs[label].extend(doc["misc"]["idxs"][label])
+            vals[label].extend(doc["misc"]["vals"][label])
+    return idxs, vals

@@ -1,0 +1,278 @@
+"""Prior distributions of hyperparameters as small immutable value objects.
+
+A distribution knows how to validate its arguments, draw many samples at once
+and whether its values are whole numbers.  The expression graph, the
+evaluator and every suggest algorithm share these objects, so the meaning of
+``hp.quniform`` lives in exactly one place.
+
+Deliberate differences from Hyperopt 0.3.0 (see docs/migrating-from-hyperopt.md):
+quantized values never leave their bounds (Hyperopt's ``quniform(1.01, 10, 1)``
+could return ``1.0``), and a range check never skips a bound that is ``0``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .exceptions import InvalidSpaceError
+
+_WHOLE_TOLERANCE = 1e-9
+
+
+def _is_whole(x: float) -> bool:
+    return abs(x - round(x)) <= _WHOLE_TOLERANCE * max(1.0, abs(x))
+
+
+def check_number(where: str, name: str, value: Any) -> float:
+    """Return ``value`` as a float, or say clearly why it is not a usable constant."""
+    if hasattr(value, "pos_args") and hasattr(value, "named_args"):
+        raise InvalidSpaceError(
+            f"{where}: {name} must be a constant number, not another hyperparameter or "
+            f"expression; got {name}={value!r}. Put the dependent parameter inside an "
+            "hp.choice branch, or compute it in the objective."
+        )
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidSpaceError(f"{where}: {name} must be a real number; got {name}={value!r}.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidSpaceError(f"{where}: {name} must be finite; got {name}={value!r}.")
+    return number
+
+
+def _check_q(where: str, q: Any) -> float | None:
+    if q is None:
+        return None
+    number = check_number(where, "q", q)
+    if not number > 0:
+        raise InvalidSpaceError(
+            f"{where}: q must be > 0; got q={q!r}. q is the step of the grid values snap to."
+        )
+    return number
+
+
+def _quantize(values: np.ndarray, q: float, low: float | None, high: float | None) -> np.ndarray:
+    """round(x / q) * q, kept on the grid points that lie inside [low, high]."""
+    snapped = np.round(values / q) * q
+    if low is not None and high is not None:
+        first = math.ceil(low / q - _WHOLE_TOLERANCE) * q
+        last = math.floor(high / q + _WHOLE_TOLERANCE) * q
+        snapped = np.clip(snapped, first, last)
+    return snapped
+
+
+def _grid_is_empty(q: float, low: float, high: float) -> bool:
+    return math.ceil(low / q - _WHOLE_TOLERANCE) > math.floor(high / q + _WHOLE_TOLERANCE)
+
+
+class Distribution:
+    """Interface shared by all priors."""
+
+    #: Name of the graph node that draws from this prior (Hyperopt's name).
+    kind: ClassVar[str] = ""
+    #: True when every value is a whole number, so trials store Python ints.
+    is_integer: bool = False
+    #: True for index-valued priors (choice, pchoice, randint).
+    is_categorical: ClassVar[bool] = False
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def node_args(self) -> list[Any]:
+        """The constant arguments of the graph node, in Hyperopt's order."""
+        raise NotImplementedError
+
+    def to_python(self, value: Any) -> int | float:
+        """One stored value as the Python type trials hold."""
+        return int(round(float(value))) if self.is_integer else float(value)
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    """uniform / quniform / loguniform / qloguniform; log bounds are in log space."""
+
+    low: float
+    high: float
+    q: float | None = None
+    log: bool = False
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return ("q" if self.q is not None else "") + ("log" if self.log else "") + "uniform"
+
+    @property
+    def is_integer(self) -> bool:  # type: ignore[override]
+        return self.q is not None and _is_whole(self.q)
+
+    @classmethod
+    def build(cls, where: str, low: Any, high: Any, q: Any = None, log: bool = False) -> Uniform:
+        low_f = check_number(where, "low", low)
+        high_f = check_number(where, "high", high)
+        if not low_f < high_f:
+            hint = " Bounds of loguniform are in log space: use low=np.log(a)." if log else ""
+            raise InvalidSpaceError(
+                f"{where}: low must be < high; got low={low!r}, high={high!r}.{hint}"
+            )
+        q_f = _check_q(where, q)
+        if q_f is not None:
+            lo, hi = (math.exp(low_f), math.exp(high_f)) if log else (low_f, high_f)
+            if _grid_is_empty(q_f, lo, hi):
+                raise InvalidSpaceError(
+                    f"{where}: no multiple of q lies between the bounds; got low={low!r}, "
+                    f"high={high!r}, q={q!r}. Use a smaller q or wider bounds."
+                )
+        return cls(low_f, high_f, q_f, log)
+
+    def value_bounds(self) -> tuple[float, float]:
+        """The range of drawn values (after exp for log priors)."""
+        if self.log:
+            return math.exp(self.low), math.exp(self.high)
+        return self.low, self.high
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        draws = rng.uniform(self.low, self.high, size)
+        if self.log:
+            draws = np.exp(draws)
+        if self.q is not None:
+            lo, hi = self.value_bounds()
+            draws = _quantize(draws, self.q, lo, hi)
+        return draws
+
+    def node_args(self) -> list[Any]:
+        return [self.low, self.high] + ([self.q] if self.q is not None else [])
+
+
+@dataclass(frozen=True)
+class Normal(Distribution):
+    """normal / qnormal / lognormal / qlognormal (mu and sigma in log space for log)."""
+
+    mu: float
+    sigma: float
+    q: float | None = None
+    log: bool = False
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        return ("q" if self.q is not None else "") + ("log" if self.log else "") + "normal"
+
+    @property
+    def is_integer(self) -> bool:  # type: ignore[override]
+        return self.q is not None and _is_whole(self.q)
+
+    @classmethod
+    def build(cls, where: str, mu: Any, sigma: Any, q: Any = None, log: bool = False) -> Normal:
+        mu_f = check_number(where, "mu", mu)
+        sigma_f = check_number(where, "sigma", sigma)
+        if not sigma_f > 0:
+            raise InvalidSpaceError(
+                f"{where}: sigma must be > 0; got sigma={sigma!r}. sigma is a standard deviation."
+            )
+        return cls(mu_f, sigma_f, _check_q(where, q), log)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        draws = rng.normal(self.mu, self.sigma, size)
+        if self.log:
+            draws = np.exp(draws)
+        if self.q is not None:
+            draws = _quantize(draws, self.q, None, None)
+        return draws
+
+    def node_args(self) -> list[Any]:
+        return [self.mu, self.sigma] + ([self.q] if self.q is not None else [])
+
+
+@dataclass(frozen=True)
+class RandInt(Distribution):
+    """Whole numbers drawn uniformly from [low, high)."""
+
+    low: int
+    high: int
+    kind: ClassVar[str] = "randint"
+    is_integer: ClassVar[bool] = True  # type: ignore[misc]
+    is_categorical: ClassVar[bool] = True
+
+    @classmethod
+    def build(cls, where: str, low: Any, high: Any) -> RandInt:
+        for name, value in (("low", low), ("high", high)):
+            number = check_number(where, name, value)
+            if not _is_whole(number):
+                raise InvalidSpaceError(
+                    f"{where}: {name} must be a whole number; got {name}={value!r}."
+                )
+        low_i, high_i = int(round(float(low))), int(round(float(high)))
+        if not low_i < high_i:
+            raise InvalidSpaceError(
+                f"{where}: low must be < high (high is excluded); got low={low!r}, high={high!r}."
+            )
+        return cls(low_i, high_i)
+
+    @property
+    def n_options(self) -> int:
+        return self.high - self.low
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.integers(self.low, self.high, size)
+
+    def node_args(self) -> list[Any]:
+        return [self.low, self.high]
+
+
+@dataclass(frozen=True)
+class Categorical(Distribution):
+    """An index in [0, len(p)) drawn with probabilities p (choice and pchoice)."""
+
+    probabilities: tuple[float, ...]
+    kind: ClassVar[str] = "categorical"
+    is_integer: ClassVar[bool] = True  # type: ignore[misc]
+    is_categorical: ClassVar[bool] = True
+
+    @classmethod
+    def build(cls, where: str, probabilities: Any) -> Categorical:
+        probs = []
+        for i, p in enumerate(probabilities):
+            number = check_number(where, f"probability[{i}]", p)
+            if not 0.0 <= number <= 1.0:
+                raise InvalidSpaceError(
+                    f"{where}: each probability must be in [0, 1]; got probability[{i}]={p!r}."
+                )
+            probs.append(number)
+        if not probs:
+            raise InvalidSpaceError(f"{where}: needs at least one option; got none.")
+        total = math.fsum(probs)
+        if abs(total - 1.0) > 1e-6:
+            raise InvalidSpaceError(
+                f"{where}: probabilities must sum to 1; got sum={total!r}. "
+                "Normalise them, e.g. p / sum(p)."
+            )
+        return cls(tuple(p / total for p in probs))
+
+    @classmethod
+    def uniform(cls, n_options: int) -> Categorical:
+        return cls(tuple([1.0 / n_options] * n_options))
+
+    @property
+    def n_options(self) -> int:
+        return len(self.probabilities)
+
+    @property
+    def low(self) -> int:
+        return 0
+
+    @property
+    def high(self) -> int:
+        return len(self.probabilities)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        p = np.asarray(self.probabilities)
+        if np.all(p == p[0]):
+            return rng.integers(0, len(p), size)
+        cumulative = np.cumsum(p)
+        cumulative[-1] = 1.0
+        return np.searchsorted(cumulative, rng.random(size), side="right")
+
+    def node_args(self) -> list[Any]:
+        return [list(self.probabilities)]

@@ -1,0 +1,126 @@
+"""A ``Domain`` is an objective plus its compiled space: what a trial evaluates.
+
+The space is compiled once (labels, priors, when each label is active); each
+evaluation then only fixes the trial's values in the graph and evaluates the
+chosen branches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._types import STATUS_NEW
+from .exceptions import InvalidArgumentError, InvalidSpaceError
+from .results import normalize_result
+from .space.compile import CompiledSpace
+from .space.evaluate import rec_eval
+from .space.nodes import Apply, as_apply
+
+
+class Domain:
+    """An objective function ``fn`` over the search space ``expr``."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        expr: Any,
+        workdir: str | None = None,
+        pass_expr_memo_ctrl: bool | None = None,
+        name: str | None = None,
+        loss_target: float | None = None,
+    ) -> None:
+        self.fn = fn
+        if pass_expr_memo_ctrl is None:
+            pass_expr_memo_ctrl = getattr(fn, "fmin_pass_expr_memo_ctrl", False)
+        self.pass_expr_memo_ctrl = bool(pass_expr_memo_ctrl)
+        self.expr: Apply = as_apply(expr)
+        self.compiled = CompiledSpace(self.expr)
+        #: label -> sampler node, as in Hyperopt
+        self.params: dict[str, Apply] = {
+            label: p.sampler_node for label, p in self.compiled.params.items()
+        }
+        self.workdir = workdir
+        self.name = name
+        self.loss_target = loss_target
+        self.cmd = ("domain_attachment", "FMinIter_Domain")
+
+    # -- evaluation --------------------------------------------------------------
+    def memo_from_config(self, config: Mapping[str, Any]) -> dict[Apply, Any]:
+        return self.compiled.memo_for(config)
+
+    def point(self, config: Mapping[str, Any]) -> Any:
+        """The value the objective receives for a configuration ``{label: value}``."""
+        return rec_eval(self.expr, memo=self.memo_from_config(config))
+
+    def evaluate(self, config: Mapping[str, Any], ctrl: Any, attach_attachments: bool = True):
+        """Call the objective on one configuration; return a valid result dict.
+
+        Exceptions of the objective propagate (the caller records them); bad
+        return values become failed results, see :func:`hopt.results.normalize_result`.
+        """
+        if self.pass_expr_memo_ctrl:
+            returned = self.fn(expr=self.expr, memo=self.memo_from_config(config), ctrl=ctrl)
+        else:
+            returned = self.fn(self.point(config))
+        result = normalize_result(returned)
+        attachments = result.pop("attachments", None)
+        if attach_attachments and attachments and ctrl is not None:
+            for key, blob in dict(attachments).items():
+                ctrl.attachments[key] = blob
+        return result
+
+    def short_str(self) -> str:
+        return f"Domain{{{self.fn!r}}}"
+
+    # -- result accessors used by Trials.average_best_error ----------------------
+    def loss(self, result: Mapping[str, Any], config: Any = None) -> float | None:
+        return result.get("loss")
+
+    def loss_variance(self, result: Mapping[str, Any], config: Any = None) -> float:
+        return result.get("loss_variance", 0.0)
+
+    def true_loss(self, result: Mapping[str, Any], config: Any = None) -> float | None:
+        return result.get("true_loss", self.loss(result))
+
+    def true_loss_variance(self, result: Mapping[str, Any], config: Any = None) -> float:
+        return result.get("true_loss_variance", self.loss_variance(result))
+
+    def status(self, result: Mapping[str, Any], config: Any = None) -> str:
+        return result["status"]
+
+    def new_result(self) -> dict[str, Any]:
+        return {"status": STATUS_NEW}
+
+
+def space_eval(space: Any, hp_assignment: Mapping[str, Any]) -> Any:
+    """The concrete value of ``space`` for an assignment such as ``fmin``'s result.
+
+    Choice labels map to option indices (as in trials and ``argmin``); a missing
+    label that the chosen branches need is reported by name.
+    """
+    if not isinstance(hp_assignment, Mapping):
+        raise InvalidArgumentError(
+            f"space_eval: hp_assignment must be a dict of label -> value; "
+            f"got hp_assignment={hp_assignment!r}."
+        )
+    compiled = CompiledSpace(space)
+    unknown = sorted(set(hp_assignment) - set(compiled.params))
+    if unknown:
+        raise InvalidArgumentError(
+            f"space_eval: labels {unknown!r} are not in the space; "
+            f"its labels are {sorted(compiled.params)!r}."
+        )
+    config = {}
+    for label, value in hp_assignment.items():
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]  # trials.vals style: [value]
+        config[label] = compiled.params[label].to_python(value)
+    if compiled.exact:
+        missing = [label for label in compiled.active_labels(config) if label not in config]
+        if missing:
+            raise InvalidSpaceError(
+                f"space_eval: no value for {missing!r}, which the chosen branches use; "
+                "pass every active label (e.g. fmin's result)."
+            )
+    return rec_eval(compiled.expr, memo=compiled.memo_for(config))

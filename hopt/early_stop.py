@@ -1,0 +1,51 @@
+"""Stopping rules for ``fmin(early_stop_fn=...)``."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._types import STATUS_OK
+from .exceptions import InvalidArgumentError
+
+
+def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0.0):
+    """Stop after ``iteration_stop_count`` finished trials without enough improvement.
+
+    A trial counts as progress when its loss is below ``best - |best| * percent_increase
+    / 100``.  Failed, running and queued trials are not progress (Hyperopt raised
+    ``KeyError: 'loss'`` on them).
+    """
+    if (
+        isinstance(iteration_stop_count, bool)
+        or not isinstance(iteration_stop_count, int)
+        or (iteration_stop_count < 1)
+    ):
+        raise InvalidArgumentError(
+            "no_progress_loss: iteration_stop_count must be an int >= 1; "
+            f"got iteration_stop_count={iteration_stop_count!r}."
+        )
+    if not percent_increase >= 0:
+        raise InvalidArgumentError(
+            f"no_progress_loss: percent_increase must be >= 0; got {percent_increase!r}."
+        )
+
+    def stop_fn(trials: Any, best_loss: float | None = None, iteration_no_progress: int = 0,
+                seen: int = 0):  # fmt: skip
+        finished = [t for t in trials.trials if t["result"].get("status") in (STATUS_OK, "fail")]
+        for trial in finished[seen:]:
+            result = trial["result"]
+            loss = result.get("loss") if result.get("status") == STATUS_OK else None
+            if loss is not None and math.isfinite(loss):
+                if best_loss is None:
+                    # The first result counts as one trial without progress (Hyperopt's count).
+                    best_loss, iteration_no_progress = loss, iteration_no_progress + 1
+                    continue
+                if loss < best_loss - abs(best_loss) * percent_increase / 100.0:
+                    best_loss, iteration_no_progress = loss, 0
+                    continue
+            iteration_no_progress += 1
+        stop = iteration_no_progress >= iteration_stop_count
+        return stop, [best_loss, iteration_no_progress, len(finished)]
+
+    return stop_fn

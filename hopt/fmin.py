@@ -1,0 +1,473 @@
+"""``fmin``: the optimization loop.
+
+Each iteration asks the suggest algorithm for new trials, has them evaluated
+(in process for serial backends; by workers for asynchronous ones, while fmin
+waits), then checks the stopping rules.  The loop talks to storage only
+through the ``Trials`` contract, so every backend runs the same loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+import numbers
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ._types import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_OK,
+)
+from ._utils import SEED_BOUND, as_generator, utcnow
+from .domain import Domain, space_eval
+from .exceptions import (
+    AllTrialsFailedError,
+    InvalidAnnotatedParameterError,
+    InvalidArgumentError,
+)
+from .progress import progress_factory
+from .results import exception_result
+from .space.nodes import Apply
+from .trials import Trials
+from .trials.ctrl import Ctrl
+from .trials.documents import spec_from_misc, to_python
+from .trials.persistence import load, save_atomically
+
+logger = logging.getLogger("hopt")
+
+#: Save trials at most this often (seconds) while running; always at the end.
+SAVE_INTERVAL_SECS = 1.0
+
+__all__ = [
+    "FMinIter",
+    "fmin",
+    "fmin_pass_expr_memo_ctrl",
+    "generate_trials_to_calculate",
+    "partial",
+    "space_eval",
+]
+
+partial = functools.partial
+
+
+def fmin_pass_expr_memo_ctrl(f: Callable) -> Callable:
+    """Mark ``f`` to be called as ``f(expr=..., memo=..., ctrl=...)``."""
+    f.fmin_pass_expr_memo_ctrl = True  # type: ignore[attr-defined]
+    return f
+
+
+def generate_trials_to_calculate(points: Sequence[Mapping[str, Any]]) -> Trials:
+    """A ``Trials`` whose first trials are the given points, e.g. known good settings."""
+    trials = Trials()
+    _insert_points(trials, points, domain=None)
+    return trials
+
+
+def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
+    if isinstance(points, Mapping) or not isinstance(points, Sequence):
+        raise InvalidArgumentError(
+            "points_to_evaluate must be a list of {label: value} dicts; "
+            f"got points_to_evaluate={points!r}."
+        )
+    tids = trials.new_trial_ids(len(points))
+    miscs = []
+    for i, (tid, point) in enumerate(zip(tids, points)):
+        if not isinstance(point, Mapping):
+            raise InvalidArgumentError(
+                f"points_to_evaluate[{i}] must be a dict of label -> value; got {point!r}."
+            )
+        config = dict(point) if domain is None else _check_point(domain, i, point)
+        miscs.append(
+            {
+                "tid": tid,
+                "cmd": ("domain_attachment", "FMinIter_Domain"),
+                "workdir": None,
+                "idxs": {label: [tid] for label in config},
+                "vals": {label: [value] for label, value in config.items()},
+            }
+        )
+    docs = trials.new_trial_docs(tids, [None] * len(tids), [{"status": "new"}] * len(tids), miscs)
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+
+
+def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, Any]:
+    params = domain.compiled.params
+    unknown = sorted(set(point) - set(params))
+    if unknown:
+        raise InvalidArgumentError(
+            f"points_to_evaluate[{i}]: labels {unknown!r} are not in the space; "
+            f"its labels are {sorted(params)!r}."
+        )
+    config = {}
+    for label, value in point.items():
+        param = params[label]
+        dist = param.distribution
+        if dist.is_categorical:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Integral)
+                or not (
+                    dist.low <= value < dist.high  # type: ignore[attr-defined]
+                )
+            ):
+                raise InvalidArgumentError(
+                    f"points_to_evaluate[{i}]: {label!r} takes an option index in "
+                    f"[{dist.low}, {dist.high}); got {label}={value!r}. "  # type: ignore[attr-defined]
+                    "Give hp.choice values as indices, as fmin returns them."
+                )
+        config[label] = param.to_python(value)
+    if domain.compiled.exact:
+        inactive = [label for label in config if label not in domain.compiled.active_labels(config)]
+        missing = [label for label in domain.compiled.active_labels(config) if label not in config]
+        if missing:
+            raise InvalidArgumentError(
+                f"points_to_evaluate[{i}]: no value for {missing!r}, which this point's "
+                "choices make active; give every active label."
+            )
+        for label in inactive:
+            del config[label]
+    return config
+
+
+def _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn) -> None:
+    if not callable(fn):
+        raise InvalidArgumentError(f"fmin: fn must be callable; got fn={fn!r}.")
+    if max_evals is not None and (
+        isinstance(max_evals, bool) or not isinstance(max_evals, numbers.Integral) or max_evals < 0
+    ):
+        raise InvalidArgumentError(
+            f"fmin: max_evals must be a non-negative int or None; got max_evals={max_evals!r}."
+        )
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
+    ):
+        raise InvalidArgumentError(
+            f"fmin: timeout must be None or a positive number of seconds; got timeout={timeout!r}."
+        )
+    if loss_threshold is not None and (
+        isinstance(loss_threshold, bool)
+        or not isinstance(loss_threshold, numbers.Real)
+        or math.isnan(loss_threshold)
+    ):
+        raise InvalidArgumentError(
+            f"fmin: loss_threshold must be None or a number; got loss_threshold={loss_threshold!r}."
+        )
+    if (
+        isinstance(max_queue_len, bool)
+        or not isinstance(max_queue_len, numbers.Integral)
+        or (max_queue_len < 1)
+    ):
+        raise InvalidArgumentError(
+            f"fmin: max_queue_len must be an int >= 1; got max_queue_len={max_queue_len!r}."
+        )
+    if early_stop_fn is not None and not callable(early_stop_fn):
+        raise InvalidArgumentError(
+            f"fmin: early_stop_fn must be callable or None; got early_stop_fn={early_stop_fn!r}."
+        )
+
+
+def _annotated_space(fn: Callable) -> tuple[Callable, dict]:
+    annotations = dict(inspect.getfullargspec(fn).annotations)
+    annotations.pop("return", None)
+    for name, annotation in annotations.items():
+        if not isinstance(annotation, Apply):
+            raise InvalidAnnotatedParameterError(
+                f"fmin(space='annotated'): parameter {name!r} is annotated with "
+                f"{annotation!r}, not an hp expression; annotate it like x: hp.uniform('x', 0, 1)."
+            )
+
+    @functools.wraps(fn)
+    def call_with_keywords(params: dict) -> Any:
+        return fn(**params)
+
+    return call_with_keywords, annotations
+
+
+class FMinIter:
+    """The loop behind :func:`fmin` (usable directly, as in Hyperopt)."""
+
+    catch_eval_exceptions = False
+    poll_interval_secs = 1.0
+
+    def __init__(
+        self,
+        algo: Callable,
+        domain: Domain,
+        trials: Trials,
+        rstate: Any,
+        asynchronous: bool | None = None,
+        max_queue_len: int = 1,
+        poll_interval_secs: float = 1.0,
+        max_evals: int = sys.maxsize,
+        timeout: float | None = None,
+        loss_threshold: float | None = None,
+        verbose: bool = False,
+        show_progressbar: Any = True,
+        early_stop_fn: Callable | None = None,
+        trials_save_file: str = "",
+    ) -> None:
+        self.algo = algo
+        self.domain = domain
+        self.trials = trials
+        self.rng = as_generator(rstate)
+        self.asynchronous = trials.asynchronous if asynchronous is None else asynchronous
+        self.max_queue_len = max_queue_len
+        self.poll_interval_secs = poll_interval_secs
+        self.max_evals = max_evals
+        self.timeout = timeout
+        self.loss_threshold = loss_threshold
+        self.early_stop_fn = early_stop_fn
+        self.early_stop_args: list = []
+        self.trials_save_file = trials_save_file
+        self.progress = progress_factory(show_progressbar, verbose)
+        self.start_time = time.monotonic()
+        self.best_loss = math.inf
+        self.stop_reason: str | None = None
+        self._scan_position = 0  # serial mode: docs before this index are not NEW
+        self._last_save = 0.0
+        self._counted_done = 0
+
+    # -- stopping rules ---------------------------------------------------------------
+    def _time_is_up(self) -> bool:
+        return self.timeout is not None and time.monotonic() - self.start_time >= self.timeout
+
+    def _threshold_reached(self) -> bool:
+        return self.loss_threshold is not None and self.best_loss <= self.loss_threshold
+
+    def _should_stop(self) -> bool:
+        if self._time_is_up():
+            self.stop_reason = f"timeout of {self.timeout} s reached"
+        elif self._threshold_reached():
+            self.stop_reason = f"loss_threshold {self.loss_threshold} reached"
+        elif self.trials.cancelled_reason:
+            self.stop_reason = self.trials.cancelled_reason
+        return self.stop_reason is not None
+
+    # -- serial evaluation -----------------------------------------------------------
+    def _pending_serial_docs(self) -> list[dict]:
+        docs = self.trials._dynamic_trials
+        pending = [d for d in docs[self._scan_position :] if d["state"] == JOB_STATE_NEW]
+        self._scan_position = len(docs)
+        return pending
+
+    def serial_evaluate(self, N: int = -1) -> None:
+        """Evaluate queued trials in this process, in order."""
+        for doc in self._pending_serial_docs():
+            if N == 0 or self._should_stop():
+                self._scan_position = min(
+                    self._scan_position, self.trials._dynamic_trials.index(doc)
+                )
+                break
+            N -= 1
+            self._evaluate_one(doc)
+
+    def _evaluate_one(self, doc: dict) -> None:
+        doc["state"] = JOB_STATE_RUNNING
+        doc["book_time"] = utcnow()
+        ctrl = Ctrl(self.trials, current_trial=doc)
+        try:
+            config = spec_from_misc(doc["misc"])
+            result = self.domain.evaluate(config, ctrl)
+        except Exception as exc:
+            result = exception_result(exc)
+            self._finish(doc, result)
+            if not self.catch_eval_exceptions:
+                raise
+            logger.warning("trial %s failed: %s: %s", doc["tid"], type(exc).__name__, exc)
+            return
+        except BaseException as exc:  # KeyboardInterrupt: record it, then stop
+            self._finish(doc, exception_result(exc))
+            raise
+        self._finish(doc, result)
+
+    def _finish(self, doc: dict, result: dict) -> None:
+        result = to_python(result)
+        error = result.get("error")
+        if error is not None:
+            doc["misc"]["error"] = (error["type"], error["message"])
+        doc["result"] = result
+        doc["state"] = JOB_STATE_DONE
+        doc["refresh_time"] = utcnow()
+        if result.get("status") == STATUS_OK and result["loss"] < self.best_loss:
+            self.best_loss = result["loss"]
+
+    # -- the loop -----------------------------------------------------------------------
+    def _enqueue(self, n_queued: int, N: int, queue_len: int) -> tuple[int, bool]:
+        """Ask the algorithm for trials until the queue is full; return (n_queued, stopped)."""
+        while queue_len < self.max_queue_len and n_queued < N:
+            n_to_enqueue = min(self.max_queue_len - queue_len, N - n_queued)
+            new_ids = self.trials.new_trial_ids(n_to_enqueue)
+            self.trials.refresh()
+            seed = int(self.rng.integers(SEED_BOUND))
+            new_trials = self.algo(new_ids, self.domain, self.trials, seed)
+            if new_trials is None or len(new_trials) == 0:
+                return n_queued, True
+            self.trials.insert_trial_docs(new_trials)
+            self.trials.refresh()
+            n_queued += len(new_trials)
+            queue_len += len(new_trials)
+        return n_queued, False
+
+    def _update_best_from_trials(self) -> None:
+        for result in self.trials.results:
+            if result.get("status") == STATUS_OK:
+                loss = result.get("loss")
+                if loss is not None and loss < self.best_loss:
+                    self.best_loss = loss
+
+    def _maybe_save(self, force: bool = False) -> None:
+        if not self.trials_save_file:
+            return
+        now = time.monotonic()
+        if force or now - self._last_save >= SAVE_INTERVAL_SECS:
+            save_atomically(self.trials, self.trials_save_file)
+            self._last_save = now
+
+    def run(self, N: int, block_until_done: bool = True) -> None:
+        """Queue up to ``N`` new trials and evaluate them (or wait for workers)."""
+        trials = self.trials
+        n_queued = 0
+        self._counted_done = trials.count_by_state_synced(JOB_STATE_DONE)
+        self._update_best_from_trials()
+        total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
+        with self.progress(self._counted_done, total) as bar:  # type: ignore[arg-type]
+            try:
+                while not self._should_stop():
+                    if self.asynchronous:
+                        queue_len = trials.count_by_state_unsynced(JOB_STATE_NEW)
+                    else:
+                        queue_len = 0  # serial evaluation empties the queue every iteration
+                    n_queued, stopped = self._enqueue(n_queued, N, queue_len)
+                    if self.asynchronous:
+                        trials.wait_for_progress(self.poll_interval_secs)
+                    else:
+                        self.serial_evaluate()
+                    trials.refresh()
+                    if self.asynchronous:
+                        self._update_best_from_trials()
+                    self._report(bar)
+                    self._maybe_save()
+                    if self._early_stop():
+                        break
+                    all_done = (
+                        trials.count_by_state_unsynced((JOB_STATE_NEW, JOB_STATE_RUNNING)) == 0
+                        if self.asynchronous
+                        else True
+                    )
+                    if stopped or n_queued >= N:
+                        if not block_until_done or all_done:
+                            break
+            finally:
+                self._maybe_save(force=True)
+        if self.stop_reason:
+            logger.info("fmin stopped: %s", self.stop_reason)
+
+    def _report(self, bar: Any) -> None:
+        done = self.trials.count_by_state_synced(JOB_STATE_DONE)
+        if done > self._counted_done:
+            bar.update(done - self._counted_done)
+            self._counted_done = done
+            if math.isfinite(self.best_loss):
+                bar.set_postfix_str(f"best loss: {self.best_loss:.6g}", refresh=False)
+
+    def _early_stop(self) -> bool:
+        if self.early_stop_fn is None or self._counted_done == 0:
+            return False
+        stop, args = self.early_stop_fn(self.trials, *self.early_stop_args)
+        self.early_stop_args = list(args)
+        if stop:
+            self.stop_reason = "early_stop_fn asked to stop"
+        return bool(stop)
+
+    def exhaust(self) -> FMinIter:
+        """Run until ``max_evals`` trials exist (counting those already there)."""
+        self.trials.refresh()
+        self.run(max(self.max_evals - len(self.trials), 0))
+        return self
+
+
+def fmin(
+    fn: Callable,
+    space: Any,
+    algo: Callable | None = None,
+    max_evals: int | None = None,
+    timeout: float | None = None,
+    loss_threshold: float | None = None,
+    trials: Trials | None = None,
+    rstate: Any = None,
+    allow_trials_fmin: bool = True,
+    pass_expr_memo_ctrl: bool | None = None,
+    catch_eval_exceptions: bool = False,
+    verbose: bool = True,
+    return_argmin: bool = True,
+    points_to_evaluate: Sequence[Mapping[str, Any]] | None = None,
+    max_queue_len: int = 1,
+    show_progressbar: Any = True,
+    early_stop_fn: Callable | None = None,
+    trials_save_file: str = "",
+) -> Any:
+    """Minimize ``fn`` over ``space``; return the best point found.
+
+    The arguments, their order and their meaning follow Hyperopt 0.3.0's ``fmin``
+    (see docs/fmin.md); differences are listed in docs/migrating-from-hyperopt.md.
+    ``allow_trials_fmin`` is accepted for compatibility: backends hook into this
+    loop instead of replacing it.
+    """
+    _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn)
+    if isinstance(space, str) and space == "annotated":
+        fn, space = _annotated_space(fn)
+    if algo is None:
+        from . import rand
+
+        logger.warning("fmin: no algo given; using rand.suggest.")
+        algo = rand.suggest
+    if not callable(algo):
+        raise InvalidArgumentError(
+            f"fmin: algo must be a suggest function such as tpe.suggest; got algo={algo!r}."
+        )
+    if trials is None:
+        if trials_save_file and os.path.exists(trials_save_file):
+            trials = load(trials_save_file)
+        else:
+            trials = Trials()
+    domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
+    if points_to_evaluate:
+        _insert_points(trials, points_to_evaluate, domain)
+    runner = FMinIter(
+        algo,
+        domain,
+        trials,
+        rstate=rstate,
+        max_queue_len=max_queue_len,
+        max_evals=sys.maxsize if max_evals is None else max_evals,
+        timeout=timeout,
+        loss_threshold=loss_threshold,
+        verbose=verbose,
+        show_progressbar=show_progressbar,
+        early_stop_fn=early_stop_fn,
+        trials_save_file=trials_save_file,
+    )
+    runner.catch_eval_exceptions = catch_eval_exceptions
+    trials.attach_fmin(domain, {"max_queue_len": max_queue_len, "timeout": timeout})
+    try:
+        runner.exhaust()
+    finally:
+        trials.detach_fmin()
+    trials.refresh()
+    if return_argmin:
+        if len(trials) == 0:
+            raise AllTrialsFailedError(
+                "fmin: there are no trials, so there is no argmin; give max_evals > 0."
+            )
+        return trials.argmin
+    if len(trials) == 0:
+        return None
+    return space_eval(space, trials.argmin)

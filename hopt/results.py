@@ -1,0 +1,92 @@
+"""Turn whatever an objective returned into a valid result document.
+
+A bad return value (NaN or infinite loss, no loss, unknown status, ``None``)
+never crashes the search: it becomes a failed result whose ``error`` says what
+was wrong and what to return instead.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK
+
+
+def failed_result(error_type: str, message: str, extra: dict | None = None, tb: str | None = None):
+    result: dict[str, Any] = dict(extra or {})
+    result["status"] = STATUS_FAIL
+    result["error"] = {"type": error_type, "message": message}
+    if tb is not None:
+        result["error"]["traceback"] = tb
+    return result
+
+
+def exception_result(exc: BaseException) -> dict[str, Any]:
+    """The failed result recording an exception the objective raised."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return failed_result(type(exc).__name__, str(exc), tb=tb)
+
+
+def _as_loss(value: Any) -> float | None:
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, (numbers.Real, np.number)) and not isinstance(value, np.complexfloating):
+        return float(value)
+    return None
+
+
+def normalize_result(returned: Any) -> dict[str, Any]:
+    """A result dict with a valid ``status`` and, for ``ok``, a finite float ``loss``."""
+    loss = _as_loss(returned)
+    if loss is not None:
+        result: dict[str, Any] = {"loss": loss, "status": STATUS_OK}
+    elif isinstance(returned, Mapping):
+        result = dict(returned)
+    else:
+        return failed_result(
+            "InvalidLossError",
+            f"objective returned {type(returned).__name__} {returned!r:.80}; "
+            "return a number (the loss) or a dict with 'loss' and 'status'.",
+        )
+    status = result.get("status")
+    if status is None:
+        if "loss" not in result:
+            return failed_result(
+                "InvalidResultStatusError",
+                "objective returned a dict with neither 'loss' nor 'status'; "
+                "add 'loss' (and 'status': 'ok'), or 'status': 'fail'.",
+                result,
+            )
+        status = result["status"] = STATUS_OK
+    if status not in FINAL_STATUSES:
+        return failed_result(
+            "InvalidResultStatusError",
+            f"objective returned status={status!r}; a finished trial's status must be "
+            f"one of {list(FINAL_STATUSES)}.",
+            {k: v for k, v in result.items() if k != "status"},
+        )
+    if status == STATUS_FAIL:
+        return result
+    if "loss" not in result:
+        return failed_result(
+            "InvalidLossError",
+            "objective returned status 'ok' without a 'loss'; add the loss to the dict.",
+            result,
+        )
+    loss = _as_loss(result["loss"])
+    if loss is None or not math.isfinite(loss):
+        what = "not a number" if loss is None else ("NaN" if math.isnan(loss) else "infinite")
+        return failed_result(
+            "InvalidLossError",
+            f"objective returned loss={result['loss']!r}, which is {what}; a loss must be a "
+            "finite number (return status 'fail' for a run that did not work).",
+            result,
+        )
+    result["loss"] = loss
+    return result

@@ -1,0 +1,16 @@
+"""Trial storage: documents, the ``Trials`` contract and the in-memory backend."""
+
+from .attachments import TrialAttachments
+from .base import Trials, trials_from_docs
+from .documents import SONify, miscs_to_idxs_vals, spec_from_misc, to_python, validate_trial
+
+__all__ = [
+    "SONify",
+    "TrialAttachments",
+    "Trials",
+    "miscs_to_idxs_vals",
+    "spec_from_misc",
+    "to_python",
+    "trials_from_docs",
+    "validate_trial",
+]

@@ -1,0 +1,328 @@
+"""``Trials``: the record of an experiment, and the contract every backend keeps.
+
+The in-memory implementation lives here; ``MongoTrials`` and ``SparkTrials``
+subclass it (as in Hyperopt, so ``isinstance(t, Trials)`` holds) and override
+storage and the hooks fmin calls around its loop:
+
+* ``asynchronous``: False means fmin evaluates new trials itself, in process;
+  True means someone else does, and fmin waits with ``wait_for_progress``.
+* ``attach_fmin(domain, settings)`` / ``detach_fmin()``: called once before and
+  after the loop (a backend may publish the domain or start dispatching).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from .._types import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_VALID_STATES,
+    STATUS_OK,
+)
+from ..exceptions import AllTrialsFailedError, InvalidArgumentError
+from .attachments import TrialAttachments, attachment_name
+from .documents import (
+    miscs_to_idxs_vals,
+    new_trial_doc,
+    to_python,
+    validate_trial,
+)
+
+
+def _ok_loss(trial: Mapping) -> float | None:
+    """The trial's loss when it finished ok with a finite loss, else None."""
+    result = trial["result"]
+    if result.get("status") != STATUS_OK:
+        return None
+    loss = result.get("loss")
+    if loss is None:
+        return None
+    loss = float(loss)
+    return None if math.isnan(loss) else loss
+
+
+class Trials:
+    """All trials of one experiment, held in memory."""
+
+    asynchronous = False
+
+    def __init__(self, exp_key: str | None = None, refresh: bool = True) -> None:
+        self._ids: set = set()
+        self._next_tid = 0
+        self._dynamic_trials: list[dict] = []
+        self._trials: list[dict] = []
+        self._exp_key = exp_key
+        self.attachments: dict[str, Any] = {}
+        if refresh:
+            self.refresh()
+
+    # -- backend hooks used by fmin -------------------------------------------------
+    def attach_fmin(self, domain: Any, settings: Mapping[str, Any]) -> None:
+        """Called by fmin before its loop; in-memory trials need nothing."""
+
+    def detach_fmin(self) -> None:
+        """Called by fmin after its loop, also when it ends with an error."""
+
+    def wait_for_progress(self, seconds: float) -> None:
+        """Block until trials may have changed (asynchronous backends only)."""
+        time.sleep(seconds)
+
+    @property
+    def cancelled_reason(self) -> str | None:
+        """Why a backend stopped accepting trials (e.g. its own timeout), or None."""
+        return None
+
+    # -- views ---------------------------------------------------------------------------
+    def view(self, exp_key: str | None = None, refresh: bool = True) -> Trials:
+        other = object.__new__(type(self))
+        other.__dict__.update(self.__dict__)
+        other._exp_key = exp_key
+        if refresh:
+            other.refresh()
+        return other
+
+    def refresh(self) -> None:
+        """Rebuild the visible trials: valid states (new, running, done) of this exp_key."""
+        exp_key = self._exp_key
+        if exp_key is None:
+            self._trials = [t for t in self._dynamic_trials if t["state"] in JOB_VALID_STATES]
+        else:
+            self._trials = [
+                t
+                for t in self._dynamic_trials
+                if t["state"] in JOB_VALID_STATES and t["exp_key"] == exp_key
+            ]
+
+    @property
+    def trials(self) -> list[dict]:
+        return self._trials
+
+    @property
+    def tids(self) -> list:
+        return [t["tid"] for t in self._trials]
+
+    @property
+    def specs(self) -> list:
+        return [t["spec"] for t in self._trials]
+
+    @property
+    def results(self) -> list[dict]:
+        return [t["result"] for t in self._trials]
+
+    @property
+    def miscs(self) -> list[dict]:
+        return [t["misc"] for t in self._trials]
+
+    @property
+    def idxs_vals(self) -> tuple[dict, dict]:
+        return miscs_to_idxs_vals(self.miscs)
+
+    @property
+    def idxs(self) -> dict:
+        return self.idxs_vals[0]
+
+    @property
+    def vals(self) -> dict:
+        return self.idxs_vals[1]
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self._trials)
+
+    def __len__(self) -> int:
+        return len(self._trials)
+
+    def __getitem__(self, index: int) -> dict:
+        return self._trials[index]
+
+    def losses(self, bandit: Any = None) -> list:
+        if bandit is None:
+            return [r.get("loss") for r in self.results]
+        return [bandit.loss(r) for r in self.results]
+
+    def statuses(self, bandit: Any = None) -> list:
+        if bandit is None:
+            return [r.get("status") for r in self.results]
+        return [bandit.status(r) for r in self.results]
+
+    # -- best trial ------------------------------------------------------------------------
+    @property
+    def best_trial(self) -> dict:
+        """The finished ``ok`` trial with the lowest loss."""
+        best, best_loss = None, math.inf
+        for trial in self._trials:
+            loss = _ok_loss(trial)
+            if loss is not None and (best is None or loss < best_loss):
+                best, best_loss = trial, loss
+        if best is None:
+            raise AllTrialsFailedError(self._no_success_message())
+        return best
+
+    def _no_success_message(self) -> str:
+        if not self._trials:
+            return "no trials have finished yet, so there is no best trial; run fmin first."
+        failed = [t for t in self._trials if t["result"].get("status") not in (STATUS_OK, None)]
+        message = f"all {len(self._trials)} trials failed or have no valid loss"
+        first = next((t for t in failed if "error" in t["result"]), None)
+        if first is not None:
+            error = first["result"]["error"]
+            message += (
+                f"; the first failure (tid {first['tid']}): {error['type']}: {error['message']}"
+            )
+            if error.get("traceback"):
+                message += "\n" + error["traceback"]
+        return message + "."
+
+    @property
+    def argmin(self) -> dict[str, Any]:
+        """``{label: value}`` of the best trial (choices as option indices)."""
+        vals = self.best_trial["misc"]["vals"]
+        return {label: v[0] for label, v in vals.items() if len(v) > 0}
+
+    def average_best_error(self, bandit: Any = None) -> float:
+        """Expected true loss of the best trial, given each trial's loss variance."""
+        results = [r for r in self.results if r.get("status") == STATUS_OK]
+        if bandit is not None:
+            losses = np.array([bandit.loss(r) for r in results], dtype=float)
+            variances = np.array([bandit.loss_variance(r) for r in results], dtype=float)
+            true_losses = np.array([bandit.true_loss(r) for r in results], dtype=float)
+        else:
+            losses = np.array([r["loss"] for r in results], dtype=float)
+            variances = np.array([r.get("loss_variance", 0.0) for r in results], dtype=float)
+            true_losses = np.array([r.get("true_loss", r["loss"]) for r in results], dtype=float)
+        finite = np.isfinite(losses)
+        if not finite.any():
+            raise AllTrialsFailedError(self._no_success_message())
+        losses, variances, true_losses = losses[finite], variances[finite], true_losses[finite]
+        if np.all(variances == 0):
+            return float(true_losses[np.argmin(losses)])
+        # Probability that each trial is truly the best, by sampling its noisy loss.
+        cutoff = losses.min() + 3 * np.sqrt(variances[np.argmin(losses)])
+        keep = losses <= cutoff
+        rng = np.random.default_rng(0)
+        draws = rng.normal(losses[keep], np.sqrt(variances[keep]), size=(1000, int(keep.sum())))
+        p_best = np.bincount(draws.argmin(axis=1), minlength=int(keep.sum())) / 1000.0
+        return float(np.dot(p_best, true_losses[keep]))
+
+    # -- inserting trials ------------------------------------------------------------------
+    def new_trial_ids(self, n: int) -> list[int]:
+        """``n`` fresh trial ids, never handed out before in this object."""
+        start = self._next_tid
+        ids = list(range(start, start + n))
+        self._next_tid = start + n
+        self._ids.update(ids)
+        return ids
+
+    def new_trial_docs(self, tids: Iterable, specs: Iterable, results: Iterable, miscs: Iterable):
+        tids, specs, results, miscs = map(list, (tids, specs, results, miscs))
+        if not len(tids) == len(specs) == len(results) == len(miscs):
+            raise InvalidArgumentError(
+                "Trials.new_trial_docs: tids, specs, results and miscs must have one entry "
+                f"per trial; got lengths {len(tids)}, {len(specs)}, {len(results)}, {len(miscs)}."
+            )
+        return [
+            new_trial_doc(tid, misc, result, spec, self._exp_key)
+            for tid, spec, result, misc in zip(tids, specs, results, miscs)
+        ]
+
+    def source_trial_docs(self, tids, specs, results, miscs, sources):
+        docs = self.new_trial_docs(tids, specs, results, miscs)
+        for doc, source in zip(docs, sources):
+            doc["misc"]["from_tid"] = source["tid"]
+        return docs
+
+    def assert_valid_trial(self, trial: Mapping) -> None:
+        validate_trial(trial, self._exp_key)
+
+    def _insert_trial_docs(self, docs: Iterable[dict]) -> list:
+        """Store documents without validation (backends override this)."""
+        docs = list(docs)
+        self._dynamic_trials.extend(docs)
+        tids = [doc["tid"] for doc in docs]
+        self._ids.update(tids)
+        int_tids = [tid for tid in tids if isinstance(tid, int)]
+        if int_tids:
+            self._next_tid = max(self._next_tid, max(int_tids) + 1)
+        return tids
+
+    def insert_trial_doc(self, doc: dict) -> Any:
+        doc = to_python(doc)
+        self.assert_valid_trial(doc)
+        return self._insert_trial_docs([doc])[0]
+
+    def insert_trial_docs(self, docs: Iterable[dict]) -> list:
+        docs = [to_python(doc) for doc in docs]
+        for doc in docs:
+            self.assert_valid_trial(doc)
+        return self._insert_trial_docs(docs)
+
+    def delete_all(self) -> None:
+        self._dynamic_trials = []
+        self._trials = []
+        self._ids = set()
+        self._next_tid = 0
+        self.attachments = {}
+        self.refresh()
+
+    # -- counting --------------------------------------------------------------------------
+    def count_by_state_synced(self, arg: Any, trials: Iterable[dict] | None = None) -> int:
+        states = {arg} if isinstance(arg, int) else set(arg)
+        pool = self._trials if trials is None else trials
+        return sum(1 for t in pool if t["state"] in states)
+
+    def count_by_state_unsynced(self, arg: Any) -> int:
+        states = {arg} if isinstance(arg, int) else set(arg)
+        exp_key = self._exp_key
+        return sum(
+            1
+            for t in self._dynamic_trials
+            if t["state"] in states and (exp_key is None or t["exp_key"] == exp_key)
+        )
+
+    def count_new_unsynced(self) -> int:
+        """Trials still waiting to be evaluated (fmin asks this every iteration)."""
+        return self.count_by_state_unsynced(JOB_STATE_NEW)
+
+    def count_done(self) -> int:
+        return self.count_by_state_synced(JOB_STATE_DONE)
+
+    # -- attachments -----------------------------------------------------------------------
+    def aname(self, trial: dict, name: str) -> str:
+        return attachment_name(trial, name)
+
+    def trial_attachments(self, trial: dict) -> TrialAttachments:
+        return TrialAttachments(self.attachments, trial)
+
+    # -- the fmin method (Hyperopt's trials.fmin) -----------------------------------------
+    def fmin(self, fn, space, algo=None, max_evals=None, timeout=None, loss_threshold=None,
+             max_queue_len=1, rstate=None, verbose=False, pass_expr_memo_ctrl=None,
+             catch_eval_exceptions=False, return_argmin=True, show_progressbar=True,
+             early_stop_fn=None, trials_save_file=""):  # fmt: skip
+        """Run :func:`hopt.fmin` on these trials."""
+        from ..fmin import fmin  # the loop sits above storage; imported on use
+
+        return fmin(
+            fn, space, algo=algo, max_evals=max_evals, timeout=timeout,
+            loss_threshold=loss_threshold, trials=self, rstate=rstate,
+            allow_trials_fmin=False, pass_expr_memo_ctrl=pass_expr_memo_ctrl,
+            catch_eval_exceptions=catch_eval_exceptions, verbose=verbose,
+            return_argmin=return_argmin, max_queue_len=max_queue_len,
+            show_progressbar=show_progressbar, early_stop_fn=early_stop_fn,
+            trials_save_file=trials_save_file,
+        )  # fmt: skip
+
+
+def trials_from_docs(docs: Iterable[dict], validate: bool = True, **kwargs: Any) -> Trials:
+    """A ``Trials`` holding copies of existing documents."""
+    trials = Trials(**kwargs)
+    if validate:
+        trials.insert_trial_docs(docs)
+    else:
+        trials._insert_trial_docs(docs)
+    trials.refresh()
+    return trials

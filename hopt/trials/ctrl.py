@@ -1,0 +1,51 @@
+"""``Ctrl``: what an objective called with ``pass_expr_memo_ctrl`` can do to its trial."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .._types import JOB_STATE_DONE
+from ..exceptions import InvalidArgumentError
+
+logger = logging.getLogger("hopt")
+
+
+class Ctrl:
+    """Control object for one running trial (Hyperopt's ``base.Ctrl``)."""
+
+    info = logger.info
+    warn = logger.warning
+    error = logger.error
+    debug = logger.debug
+
+    def __init__(self, trials: Any, current_trial: dict | None = None) -> None:
+        if trials is None:
+            raise InvalidArgumentError("Ctrl: trials must be a Trials object; got trials=None.")
+        self.trials = trials
+        self.current_trial = current_trial
+
+    def checkpoint(self, result: dict | None = None) -> None:
+        """Store an intermediate result of the current trial."""
+        if result is not None and self.current_trial is not None:
+            self.current_trial["result"] = result
+
+    @property
+    def attachments(self):
+        """The current trial's attachments (a dict-like view)."""
+        if self.current_trial is None:
+            return self.trials.attachments
+        return self.trials.trial_attachments(self.current_trial)
+
+    def inject_results(self, specs, results, miscs, new_tids=None) -> list:
+        """Add finished trials computed elsewhere (e.g. by a nested search)."""
+        trial = self.current_trial
+        if new_tids is None:
+            new_tids = self.trials.new_trial_ids(len(specs))
+        sources = [trial] * len(specs) if trial is not None else [{"tid": None}] * len(specs)
+        docs = self.trials.source_trial_docs(
+            tids=new_tids, specs=specs, results=results, miscs=miscs, sources=sources
+        )
+        for doc in docs:
+            doc["state"] = JOB_STATE_DONE
+        return self.trials.insert_trial_docs(docs)

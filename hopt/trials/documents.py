@@ -1,0 +1,104 @@
+"""Trial documents: Hyperopt's schema, creation, validation and conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .._types import JOB_STATE_NEW, TRIAL_KEYS, TRIAL_MISC_KEYS
+from ..exceptions import InvalidTrialError
+
+DEFAULT_CMD = ("domain_attachment", "FMinIter_Domain")
+
+
+def to_python(value: Any) -> Any:
+    """numpy scalars and arrays inside a document as plain Python (Hyperopt's SONify)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return [to_python(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_python(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_python(v) for v in value)
+    return value
+
+
+SONify = to_python
+
+
+def new_misc(tid: Any, idxs: dict, vals: dict, workdir: str | None = None) -> dict[str, Any]:
+    return {"tid": tid, "cmd": DEFAULT_CMD, "workdir": workdir, "idxs": idxs, "vals": vals}
+
+
+def new_trial_doc(tid: Any, misc: dict, result: dict, spec: Any = None, exp_key=None) -> dict:
+    return {
+        "state": JOB_STATE_NEW,
+        "tid": tid,
+        "spec": spec,
+        "result": result,
+        "misc": misc,
+        "exp_key": exp_key,
+        "owner": None,
+        "version": 0,
+        "book_time": None,
+        "refresh_time": None,
+    }
+
+
+def validate_trial(doc: Any, exp_key: str | None = None) -> None:
+    """Raise ``InvalidTrialError`` naming the first thing wrong with ``doc``."""
+    if not isinstance(doc, Mapping):
+        raise InvalidTrialError(f"trial document must be a dict; got {type(doc).__name__}.")
+    missing = [key for key in TRIAL_KEYS if key not in doc]
+    if missing:
+        raise InvalidTrialError(
+            f"trial document: missing keys {missing!r}; got keys {sorted(doc)!r}. "
+            "Build documents with Trials.new_trial_docs."
+        )
+    misc = doc["misc"]
+    if not isinstance(misc, Mapping):
+        raise InvalidTrialError(f"trial {doc['tid']!r}: misc must be a dict; got {misc!r}.")
+    missing = [key for key in TRIAL_MISC_KEYS if key not in misc]
+    if missing:
+        raise InvalidTrialError(f"trial {doc['tid']!r}: misc is missing keys {missing!r}.")
+    if misc["tid"] != doc["tid"]:
+        raise InvalidTrialError(
+            f"trial {doc['tid']!r}: misc['tid'] must equal tid; got misc['tid']={misc['tid']!r}."
+        )
+    if not isinstance(doc["result"], Mapping) or "status" not in doc["result"]:
+        raise InvalidTrialError(f"trial {doc['tid']!r}: result must be a dict with a 'status'.")
+    if exp_key is not None and doc["exp_key"] != exp_key:
+        raise InvalidTrialError(
+            f"trial {doc['tid']!r}: exp_key must be {exp_key!r} to join these trials; "
+            f"got exp_key={doc['exp_key']!r}."
+        )
+
+
+def miscs_to_idxs_vals(miscs: Iterable[Mapping], keys: Iterable[str] | None = None):
+    """Column view of many miscs: ``({label: [tid...]}, {label: [value...]})``."""
+    miscs = list(miscs)
+    if keys is None:
+        keys = []
+        seen: set[str] = set()
+        for misc in miscs:
+            for key in misc["idxs"]:
+                if key not in seen:
+                    seen.add(key)
+                    keys.append(key)
+    idxs: dict[str, list] = {key: [] for key in keys}
+    vals: dict[str, list] = {key: [] for key in keys}
+    for misc in miscs:
+        for key in keys:
+            idxs[key].extend(misc["idxs"].get(key, []))
+            vals[key].extend(misc["vals"].get(key, []))
+    return idxs, vals
+
+
+def spec_from_misc(misc: Mapping) -> dict[str, Any]:
+    """``{label: value}`` for the labels active in one trial."""
+    return {label: values[0] for label, values in misc["vals"].items() if len(values) == 1}
