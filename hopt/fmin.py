@@ -8,6 +8,7 @@ through the ``Trials`` contract, so every backend runs the same loop.
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import logging
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._types import (
+    JOB_STATE_CANCEL,
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
@@ -44,6 +46,8 @@ logger = logging.getLogger("hopt")
 
 #: Save trials at most this often (seconds) while running; always at the end.
 SAVE_INTERVAL_SECS = 1.0
+#: Trials drawn per call from an algorithm that ignores history, in serial runs.
+HISTORY_FREE_BATCH = 256
 
 __all__ = [
     "FMinIter",
@@ -234,6 +238,9 @@ class FMinIter:
         self._scan_position = 0  # serial mode: docs before this index are not NEW
         self._last_save = 0.0
         self._counted_done = 0
+        self._evaluated_since_report = 0
+        self._serial_queue: collections.deque[dict] = collections.deque()
+        self._queued_tids: set = set()
 
     # -- stopping rules ---------------------------------------------------------------
     def _time_is_up(self) -> bool:
@@ -258,16 +265,30 @@ class FMinIter:
         self._scan_position = len(docs)
         return pending
 
+    def _refill_serial_queue(self) -> None:
+        self._serial_queue.extend(self._pending_serial_docs())
+
     def serial_evaluate(self, N: int = -1) -> None:
-        """Evaluate queued trials in this process, in order."""
-        for doc in self._pending_serial_docs():
-            if N == 0 or self._should_stop():
-                self._scan_position = min(
-                    self._scan_position, self.trials._dynamic_trials.index(doc)
-                )
-                break
+        """Evaluate queued trials in this process, in order (all of them by default)."""
+        self._refill_serial_queue()
+        while self._serial_queue and N != 0 and not self._should_stop():
             N -= 1
-            self._evaluate_one(doc)
+            self._evaluate_one(self._serial_queue.popleft())
+
+    def _cancel_unevaluated(self) -> None:
+        """Trials this run queued but never evaluated (it stopped early) are cancelled.
+
+        History-free algorithms are asked for many trials at once; without this,
+        a timeout would leave the rest of such a batch behind as phantom NEW trials.
+        """
+        cancelled = 0
+        for doc in self._serial_queue:
+            if doc["state"] == JOB_STATE_NEW and doc["tid"] in self._queued_tids:
+                doc["state"] = JOB_STATE_CANCEL
+                cancelled += 1
+        self._serial_queue.clear()
+        if cancelled:
+            self.trials.refresh()
 
     def _evaluate_one(self, doc: dict) -> None:
         doc["state"] = JOB_STATE_RUNNING
@@ -296,21 +317,37 @@ class FMinIter:
         doc["result"] = result
         doc["state"] = JOB_STATE_DONE
         doc["refresh_time"] = utcnow()
+        self._evaluated_since_report += 1
         if result.get("status") == STATUS_OK and result["loss"] < self.best_loss:
             self.best_loss = result["loss"]
 
     # -- the loop -----------------------------------------------------------------------
+    def _queue_capacity(self) -> int:
+        """How many queued trials to aim for.
+
+        A serial run of an algorithm that ignores results (``ignores_history``, as
+        random search does) draws many trials per call: the draws do not depend on
+        each other, and one vectorised call is far cheaper than many small ones.
+        """
+        if not self.asynchronous and getattr(self.algo, "ignores_history", False):
+            return max(self.max_queue_len, HISTORY_FREE_BATCH)
+        return self.max_queue_len
+
     def _enqueue(self, n_queued: int, N: int, queue_len: int) -> tuple[int, bool]:
         """Ask the algorithm for trials until the queue is full; return (n_queued, stopped)."""
-        while queue_len < self.max_queue_len and n_queued < N:
-            n_to_enqueue = min(self.max_queue_len - queue_len, N - n_queued)
+        capacity = self._queue_capacity()
+        if not self.asynchronous and queue_len > 0:
+            return n_queued, False  # serial runs refill only an empty queue
+        while queue_len < capacity and n_queued < N:
+            n_to_enqueue = min(capacity - queue_len, N - n_queued)
             new_ids = self.trials.new_trial_ids(n_to_enqueue)
-            self.trials.refresh()
+            if self.asynchronous:  # serial trials are already fresh: refreshed after each insert
+                self.trials.refresh()
             seed = int(self.rng.integers(SEED_BOUND))
             new_trials = self.algo(new_ids, self.domain, self.trials, seed)
             if new_trials is None or len(new_trials) == 0:
                 return n_queued, True
-            self.trials.insert_trial_docs(new_trials)
+            self._queued_tids.update(self.trials.insert_trial_docs(new_trials))
             self.trials.refresh()
             n_queued += len(new_trials)
             queue_len += len(new_trials)
@@ -344,34 +381,39 @@ class FMinIter:
                     if self.asynchronous:
                         queue_len = trials.count_by_state_unsynced(JOB_STATE_NEW)
                     else:
-                        queue_len = 0  # serial evaluation empties the queue every iteration
+                        self._refill_serial_queue()
+                        queue_len = len(self._serial_queue)
                     n_queued, stopped = self._enqueue(n_queued, N, queue_len)
                     if self.asynchronous:
                         trials.wait_for_progress(self.poll_interval_secs)
-                    else:
-                        self.serial_evaluate()
-                    trials.refresh()
-                    if self.asynchronous:
+                        trials.refresh()
                         self._update_best_from_trials()
+                        unfinished = (JOB_STATE_NEW, JOB_STATE_RUNNING)
+                        all_done = trials.count_by_state_unsynced(unfinished) == 0
+                    else:
+                        # one trial per iteration, so every stopping rule sees every result
+                        self._refill_serial_queue()
+                        if self._serial_queue:
+                            self._evaluate_one(self._serial_queue.popleft())
+                        all_done = not self._serial_queue
                     self._report(bar)
                     self._maybe_save()
                     if self._early_stop():
                         break
-                    all_done = (
-                        trials.count_by_state_unsynced((JOB_STATE_NEW, JOB_STATE_RUNNING)) == 0
-                        if self.asynchronous
-                        else True
-                    )
-                    if stopped or n_queued >= N:
-                        if not block_until_done or all_done:
-                            break
+                    if (stopped or n_queued >= N) and (not block_until_done or all_done):
+                        break
             finally:
+                self._cancel_unevaluated()
                 self._maybe_save(force=True)
         if self.stop_reason:
             logger.info("fmin stopped: %s", self.stop_reason)
 
     def _report(self, bar: Any) -> None:
-        done = self.trials.count_by_state_synced(JOB_STATE_DONE)
+        if self.asynchronous:
+            done = self.trials.count_by_state_synced(JOB_STATE_DONE)
+        else:
+            done = self._counted_done + self._evaluated_since_report
+            self._evaluated_since_report = 0
         if done > self._counted_done:
             bar.update(done - self._counted_done)
             self._counted_done = done

@@ -17,6 +17,10 @@ def suggest(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any) -> list
     return docs_from_columns(new_ids, domain, trials, values, masks)
 
 
+# Draws never depend on earlier results, so fmin may ask for many trials in one call.
+suggest.ignores_history = True  # type: ignore[attr-defined]
+
+
 def suggest_batch(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any):
     """Hyperopt's ``(idxs, vals)`` column form of :func:`suggest`."""
     docs = suggest(new_ids, domain, trials, seed)

@@ -13,16 +13,21 @@ from ..exceptions import InvalidTrialError
 DEFAULT_CMD = ("domain_attachment", "FMinIter_Domain")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def to_python(value: Any) -> Any:
     """numpy scalars and arrays inside a document as plain Python (Hyperopt's SONify)."""
+    if type(value) in _PLAIN:  # the common case, checked first: documents are mostly plain
+        return value
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
         return [to_python(v) for v in value.tolist()]
     if isinstance(value, dict):
-        return {k: to_python(v) for k, v in value.items()}
+        return {k: v if type(v) in _PLAIN else to_python(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [to_python(v) for v in value]
+        return [v if type(v) in _PLAIN else to_python(v) for v in value]
     if isinstance(value, tuple):
         return tuple(to_python(v) for v in value)
     return value
