@@ -4,7 +4,7 @@
 when used.
 """
 
-from . import early_stop, exceptions, hp, rand
+from . import early_stop, exceptions, hp, rand, tpe
 from ._types import (
     JOB_STATE_CANCEL,
     JOB_STATE_DONE,
@@ -58,5 +58,6 @@ __all__ = [
     "partial",
     "rand",
     "space_eval",
+    "tpe",
     "trials_from_docs",
 ]

@@ -467,10 +467,10 @@ def fmin(
     if isinstance(space, str) and space == "annotated":
         fn, space = _annotated_space(fn)
     if algo is None:
-        from . import rand
+        from . import tpe
 
-        logger.warning("fmin: no algo given; using rand.suggest.")
-        algo = rand.suggest
+        logger.warning("fmin: no algo given; using tpe.suggest.")
+        algo = tpe.suggest
     if not callable(algo):
         raise InvalidArgumentError(
             f"fmin: algo must be a suggest function such as tpe.suggest; got algo={algo!r}."

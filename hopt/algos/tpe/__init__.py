@@ -1,0 +1,5 @@
+"""TPE: Tree-structured Parzen Estimator."""
+
+from .suggest import DEFAULTS, suggest
+
+__all__ = ["DEFAULTS", "suggest"]

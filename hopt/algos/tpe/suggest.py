@@ -1,0 +1,148 @@
+"""Tree-structured Parzen Estimator suggestions.
+
+For each label, fit one density to the good trials (``below``) and one to the
+rest (``above``, which also holds failed and in-flight trials: a constant
+liar that keeps parallel workers away from points already being evaluated).
+Whole candidate configurations are drawn from the good densities, scored by
+the sum over their active labels of ``log l(x) - log g(x)``, and the best one
+that is not an exact repeat of a known configuration wins.  Several ids per
+call are filled one after another, each new pick joining the in-flight set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..documents import docs_from_columns
+from .history import History, collect, config_key, split_below
+from .parzen import forgetting_weights, make_parzen
+
+DEFAULTS = {
+    "prior_weight": 1.0,
+    "n_startup_jobs": 20,
+    "n_EI_candidates": 24,
+    "gamma": 0.25,
+    "linear_forgetting": 25,
+}
+
+
+def suggest(
+    new_ids: Sequence[Any],
+    domain: Any,
+    trials: Any,
+    seed: Any,
+    prior_weight: float = DEFAULTS["prior_weight"],
+    n_startup_jobs: int = DEFAULTS["n_startup_jobs"],
+    n_EI_candidates: int = DEFAULTS["n_EI_candidates"],
+    gamma: float = DEFAULTS["gamma"],
+    linear_forgetting: int = DEFAULTS["linear_forgetting"],
+    verbose: bool = False,
+) -> list[dict]:
+    """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables)."""
+    rng = np.random.default_rng(seed)
+    compiled = domain.compiled
+    history = collect(domain, trials, exclude_tids=set(new_ids))
+    picked_values: dict[str, list] = {label: [] for label in compiled.params}
+    picked_active: dict[str, list] = {label: [] for label in compiled.params}
+    for _ in new_ids:
+        if history.n_ok < n_startup_jobs:
+            values, masks = _random_unseen(compiled, rng, history)
+        else:
+            values, masks = _tpe_pick(
+                compiled, rng, history, prior_weight, n_EI_candidates, gamma, linear_forgetting
+            )
+        for label in compiled.params:
+            picked_values[label].append(values[label][0])
+            picked_active[label].append(bool(masks[label][0]))
+        history = _add_pending(history, values, masks, _row_config(compiled, values, masks, 0))
+    columns = {label: np.asarray(v) for label, v in picked_values.items()}
+    active = {label: np.asarray(v, dtype=bool) for label, v in picked_active.items()}
+    return docs_from_columns(new_ids, domain, trials, columns, active)
+
+
+def _row_config(compiled, values, masks, row: int) -> dict:
+    config = {}
+    for label, param in compiled.params.items():
+        if masks[label][row]:
+            config[label] = param.to_python(values[label][row])
+    return config
+
+
+def _first_unseen(compiled, values, masks, order, history: History) -> int:
+    for row in order:
+        if config_key(_row_config(compiled, values, masks, row)) not in history.configs:
+            return int(row)
+    return int(order[0])
+
+
+def _random_unseen(compiled, rng, history: History, tries: int = 16):
+    """A prior draw that repeats no known configuration, when one turns up quickly."""
+    values, masks = compiled.sample(rng, tries)
+    row = _first_unseen(compiled, values, masks, range(tries), history)
+    if row == 0 and tries < 1024:
+        key = config_key(_row_config(compiled, values, masks, 0))
+        if key in history.configs:  # a small discrete space nearly exhausted: look harder
+            return _random_unseen(compiled, rng, history, tries=tries * 8)
+    return _take(values, masks, row)
+
+
+def _take(values: dict, masks: dict, row: int):
+    return (
+        {label: col[row : row + 1] for label, col in values.items()},
+        {label: m[row : row + 1] for label, m in masks.items()},
+    )
+
+
+def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    below = split_below(history.losses, gamma)
+    above = ~below
+    # Candidates: each label drawn from its "below" density.
+    models = {}
+    cand_values: dict[str, np.ndarray] = {}
+    for label, param in compiled.params.items():
+        active = history.active[label]
+        good = history.values[label][active & below]
+        bad = history.values[label][active & above]
+        good_model = make_parzen(
+            param.distribution, good, forgetting_weights(len(good), forgetting), prior_weight
+        )
+        bad_model = make_parzen(
+            param.distribution, bad, forgetting_weights(len(bad), forgetting), prior_weight
+        )
+        models[label] = (good_model, bad_model)
+        cand_values[label] = good_model.sample(rng, n_candidates)
+    cand_masks = compiled.active_masks(cand_values, n_candidates)
+    scores = np.zeros(n_candidates)
+    for label, (good_model, bad_model) in models.items():
+        mask = cand_masks[label]
+        if mask.any():
+            x = cand_values[label][mask]
+            scores[mask] += good_model.log_pdf(x) - bad_model.log_pdf(x)
+    order = np.argsort(-scores, kind="stable")
+    row = _first_unseen(compiled, cand_values, cand_masks, order, history)
+    if config_key(_row_config(compiled, cand_values, cand_masks, row)) in history.configs:
+        # every candidate repeats a known configuration: look for an unseen prior draw
+        return _random_unseen(compiled, rng, history, tries=64)
+    return _take(cand_values, cand_masks, row)
+
+
+def _add_pending(history: History, values: dict, masks: dict, config: dict) -> History:
+    """The history with one more in-flight trial (the one just picked)."""
+    new_values = {}
+    new_active = {}
+    for label, col in history.values.items():
+        is_active = bool(masks[label][0])
+        v = float(values[label][0]) if is_active else np.nan
+        new_values[label] = np.append(col, v)
+        new_active[label] = np.append(history.active[label], is_active)
+    configs = history.configs | {config_key(config)}
+    return History(
+        np.append(history.losses, np.inf),
+        np.append(history.pending, True),
+        new_values,
+        new_active,
+        configs,
+    )

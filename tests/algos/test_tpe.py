@@ -1,0 +1,148 @@
+"""tpe.suggest: determinism, batches, no repeats in discrete spaces, conditional spaces."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from hopt import Trials, fmin, hp, rand, tpe
+from hopt.domain import Domain
+
+
+def _vals(trials):
+    return [doc["misc"]["vals"] for doc in trials.trials]
+
+
+def _config_keys(trials):
+    return [
+        tuple(sorted((k, v[0]) for k, v in doc["misc"]["vals"].items() if v))
+        for doc in trials.trials
+    ]
+
+
+def quadratic(p):
+    return (p["x"] - 1.0) ** 2
+
+
+def test_same_seed_gives_identical_trials():
+    space = {"x": hp.uniform("x", -5, 5)}
+    runs = []
+    for _ in range(2):
+        trials = Trials()
+        fmin(quadratic, space, algo=tpe.suggest, max_evals=30, trials=trials, rstate=3,
+             show_progressbar=False)  # fmt: skip
+        runs.append(_vals(trials))
+    assert runs[0] == runs[1]
+
+
+def test_tpe_beats_random_search_on_a_quadratic():
+    space = {"x": hp.uniform("x", -10, 10)}
+    regrets = {}
+    for name, algo in (("rand", rand.suggest), ("tpe", tpe.suggest)):
+        best = []
+        for seed in range(5):
+            trials = Trials()
+            fmin(quadratic, space, algo=algo, max_evals=60, trials=trials, rstate=seed,
+                 show_progressbar=False)  # fmt: skip
+            best.append(min(trials.losses()))
+        regrets[name] = float(np.median(best))
+    assert regrets["tpe"] < regrets["rand"]
+    assert regrets["tpe"] < 0.01
+
+
+def test_batch_call_returns_one_distinct_trial_per_id():
+    space = {"x": hp.uniform("x", -5, 5), "c": hp.choice("c", ["a", "b", "c"])}
+    trials = Trials()
+    fmin(lambda p: p["x"] ** 2, space, algo=tpe.suggest, max_evals=30, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    ids = trials.new_trial_ids(8)
+    docs = tpe.suggest(ids, domain, trials, seed=7)
+    assert [doc["tid"] for doc in docs] == ids
+    xs = [doc["misc"]["vals"]["x"][0] for doc in docs]
+    assert len(set(xs)) == 8
+
+
+def test_discrete_space_has_no_repeats_until_exhausted():
+    space = {"a": hp.choice("a", [0, 1, 2, 3]), "b": hp.randint("b", 5)}
+    trials = Trials()
+    fmin(lambda p: (p["a"] - 1) ** 2 + (p["b"] - 3) ** 2, space, algo=tpe.suggest,
+         max_evals=20, trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+    keys = _config_keys(trials)
+    assert len(set(keys)) == 20
+
+
+def test_conditional_parameters_only_active_in_their_branch():
+    space = hp.choice(
+        "m",
+        [
+            {"x": hp.uniform("x", -5, 5)},
+            {"y": hp.loguniform("y", -5, 2), "z": hp.quniform("z", 0, 10, 2)},
+        ],
+    )
+    trials = Trials()
+    fmin(lambda p: p.get("x", 1.0) ** 2, space, algo=tpe.suggest, max_evals=40, trials=trials,
+         rstate=1, show_progressbar=False)  # fmt: skip
+    for vals in _vals(trials):
+        if vals["m"][0] == 0:
+            assert vals["x"] and not vals["y"] and not vals["z"]
+        else:
+            assert vals["y"] and vals["z"] and not vals["x"]
+            assert isinstance(vals["z"][0], int) and vals["z"][0] % 2 == 0
+
+
+@pytest.mark.parametrize(
+    "param",
+    [
+        hp.quniform("p", 1.01, 10, 1),
+        hp.qloguniform("p", 0, 3, 2),
+        hp.randint("p", 3, 9),
+        hp.uniformint("p", 2, 7),
+        hp.qnormal("p", 0, 3, 0.5),
+        hp.lognormal("p", 0, 1),
+        hp.pchoice("p", [(0.2, "a"), (0.8, "b")]),
+    ],
+)
+def test_suggestions_stay_in_support(param):
+    trials = Trials()
+    fmin(lambda p: 0.0 if isinstance(p, str) else float(p), param, algo=tpe.suggest,
+         max_evals=35, trials=trials, rstate=2, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, param)
+    dist = domain.compiled.params["p"].distribution
+    for vals in _vals(trials):
+        value = vals["p"][0]
+        kind = dist.kind
+        if kind in ("quniform",):
+            assert 2 <= value <= 10
+        elif kind == "qloguniform":
+            assert value % 2 == 0 and 2 <= value <= 20
+        elif kind == "randint":
+            assert 3 <= value < 9
+        elif kind == "qnormal":
+            assert abs(value / 0.5 - round(value / 0.5)) < 1e-9
+        elif kind == "lognormal":
+            assert value > 0
+        elif kind == "categorical":
+            assert value in (0, 1)
+
+
+def test_tunables_pass_through_functools_partial():
+    algo = functools.partial(tpe.suggest, n_startup_jobs=5, gamma=0.5, n_EI_candidates=8,
+                             prior_weight=0.5, linear_forgetting=10)  # fmt: skip
+    trials = Trials()
+    fmin(quadratic, {"x": hp.uniform("x", -5, 5)}, algo=algo, max_evals=15, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert len(trials) == 15
+
+
+def test_in_flight_trials_push_suggestions_away():
+    space = {"x": hp.uniform("x", 0, 1)}
+    trials = Trials()
+    fmin(lambda p: (p["x"] - 0.5) ** 2, space, algo=tpe.suggest, max_evals=40, trials=trials,
+         rstate=4, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    docs = tpe.suggest(trials.new_trial_ids(4), domain, trials, seed=11)
+    xs = sorted(doc["misc"]["vals"]["x"][0] for doc in docs)
+    assert min(np.diff(xs)) > 1e-6
