@@ -47,7 +47,7 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         elif state == JOB_STATE_DONE:
             loss = result.get("loss") if result.get("status") == STATUS_OK else None
             ok = loss is not None and math.isfinite(loss)
-            losses.append(float(loss) if ok else math.inf)
+            losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
             pending.append(False)
         else:
             continue

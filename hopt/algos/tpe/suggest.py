@@ -20,7 +20,7 @@ from ..documents import docs_from_columns
 from .history import History, collect, config_key, split_below
 from .parzen import forgetting_weights, make_parzen
 
-DEFAULTS = {
+DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
     "n_startup_jobs": 20,
     "n_EI_candidates": 24,
@@ -34,11 +34,11 @@ def suggest(
     domain: Any,
     trials: Any,
     seed: Any,
-    prior_weight: float = DEFAULTS["prior_weight"],
-    n_startup_jobs: int = DEFAULTS["n_startup_jobs"],
-    n_EI_candidates: int = DEFAULTS["n_EI_candidates"],
-    gamma: float = DEFAULTS["gamma"],
-    linear_forgetting: int = DEFAULTS["linear_forgetting"],
+    prior_weight: float = 1.0,
+    n_startup_jobs: int = 20,
+    n_EI_candidates: int = 24,
+    gamma: float = 0.25,
+    linear_forgetting: int = 25,
     verbose: bool = False,
 ) -> list[dict]:
     """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables)."""
