@@ -4,7 +4,7 @@
 when used.
 """
 
-from . import early_stop, exceptions, hp, rand, tpe
+from . import anneal, early_stop, exceptions, hp, mix, rand, tpe
 from ._types import (
     JOB_STATE_CANCEL,
     JOB_STATE_DONE,
@@ -49,12 +49,14 @@ __all__ = [
     "FMinIter",
     "Trials",
     "__version__",
+    "anneal",
     "early_stop",
     "exceptions",
     "fmin",
     "fmin_pass_expr_memo_ctrl",
     "generate_trials_to_calculate",
     "hp",
+    "mix",
     "partial",
     "rand",
     "space_eval",

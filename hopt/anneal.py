@@ -1,0 +1,5 @@
+"""``hopt.anneal``: annealing-style search (``anneal.suggest``)."""
+
+from .algos.anneal import suggest
+
+__all__ = ["suggest"]

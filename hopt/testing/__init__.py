@@ -1,0 +1,1 @@
+"""Conformance kits: the contract every suggest algorithm (and later backend) keeps."""

@@ -1,0 +1,84 @@
+"""``SuggestConformance``: subclass it with ``algo = ...`` to test a suggest algorithm.
+
+The checks are what fmin relies on: one document per requested id, with those
+ids, in the trial schema, values inside their priors' support, inactive labels
+empty, and the same seed giving the same suggestions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import hp
+from .._types import JOB_STATE_NEW, TRIAL_KEYS
+from ..domain import Domain
+from ..fmin import fmin
+from ..trials import Trials
+
+
+def conformance_space() -> Any:
+    """A mixed conditional space touching every prior kind."""
+    return {
+        "u": hp.uniform("u", -2, 3),
+        "lu": hp.loguniform("lu", -4, 1),
+        "q": hp.quniform("q", 0, 20, 5),
+        "n": hp.normal("n", 0, 2),
+        "r": hp.randint("r", 2, 6),
+        "branch": hp.choice(
+            "branch",
+            [
+                {"kind": "a", "a": hp.uniformint("a", 1, 4)},
+                {"kind": "b", "b": hp.lognormal("b", 0, 1)},
+            ],
+        ),
+    }
+
+
+def conformance_objective(p: dict) -> float:
+    extra = p["branch"].get("a", 0) + p["branch"].get("b", 0)
+    return (p["u"] - 1) ** 2 + abs(np.log(p["lu"])) + p["q"] / 20 + abs(p["n"]) + extra
+
+
+class SuggestConformance:
+    """Mixin of pytest tests; set ``algo`` (a suggest callable) on the subclass."""
+
+    algo: Callable[..., list] = staticmethod(lambda *a: [])  # replaced by subclasses
+    history = 25
+
+    def _trials(self, seed: int = 0) -> Trials:
+        trials = Trials()
+        fmin(conformance_objective, conformance_space(), algo=self.algo, max_evals=self.history,
+             trials=trials, rstate=seed, show_progressbar=False)  # fmt: skip
+        return trials
+
+    def test_one_new_document_per_requested_id(self):
+        trials = self._trials()
+        domain = Domain(conformance_objective, conformance_space())
+        ids = trials.new_trial_ids(5)
+        docs = self.algo(ids, domain, trials, 123)
+        assert [d["tid"] for d in docs] == ids
+        for doc in docs:
+            assert set(TRIAL_KEYS) <= set(doc)
+            assert doc["state"] == JOB_STATE_NEW
+            assert doc["misc"]["tid"] == doc["tid"]
+
+    def test_values_stay_in_support_and_branches_are_exclusive(self):
+        trials = self._trials()
+        for doc in trials.trials:
+            vals = doc["misc"]["vals"]
+            assert -2 <= vals["u"][0] <= 3
+            assert np.exp(-4) <= vals["lu"][0] <= np.exp(1)
+            assert vals["q"][0] in (0, 5, 10, 15, 20)
+            assert vals["r"][0] in (2, 3, 4, 5)
+            if vals["branch"][0] == 0:
+                assert vals["a"][0] in (1, 2, 3, 4) and vals["b"] == []
+            else:
+                assert vals["b"][0] > 0 and vals["a"] == []
+
+    def test_same_seed_same_suggestions(self):
+        first = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
+        second = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
+        assert first == second
