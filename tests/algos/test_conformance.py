@@ -24,3 +24,7 @@ class TestMixConformance(SuggestConformance):
     algo = staticmethod(
         functools.partial(mix.suggest, p_suggest=[(0.3, rand.suggest), (0.7, tpe.suggest)])
     )
+
+
+class TestTpeMultivariateConformance(SuggestConformance):
+    algo = staticmethod(functools.partial(tpe.suggest, n_startup_jobs=10, multivariate=True))

@@ -18,14 +18,16 @@ import numpy as np
 
 from ..documents import docs_from_columns
 from .history import History, collect, config_key, split_below
+from .joint import JointParzen
 from .parzen import forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
     "n_startup_jobs": 20,
-    "n_EI_candidates": 24,
-    "gamma": 0.25,
+    "n_EI_candidates": 64,
+    "gamma": 0.1,
     "linear_forgetting": 25,
+    "multivariate": False,
 }
 
 
@@ -36,12 +38,18 @@ def suggest(
     seed: Any,
     prior_weight: float = 1.0,
     n_startup_jobs: int = 20,
-    n_EI_candidates: int = 24,
-    gamma: float = 0.25,
+    n_EI_candidates: int = 64,
+    gamma: float = 0.1,
     linear_forgetting: int = 25,
+    multivariate: bool = False,
     verbose: bool = False,
 ) -> list[dict]:
-    """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables)."""
+    """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables).
+
+    ``gamma`` is the fraction of finished trials in the good group (at most 25);
+    ``multivariate=True`` models all labels jointly (see ``joint.py``).  Defaults
+    come from benchmarks/ (docs/algorithms.md).
+    """
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
@@ -51,7 +59,8 @@ def suggest(
         if history.n_ok < n_startup_jobs:
             values, masks = _random_unseen(compiled, rng, history)
         else:
-            values, masks = _tpe_pick(
+            pick = _joint_pick if multivariate else _tpe_pick
+            values, masks = pick(
                 compiled, rng, history, prior_weight, n_EI_candidates, gamma, linear_forgetting
             )
         for label in compiled.params:
@@ -125,6 +134,25 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
     row = _first_unseen(compiled, cand_values, cand_masks, order, history)
     if config_key(_row_config(compiled, cand_values, cand_masks, row)) in history.configs:
         # every candidate repeats a known configuration: look for an unseen prior draw
+        return _random_unseen(compiled, rng, history, tries=64)
+    return _take(cand_values, cand_masks, row)
+
+
+def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    below = split_below(history.losses, gamma)
+    models = []
+    for rows in (np.flatnonzero(below), np.flatnonzero(~below)):
+        values = {label: col[rows] for label, col in history.values.items()}
+        active = {label: col[rows] for label, col in history.active.items()}
+        weights = forgetting_weights(len(rows), forgetting)
+        models.append(JointParzen(compiled.params, values, active, weights, prior_weight))
+    good, bad = models
+    cand_values = good.sample(rng, n_candidates)
+    cand_masks = compiled.active_masks(cand_values, n_candidates)
+    scores = good.log_pdf(cand_values, cand_masks) - bad.log_pdf(cand_values, cand_masks)
+    order = np.argsort(-scores, kind="stable")
+    row = _first_unseen(compiled, cand_values, cand_masks, order, history)
+    if config_key(_row_config(compiled, cand_values, cand_masks, row)) in history.configs:
         return _random_unseen(compiled, rng, history, tries=64)
     return _take(cand_values, cand_masks, row)
 
