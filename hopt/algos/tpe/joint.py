@@ -100,7 +100,7 @@ class JointParzen:
 
     def __init__(self, params: dict, values: dict, active: dict, weights, prior_weight: float):
         n_dims = max(len(params), 1)
-        self.kernels = {}
+        self.kernels: dict[str, NumericKernels | CategoricalKernels] = {}
         for label, param in params.items():
             dist = param.distribution
             if isinstance(dist, Categorical):
