@@ -51,7 +51,18 @@ class Domain:
 
     def point(self, config: Mapping[str, Any]) -> Any:
         """The value the objective receives for a configuration ``{label: value}``."""
-        return rec_eval(self.expr, memo=self.memo_from_config(config))
+        try:
+            return rec_eval(self.expr, memo=self.memo_from_config(config))
+        except InvalidSpaceError:
+            if self.compiled.exact:
+                needed = self.compiled.active_labels(config)
+                missing = [label for label in needed if label not in config]
+                if missing:
+                    raise InvalidArgumentError(
+                        f"trial configuration: no value for {missing!r}, which its choices "
+                        f"make active; got {dict(config)!r}. Give every active label."
+                    ) from None
+            raise
 
     def evaluate(self, config: Mapping[str, Any], ctrl: Any, attach_attachments: bool = True):
         """Call the objective on one configuration; return a valid result dict.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from ._types import STATUS_OK
@@ -18,14 +19,18 @@ def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0
     """
     if (
         isinstance(iteration_stop_count, bool)
-        or not isinstance(iteration_stop_count, int)
+        or not isinstance(iteration_stop_count, numbers.Integral)
         or (iteration_stop_count < 1)
     ):
         raise InvalidArgumentError(
             "no_progress_loss: iteration_stop_count must be an int >= 1; "
             f"got iteration_stop_count={iteration_stop_count!r}."
         )
-    if not percent_increase >= 0:
+    if (
+        isinstance(percent_increase, bool)
+        or not isinstance(percent_increase, numbers.Real)
+        or not percent_increase >= 0
+    ):
         raise InvalidArgumentError(
             f"no_progress_loss: percent_increase must be >= 0; got {percent_increase!r}."
         )

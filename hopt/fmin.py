@@ -21,7 +21,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ._types import (
-    JOB_STATE_CANCEL,
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
@@ -80,14 +79,19 @@ def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
             "points_to_evaluate must be a list of {label: value} dicts; "
             f"got points_to_evaluate={points!r}."
         )
-    tids = trials.new_trial_ids(len(points))
-    miscs = []
-    for i, (tid, point) in enumerate(zip(tids, points)):
+    configs = []
+    for i, point in enumerate(points):
         if not isinstance(point, Mapping):
             raise InvalidArgumentError(
                 f"points_to_evaluate[{i}] must be a dict of label -> value; got {point!r}."
             )
-        config = dict(point) if domain is None else _check_point(domain, i, point)
+        configs.append(dict(point) if domain is None else _check_point(domain, i, point))
+    # The same points given again to the same trials (a rerun) are not evaluated twice.
+    known = {_config_key(spec_from_misc(t["misc"])) for t in trials.trials}
+    configs = [c for c in configs if _config_key(c) not in known]
+    tids = trials.new_trial_ids(len(configs))
+    miscs = []
+    for tid, config in zip(tids, configs):
         miscs.append(
             {
                 "tid": tid,
@@ -100,6 +104,10 @@ def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
     docs = trials.new_trial_docs(tids, [None] * len(tids), [{"status": "new"}] * len(tids), miscs)
     trials.insert_trial_docs(docs)
     trials.refresh()
+
+
+def _config_key(config: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in config.items()))
 
 
 def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,19 +284,15 @@ class FMinIter:
             self._evaluate_one(self._serial_queue.popleft())
 
     def _cancel_unevaluated(self) -> None:
-        """Trials this run queued but never evaluated (it stopped early) are cancelled.
+        """Trials this run queued but never evaluated (it stopped early) are removed.
 
         History-free algorithms are asked for many trials at once; without this,
         a timeout would leave the rest of such a batch behind as phantom NEW trials.
         """
-        cancelled = 0
-        for doc in self._serial_queue:
-            if doc["state"] == JOB_STATE_NEW and doc["tid"] in self._queued_tids:
-                doc["state"] = JOB_STATE_CANCEL
-                cancelled += 1
+        unevaluated = [doc["tid"] for doc in self._serial_queue if doc["tid"] in self._queued_tids]
         self._serial_queue.clear()
-        if cancelled:
-            self.trials.refresh()
+        if unevaluated:
+            self.trials.discard_new_trials(unevaluated)
 
     def _evaluate_one(self, doc: dict) -> None:
         doc["state"] = JOB_STATE_RUNNING
@@ -418,7 +422,11 @@ class FMinIter:
             bar.update(done - self._counted_done)
             self._counted_done = done
             if math.isfinite(self.best_loss):
-                bar.set_postfix_str(f"best loss: {self.best_loss:.6g}", refresh=False)
+                text = f"best loss: {self.best_loss:.6g}"
+                if hasattr(bar, "set_postfix_str"):
+                    bar.set_postfix_str(text, refresh=False)
+                else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
+                    bar.postfix = text
 
     def _early_stop(self) -> bool:
         if self.early_stop_fn is None or self._counted_done == 0:
@@ -475,13 +483,15 @@ def fmin(
         raise InvalidArgumentError(
             f"fmin: algo must be a suggest function such as tpe.suggest; got algo={algo!r}."
         )
+    resumed = False
     if trials is None:
         if trials_save_file and os.path.exists(trials_save_file):
             trials = load(trials_save_file)
+            resumed = True
         else:
             trials = Trials()
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
-    if points_to_evaluate:
+    if points_to_evaluate and not resumed:  # a resumed run inserted its points already
         _insert_points(trials, points_to_evaluate, domain)
     runner = FMinIter(
         algo,

@@ -54,7 +54,8 @@ class Trials:
 
     def __init__(self, exp_key: str | None = None, refresh: bool = True) -> None:
         self._ids: set = set()
-        self._next_tid = 0
+        # a one-element list so that views share it with their parent (no repeated ids)
+        self._tid_counter = [0]
         self._dynamic_trials: list[dict] = []
         self._trials: list[dict] = []
         self._exp_key = exp_key
@@ -212,9 +213,9 @@ class Trials:
     # -- inserting trials ------------------------------------------------------------------
     def new_trial_ids(self, n: int) -> list[int]:
         """``n`` fresh trial ids, never handed out before in this object."""
-        start = self._next_tid
+        start = self._tid_counter[0]
         ids = list(range(start, start + n))
-        self._next_tid = start + n
+        self._tid_counter[0] = start + n
         self._ids.update(ids)
         return ids
 
@@ -247,7 +248,7 @@ class Trials:
         self._ids.update(tids)
         int_tids = [tid for tid in tids if isinstance(tid, int)]
         if int_tids:
-            self._next_tid = max(self._next_tid, max(int_tids) + 1)
+            self._tid_counter[0] = max(self._tid_counter[0], max(int_tids) + 1)
         return tids
 
     def insert_trial_doc(self, doc: dict) -> Any:
@@ -261,11 +262,25 @@ class Trials:
             self.assert_valid_trial(doc)
         return self._insert_trial_docs(docs)
 
+    def discard_new_trials(self, tids: Iterable) -> int:
+        """Remove trials that are still NEW (queued, never run); return how many."""
+        drop = set(tids)
+        keep = [
+            t
+            for t in self._dynamic_trials
+            if not (t["tid"] in drop and t["state"] == JOB_STATE_NEW)
+        ]
+        removed = len(self._dynamic_trials) - len(keep)
+        if removed:
+            self._dynamic_trials = keep
+            self.refresh()
+        return removed
+
     def delete_all(self) -> None:
         self._dynamic_trials = []
         self._trials = []
         self._ids = set()
-        self._next_tid = 0
+        self._tid_counter[0] = 0
         self.attachments = {}
         self.refresh()
 
