@@ -192,7 +192,7 @@ class CompiledSpace:
         rec_eval(self.expr, memo=memo, values_out=evaluated)
         return [label for label, p in self.params.items() if p.node in evaluated]
 
-    def active_labels(self, config: dict[str, Any]) -> list[str]:
+    def active_labels(self, config: Mapping[str, Any]) -> list[str]:
         """Labels active in one configuration (which must give every choice it needs)."""
         if not self.exact:
             full = {label: config.get(label, 0) for label in self.params}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,41 +31,99 @@ def config_key(config: dict[str, Any]) -> tuple:
     return tuple(sorted(config.items()))
 
 
-def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
-    """Rows for every trial of ``trials`` (ordered by tid, oldest first)."""
-    labels = list(domain.compiled.params)
-    losses, pending = [], []
-    columns: dict[str, list] = {label: [] for label in labels}
-    configs = set()
-    for trial in trials.trials:
-        if trial["tid"] in exclude_tids:
-            continue
+class _Rows:
+    """Rows extracted from trial documents, as Python lists (cheap to extend)."""
+
+    def __init__(self, labels: list[str]) -> None:
+        self.losses: list[float] = []
+        self.pending: list[bool] = []
+        self.columns: dict[str, list] = {label: [] for label in labels}
+        self.configs: set = set()
+
+    def add(self, trial: dict, labels: list[str]) -> bool:
+        """Append one trial; False when its state makes it irrelevant (error, cancel)."""
         state = trial["state"]
         result = trial["result"]
         if state in (JOB_STATE_NEW, JOB_STATE_RUNNING):
-            losses.append(math.inf)
-            pending.append(True)
+            self.losses.append(math.inf)
+            self.pending.append(True)
         elif state == JOB_STATE_DONE:
             loss = result.get("loss") if result.get("status") == STATUS_OK else None
             ok = loss is not None and math.isfinite(loss)
-            losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
-            pending.append(False)
+            self.losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
+            self.pending.append(False)
         else:
-            continue
+            return False
         vals = trial["misc"]["vals"]
         config = {}
         for label in labels:
             v = vals.get(label)
             if v:
-                columns[label].append(v[0])
+                self.columns[label].append(v[0])
                 config[label] = v[0]
             else:
-                columns[label].append(math.nan)
-        configs.add(config_key(config))
-    values = {label: np.asarray(col, dtype=float) for label, col in columns.items()}
+                self.columns[label].append(math.nan)
+        self.configs.add(config_key(config))
+        return True
+
+
+class _PrefixCache:
+    """Rows of the leading trials that were finished when last seen.
+
+    Finished trials never change, so each call only reads the trials after this
+    prefix (in a serial run: the newest one or two) instead of the whole history.
+    """
+
+    def __init__(self, labels: list[str]) -> None:
+        self.labels = labels
+        self.rows = _Rows(labels)
+        self.length = 0  # trials covered
+        self.last_tid: Any = None
+
+    def matches(self, docs: list) -> bool:
+        return self.length == 0 or (
+            len(docs) >= self.length and docs[self.length - 1]["tid"] == self.last_tid
+        )
+
+
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
+    """Rows for every trial of ``trials`` (in storage order, oldest first)."""
+    labels = list(domain.compiled.params)
+    docs = trials.trials
+    try:
+        per_trials = _caches.setdefault(trials, {})
+    except TypeError:  # not weak-referenceable: no cache
+        per_trials = {}
+    cache = per_trials.get(id(domain.compiled))
+    if cache is None or cache.labels != labels or not cache.matches(docs):
+        cache = per_trials[id(domain.compiled)] = _PrefixCache(labels)
+    # extend the cached prefix over trials that have finished since
+    while cache.length < len(docs):
+        trial = docs[cache.length]
+        if trial["state"] in (JOB_STATE_NEW, JOB_STATE_RUNNING) or trial["tid"] in exclude_tids:
+            break
+        cache.rows.add(trial, labels)
+        cache.length += 1
+        cache.last_tid = trial["tid"]
+    tail = _Rows(labels)
+    for trial in docs[cache.length :]:
+        if trial["tid"] not in exclude_tids:
+            tail.add(trial, labels)
+    head = cache.rows
+    values = {
+        label: np.asarray(head.columns[label] + tail.columns[label], dtype=float)
+        for label in labels
+    }
     active = {label: ~np.isnan(col) for label, col in values.items()}
     return History(
-        np.asarray(losses, dtype=float), np.asarray(pending, dtype=bool), values, active, configs
+        np.asarray(head.losses + tail.losses, dtype=float),
+        np.asarray(head.pending + tail.pending, dtype=bool),
+        values,
+        active,
+        head.configs | tail.configs,
     )
 
 

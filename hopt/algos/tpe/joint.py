@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 from ...distributions import Categorical, RandInt
-from .parzen import _model_space_prior, _snap
+from .parzen import _model_space_prior, _snap, logsumexp_rows
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.1
@@ -121,4 +121,4 @@ class JointParzen:
             mask = masks[label]
             if mask.any():
                 total[mask] += kernel.log_kernel(values[label][mask])
-        return logsumexp(total, axis=1)
+        return logsumexp_rows(total)

@@ -12,12 +12,21 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import logsumexp, ndtr, ndtri
+from scipy.special import ndtr, ndtri
 
 from ...distributions import Categorical, Distribution, Normal, RandInt, Uniform
 
 _LOG_TINY = -1e300
 _SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
+
+
+def logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """log(sum(exp(a), axis=1)) without overflow; scipy's version costs more per call."""
+    peak = a.max(axis=1)
+    peak = np.where(np.isfinite(peak), peak, 0.0)
+    shifted = a - peak[:, None]
+    np.exp(shifted, out=shifted)
+    return np.log(shifted.sum(axis=1)) + peak
 
 
 def forgetting_weights(n: int, linear_forgetting: int) -> np.ndarray:
@@ -58,6 +67,8 @@ class NumericParzen:
         self._cdf_low = ndtr(a)
         self._cdf_high = ndtr(b)
         self._log_mass = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300))
+        self._const: np.ndarray | None = None  # per-component log constants, made on use
+        self._inv_sigmas = np.empty(0)
 
     def _to_model(self, values: np.ndarray) -> np.ndarray:
         if self.log:
@@ -82,13 +93,23 @@ class NumericParzen:
     def log_pdf(self, values: np.ndarray) -> np.ndarray:
         """Log density (continuous) or log probability mass (quantized) of each value."""
         values = np.asarray(values, dtype=float)
-        if self.q is None:
-            x = self._to_model(values)[:, None]
-            z = (x - self.mus) / self.sigmas
-            log_kernel = -0.5 * z * z - np.log(self.sigmas) - _SQRT_2PI_LOG - self._log_mass
-            return logsumexp(log_kernel + self.log_weights, axis=1)
-        upper = self._to_model(np.maximum(values + self.q / 2, 1e-300 if self.log else -np.inf))
-        lower_raw = values - self.q / 2
+        if self.q is not None:
+            # candidates repeat grid points: score each distinct point once
+            distinct, back = np.unique(values, return_inverse=True)
+            return self._log_mass_of(distinct)[back.reshape(-1)]
+        if self._const is None:
+            self._inv_sigmas = 1.0 / self.sigmas
+            self._const = self.log_weights - np.log(self.sigmas) - _SQRT_2PI_LOG - self._log_mass
+        z = (self._to_model(values)[:, None] - self.mus) * self._inv_sigmas
+        z *= z
+        z *= -0.5
+        z += self._const
+        return logsumexp_rows(z)
+
+    def _log_mass_of(self, values: np.ndarray) -> np.ndarray:
+        q = float(self.q or 0.0)  # only called for quantized parameters
+        upper = self._to_model(np.maximum(values + q / 2, 1e-300 if self.log else -np.inf))
+        lower_raw = values - q / 2
         if self.log:
             lower = np.where(lower_raw > 0, np.log(np.maximum(lower_raw, 1e-300)), -np.inf)
         else:
@@ -97,7 +118,7 @@ class NumericParzen:
         lower = np.maximum(lower, self.low)[:, None]
         mass = ndtr((upper - self.mus) / self.sigmas) - ndtr((lower - self.mus) / self.sigmas)
         log_mass = np.log(np.maximum(mass, 1e-300)) - self._log_mass
-        return logsumexp(log_mass + self.log_weights, axis=1)
+        return logsumexp_rows(log_mass + self.log_weights)
 
 
 class CategoricalParzen:
