@@ -22,6 +22,8 @@ import numpy as np
 from .exceptions import InvalidSpaceError
 
 _WHOLE_TOLERANCE = 1e-9
+_MAX_LOG = math.log(np.finfo(float).max)
+_INT64 = np.iinfo(np.int64)
 
 
 def _is_whole(x: float) -> bool:
@@ -117,6 +119,16 @@ class Uniform(Distribution):
             raise InvalidSpaceError(
                 f"{where}: low must be < high; got low={low!r}, high={high!r}.{hint}"
             )
+        if log and high_f > _MAX_LOG:
+            raise InvalidSpaceError(
+                f"{where}: exp(high) overflows; got low={low!r}, high={high!r}. Bounds of "
+                "loguniform are in log space: use low=np.log(a), high=np.log(b)."
+            )
+        if not math.isfinite(high_f - low_f):
+            raise InvalidSpaceError(
+                f"{where}: high - low overflows a float; got low={low!r}, high={high!r}. "
+                "Use a narrower range, or loguniform for values spanning many magnitudes."
+            )
         q_f = _check_q(where, q)
         if q_f is not None:
             lo, hi = (math.exp(low_f), math.exp(high_f)) if log else (low_f, high_f)
@@ -204,6 +216,10 @@ class RandInt(Distribution):
                     f"{where}: {name} must be a whole number; got {name}={value!r}."
                 )
         low_i, high_i = int(round(float(low))), int(round(float(high)))
+        if low_i < _INT64.min or high_i > _INT64.max:
+            raise InvalidSpaceError(
+                f"{where}: bounds must fit in a 64-bit integer; got low={low!r}, high={high!r}."
+            )
         if not low_i < high_i:
             raise InvalidSpaceError(
                 f"{where}: low must be < high (high is excluded); got low={low!r}, high={high!r}."

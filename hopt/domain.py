@@ -7,6 +7,7 @@ chosen branches.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -104,6 +105,23 @@ class Domain:
         return {"status": STATUS_NEW}
 
 
+def _checked_value(param: Any, value: Any) -> int | float:
+    """One assigned value as stored in trials, or an error naming its label."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidArgumentError(
+            f"space_eval: the value of {param.label!r} must be a number; got "
+            f"{param.label}={value!r}. Pass fmin's result (choices as option indices)."
+        )
+    dist = param.distribution
+    if dist.is_categorical:
+        if float(value) != int(value) or not dist.low <= int(value) < dist.high:  # type: ignore[call-overload]
+            raise InvalidArgumentError(
+                f"space_eval: {param.label!r} takes an option index in [{dist.low}, "
+                f"{dist.high}); got {param.label}={value!r}."
+            )
+    return param.to_python(value)
+
+
 def space_eval(space: Any, hp_assignment: Mapping[str, Any]) -> Any:
     """The concrete value of ``space`` for an assignment such as ``fmin``'s result.
 
@@ -124,9 +142,12 @@ def space_eval(space: Any, hp_assignment: Mapping[str, Any]) -> Any:
         )
     config = {}
     for label, value in hp_assignment.items():
-        if isinstance(value, (list, tuple)) and len(value) == 1:
-            value = value[0]  # trials.vals style: [value]
-        config[label] = compiled.params[label].to_python(value)
+        if isinstance(value, (list, tuple)):
+            if len(value) == 0:
+                continue  # trial misc['vals'] style: [] for an inactive label
+            if len(value) == 1:
+                value = value[0]  # and [value] for an active one
+        config[label] = _checked_value(compiled.params[label], value)
     if compiled.exact:
         missing = [label for label in compiled.active_labels(config) if label not in config]
         if missing:

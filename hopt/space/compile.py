@@ -26,7 +26,9 @@ from .graph import dfs
 from .nodes import Apply, Literal, as_apply
 from .stochastic import distribution_of
 
-Route = frozenset  # of (label, branch index) pairs
+#: when a parameter is reached: None (always) or (choice label, branch index); the
+#: choice's own activity is implied, so conditions chain instead of growing with depth
+Condition = tuple
 
 
 @dataclass
@@ -37,9 +39,15 @@ class Param:
     node: Apply  # the hyperopt_param node
     distribution: Distribution
     is_integer: bool
-    #: alternative routes to this parameter; an empty route means "always active"
-    routes: list[frozenset] = field(default_factory=list)
-    where: str = "space"
+    #: alternative conditions that activate this parameter; None means "always active"
+    routes: list[Condition | None] = field(default_factory=list)
+    where_index: int = -1  # into CompiledSpace paths, for error messages
+    locate: Any = None  # CompiledSpace.where, turns where_index into text
+
+    @property
+    def where(self) -> str:
+        """Where the parameter first appears, e.g. ``space['model']<hp.choice...>['C']``."""
+        return self.locate(self.where_index) if self.locate else "space"
 
     @property
     def sampler_node(self) -> Apply:
@@ -47,7 +55,7 @@ class Param:
 
     @property
     def always_active(self) -> bool:
-        return any(not route for route in self.routes)
+        return any(route is None for route in self.routes)
 
     def to_python(self, value: Any) -> int | float:
         if self.is_integer:
@@ -82,67 +90,112 @@ class CompiledSpace:
         self.exact = True
         self._walk()
         self._mark_integers()
-        # parameters sorted so that conditions are decided before the parameters they gate
         self.labels: list[str] = list(self.params)
+        # parameters sorted so that conditions are decided before the parameters they gate
+        self._mask_order = self._order_for_masks()
 
     # -- compilation ------------------------------------------------------------
     def _walk(self) -> None:
-        empty: frozenset = frozenset()
-        stack: list[tuple[Apply, frozenset, str]] = [(self.expr, empty, "space")]
-        seen: set[tuple[int, frozenset]] = set()
+        # Paths are stored as parent pointers so that deep spaces cost linear memory;
+        # the readable "space['a'][0]..." string is only built for an error message.
+        self._paths: list[tuple[int, str]] = []
+        stack: list[tuple[Apply, Condition | None, int]] = [(self.expr, None, -1)]
+        seen: set[tuple[int, Condition | None]] = set()
         while stack:
-            node, route, where = stack.pop()
+            node, route, path = stack.pop()
             key = (id(node), route)
             if key in seen:
                 continue
             seen.add(key)
             if node.name == "hyperopt_param":
-                self._add_param(node, route, where)
+                self._add_param(node, route, path)
                 continue
             if node.name == "switch" and node.pos_args:
                 selector = node.pos_args[0]
                 selector_label = None
                 if selector.name == "hyperopt_param":
                     # registered now (not via the stack) so its branches can refer to it
-                    selector_label = _label(selector, where)
-                    self._add_param(selector, route, where)
+                    selector_label = self._add_param(selector, route, path)
                     seen.add((id(selector), route))
                     if not self.params[selector_label].distribution.is_categorical:
                         selector_label = None
                 else:
-                    stack.append((selector, route, where + ".switch(index)"))
+                    stack.append((selector, route, self._step(path, ".switch(index)")))
                 if selector_label is None:
                     self.exact = False
                 branches = node.pos_args[1:]
                 for i in reversed(range(len(branches))):
                     if selector_label is None:
-                        stack.append((branches[i], route, f"{where}.switch(option {i})"))
+                        stack.append((branches[i], route, self._step(path, f".switch({i})")))
                     else:
-                        step = f"{where}<hp.choice({selector_label!r}) option {i}>"
-                        stack.append((branches[i], route | {(selector_label, i)}, step))
+                        into = self._step(path, f"<hp.choice({selector_label!r}) option {i}>")
+                        stack.append((branches[i], (selector_label, i), into))
                 continue
             for child, step in reversed(_child_steps(node)):
-                stack.append((child, route, where + step))
+                stack.append((child, route, self._step(path, step)))
 
-    def _add_param(self, node: Apply, route: frozenset, where: str) -> None:
-        label = _label(node, where)
+    def _step(self, parent: int, step: str) -> int:
+        self._paths.append((parent, step))
+        return len(self._paths) - 1
+
+    def where(self, path: int) -> str:
+        """Readable location of a path index, e.g. ``space['model']<hp.choice...>['C']``."""
+        steps = []
+        while path >= 0:
+            parent, step = self._paths[path]
+            steps.append(step)
+            path = parent
+        return "space" + "".join(reversed(steps))
+
+    def _add_param(self, node: Apply, route: Condition | None, path: int) -> str:
+        label_node = node.pos_args[0] if node.pos_args else None
+        if not isinstance(label_node, Literal) or not isinstance(label_node.obj, str):
+            raise InvalidSpaceError(
+                f"{self.where(path)}: a hyperparameter label must be a constant string."
+            )
+        label = label_node.obj
         known = self.params.get(label)
         if known is not None and known.node is not node:
             raise DuplicateLabelError(
                 f"search space: label {label!r} is used by two different hyperparameters, "
-                f"at {known.where} and at {where}. Give each hyperparameter its own label, "
-                "or reuse the same hp object in both places."
+                f"at {self.where(known.where_index)} and at {self.where(path)}. Give each "
+                "hyperparameter its own label, or reuse the same hp object in both places."
             )
         if known is None:
             if len(node.pos_args) != 2:
-                raise InvalidSpaceError(f"{where}: hyperopt_param({label!r}) needs a sampler node.")
+                raise InvalidSpaceError(
+                    f"{self.where(path)}: hyperopt_param({label!r}) needs a sampler node."
+                )
             dist = distribution_of(node.pos_args[1], label)
-            known = Param(label, node, dist, dist.is_integer, [], where)
+            known = Param(label, node, dist, dist.is_integer, [], path, self.where)
             self.params[label] = known
-        if route not in known.routes:
+        if known.always_active:
+            return label
+        if route is None:
+            known.routes = [None]
+        elif route not in known.routes:
             known.routes.append(route)
-        if any(not r for r in known.routes):
-            known.routes = [frozenset()]
+        return label
+
+    def _order_for_masks(self) -> list[str]:
+        """Labels with every choice before the parameters it gates."""
+        order: list[str] = []
+        placed: set[str] = set()
+        for label in self.params:
+            pending = [(label, False)]
+            while pending:
+                current, ready = pending.pop()
+                if current in placed:
+                    continue
+                if ready:
+                    placed.add(current)
+                    order.append(current)
+                    continue
+                pending.append((current, True))
+                for route in self.params[current].routes:
+                    if route is not None and route[0] not in placed and route[0] != current:
+                        pending.append((route[0], False))
+        return order
 
     def _mark_integers(self) -> None:
         """A parameter whose every use goes through ``scope.int`` is stored as an int."""
@@ -159,18 +212,16 @@ class CompiledSpace:
     def active_masks(self, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         """Which of ``n`` candidate configurations activate each parameter."""
         masks: dict[str, np.ndarray] = {}
-        for label, param in self.params.items():
+        for label in self._mask_order:
+            param = self.params[label]
             if param.always_active:
                 masks[label] = np.ones(n, dtype=bool)
                 continue
             mask = np.zeros(n, dtype=bool)
-            for route in param.routes:
-                route_mask = np.ones(n, dtype=bool)
-                for selector, branch in route:
-                    route_mask &= values[selector] == branch
-                mask |= route_mask
+            for selector, branch in param.routes:  # type: ignore[misc]
+                mask |= masks[selector] & (values[selector] == branch)
             masks[label] = mask
-        return masks
+        return {label: masks[label] for label in self.params}
 
     def sample(self, rng: np.random.Generator, n: int) -> tuple[dict, dict]:
         """Draw ``n`` configurations at once: (values by label, active masks by label)."""
@@ -197,14 +248,15 @@ class CompiledSpace:
         if not self.exact:
             full = {label: config.get(label, 0) for label in self.params}
             return self.active_labels_by_evaluation(full)
-        active = []
-        for label, param in self.params.items():
+        active: set[str] = set()
+        for label in self._mask_order:
+            param = self.params[label]
             if param.always_active or any(
-                all(selector in config and config[selector] == branch for selector, branch in r)
-                for r in param.routes
+                route[0] in active and config.get(route[0]) == route[1]  # type: ignore[index]
+                for route in param.routes
             ):
-                active.append(label)
-        return active
+                active.add(label)
+        return [label for label in self.params if label in active]
 
     def memo_for(self, config: Mapping[str, Any]) -> dict[Apply, Any]:
         """Evaluator memo that fixes each labelled parameter to its configured value."""

@@ -141,6 +141,9 @@ class Apply:
     def __mod__(self, other: Any) -> Apply:
         return Apply("mod", [self, other])
 
+    def __rmod__(self, other: Any) -> Apply:
+        return Apply("mod", [other, self])
+
     def __pow__(self, other: Any) -> Apply:
         return Apply("pow", [self, other])
 

@@ -1,0 +1,108 @@
+"""`import hopt` stays light, and its public names exist."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import hopt
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ["pymongo", "pyspark", "py4j", "matplotlib"]
+
+# Run in a fresh interpreter; report which heavy packages got imported and which
+# were even looked for (a guarded ``try: import pymongo`` counts: with pymongo
+# installed it would load it).
+PROBE = """
+import importlib.abc, json, sys
+HEAVY = {heavy!r}
+looked_for = []
+
+class Recorder(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in HEAVY:
+            looked_for.append(name)
+        return None
+
+sys.meta_path.insert(0, Recorder())
+{statement}
+print(json.dumps({{
+    "imported": sorted(m for m in sys.modules if m.split(".")[0] in HEAVY),
+    "looked_for": sorted(set(looked_for)),
+}}))
+"""
+
+
+def run_probe(statement, tmp_path):
+    # Stand-in packages on the path, so an import of them succeeds and shows up in
+    # sys.modules even on a machine where the real ones are not installed.
+    for name in HEAVY:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(tmp_path)]))
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY, statement=statement)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_probe_detects_an_import_of_a_heavy_package(tmp_path):
+    report = run_probe("import pymongo", tmp_path)
+    assert report == {"imported": ["pymongo"], "looked_for": ["pymongo"]}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import hopt", "from hopt import *", "import hopt.pyll.stochastic, hopt.space, hopt.domain"],
+    ids=["import-hopt", "star-import", "space-modules"],
+)
+def test_import_does_not_touch_mongo_spark_or_matplotlib(statement, tmp_path):
+    assert run_probe(statement, tmp_path) == {"imported": [], "looked_for": []}
+
+
+@pytest.mark.parametrize("name", hopt.__all__)
+def test_every_name_in_all_exists(name):
+    assert getattr(hopt, name) is not None
+
+
+def test_all_has_no_duplicates():
+    assert len(hopt.__all__) == len(set(hopt.__all__))
+
+
+def test_hyperopt_top_level_names_are_exported():
+    expected = {
+        "STATUS_STRINGS",
+        "STATUS_NEW",
+        "STATUS_RUNNING",
+        "STATUS_SUSPENDED",
+        "STATUS_OK",
+        "STATUS_FAIL",
+        "JOB_STATES",
+        "JOB_STATE_NEW",
+        "JOB_STATE_RUNNING",
+        "JOB_STATE_DONE",
+        "JOB_STATE_ERROR",
+        "Ctrl",
+        "Trials",
+        "trials_from_docs",
+        "Domain",
+        "fmin",
+        "fmin_pass_expr_memo_ctrl",
+        "FMinIter",
+        "partial",
+        "space_eval",
+        "hp",
+        "exceptions",
+        "rand",
+        "tpe",
+    }
+    assert expected <= set(hopt.__all__)
