@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_NEW,
@@ -249,6 +251,7 @@ class FMinIter:
         self._evaluated_since_report = 0
         self._serial_queue: collections.deque[dict] = collections.deque()
         self._queued_tids: set = set()
+        self._held: collections.deque[dict] = collections.deque()  # drawn, not yet stored
 
     # -- stopping rules ---------------------------------------------------------------
     def _time_is_up(self) -> bool:
@@ -286,11 +289,11 @@ class FMinIter:
     def _cancel_unevaluated(self) -> None:
         """Trials this run queued but never evaluated (it stopped early) are removed.
 
-        History-free algorithms are asked for many trials at once; without this,
-        a timeout would leave the rest of such a batch behind as phantom NEW trials.
+        A run stopped by a timeout or a stopping rule leaves no phantom NEW trials.
         """
         unevaluated = [doc["tid"] for doc in self._serial_queue if doc["tid"] in self._queued_tids]
         self._serial_queue.clear()
+        self._held.clear()  # drawn but never stored
         if unevaluated:
             self.trials.discard_new_trials(unevaluated)
 
@@ -342,6 +345,13 @@ class FMinIter:
         capacity = self._queue_capacity()
         if not self.asynchronous and queue_len > 0:
             return n_queued, False  # serial runs refill only an empty queue
+        if self._held:
+            # Drawn earlier in a batch; stored only now, so the trials object never
+            # shows more queued trials than max_queue_len (Hyperopt's view of a run).
+            count = min(len(self._held), self.max_queue_len)
+            self._insert([self._held.popleft() for _ in range(count)])
+            return n_queued, False
+        held_back = capacity > self.max_queue_len
         while queue_len < capacity and n_queued < N:
             n_to_enqueue = min(capacity - queue_len, N - n_queued)
             new_ids = self.trials.new_trial_ids(n_to_enqueue)
@@ -351,11 +361,19 @@ class FMinIter:
             new_trials = self.algo(new_ids, self.domain, self.trials, seed)
             if new_trials is None or len(new_trials) == 0:
                 return n_queued, True
-            self._queued_tids.update(self.trials.insert_trial_docs(new_trials))
-            self.trials.refresh()
             n_queued += len(new_trials)
+            if held_back:
+                self._held.extend(new_trials[self.max_queue_len :])
+                new_trials = new_trials[: self.max_queue_len]
+            self._insert(new_trials)
             queue_len += len(new_trials)
+            if held_back:
+                break
         return n_queued, False
+
+    def _insert(self, docs: list) -> None:
+        self._queued_tids.update(self.trials.insert_trial_docs(docs))
+        self.trials.refresh()
 
     def _update_best_from_trials(self) -> None:
         for result in self.trials.results:
@@ -399,7 +417,7 @@ class FMinIter:
                         self._refill_serial_queue()
                         if self._serial_queue:
                             self._evaluate_one(self._serial_queue.popleft())
-                        all_done = not self._serial_queue
+                        all_done = not self._serial_queue and not self._held
                     self._report(bar)
                     self._maybe_save()
                     if self._early_stop():
@@ -493,6 +511,10 @@ def fmin(
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
     if points_to_evaluate and not resumed:  # a resumed run inserted its points already
         _insert_points(trials, points_to_evaluate, domain)
+    trials.refresh()
+    if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool) and len(trials) > 0:
+        # Resuming with the same seed must not replay the first run's draws.
+        rstate = np.random.default_rng([int(rstate), len(trials)])
     runner = FMinIter(
         algo,
         domain,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .distributions import Categorical, Distribution, Normal, RandInt, Uniform
+from .distributions import Categorical, Distribution, Normal, RandInt, Uniform, check_number
 from .exceptions import InvalidSpaceError
 from .space.nodes import Apply, Literal, as_apply
 
@@ -91,6 +91,11 @@ def randint(label: str, *args: Any, **kwargs: Any) -> Apply:
     where = f"hp.randint({label!r})"
     bound = _bind(where, args, kwargs, (("upper",), ("low", "high")))
     if "upper" in bound:
+        upper = check_number(where, "upper", bound["upper"])
+        if upper != int(upper):
+            raise InvalidSpaceError(
+                f"{where}: upper must be a whole number; got upper={bound['upper']!r}."
+            )
         dist = RandInt.build(where, 0, bound["upper"])
     else:
         dist = RandInt.build(where, bound["low"], bound["high"])

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead.py args...]
-# Sets up .venv with the `bench` extra (hyperopt==0.3.0, optuna; see
-# scripts/_venv.sh) and runs benchmarks/overhead.py, which prints a table and
-# updates docs/benchmarks.md and benchmarks/results/overhead.json.
-# Examples: bash scripts/bench.sh --quick    (smoke run, writes nothing)
-#           bash scripts/bench.sh --n 100 1000 3000 --seeds 0 1 2 3 4
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|all] [args...]
+# Sets up .venv with the `bench` extra (hyperopt==0.3.0, optuna, scikit-learn; see
+# scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
+# prints its tables and updates its section of docs/benchmarks.md.
+# Examples: bash scripts/bench.sh --quick            (overhead smoke run, writes nothing)
+#           bash scripts/bench.sh quality --quick
+#           bash scripts/bench.sh all                  (about 15 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
@@ -17,4 +18,19 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 export NUMEXPR_NUM_THREADS=1 VECLIB_MAXIMUM_THREADS=1
 export PYTHONHASHSEED=0
 
-exec "$VENV_PY" benchmarks/overhead.py "$@"
+which=overhead
+case "${1:-}" in
+    overhead | quality | parallel | tpe-overhead | all) which=$1; shift ;;
+esac
+case "$which" in
+    overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
+    quality) exec "$VENV_PY" benchmarks/quality.py "$@" ;;
+    parallel) exec "$VENV_PY" benchmarks/quality.py --parallel 8 "$@" ;;
+    tpe-overhead) exec "$VENV_PY" benchmarks/tpe_overhead.py "$@" ;;
+    all)
+        "$VENV_PY" benchmarks/overhead.py "$@"
+        "$VENV_PY" benchmarks/quality.py "$@"
+        "$VENV_PY" benchmarks/quality.py --parallel 8 "$@"
+        "$VENV_PY" benchmarks/tpe_overhead.py "$@"
+        ;;
+esac

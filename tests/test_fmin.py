@@ -952,3 +952,28 @@ def test_fmin_iter_can_be_driven_directly():
     runner.exhaust()
     assert len(trials) == 4
     assert all(loss is not None for loss in trials.losses())
+
+
+def test_batched_random_search_never_shows_more_than_max_queue_len_queued_trials():
+    seen = []
+
+    def stop_fn(trials, *args):
+        seen.append(sum(1 for t in trials.trials if t["state"] == 0))
+        last = trials.trials[-1]["result"]  # Hyperopt-style rules read the last trial
+        assert "loss" in last
+        return False, []
+
+    hopt.fmin(lambda x: x, hopt.hp.uniform("x", 0, 1), algo=hopt.rand.suggest, max_evals=30,
+              rstate=0, early_stop_fn=stop_fn, show_progressbar=False)  # fmt: skip
+    assert len(seen) == 30 and max(seen) == 0
+
+
+def test_resuming_with_the_same_int_seed_draws_new_points():
+    trials = hopt.Trials()
+    space = hopt.hp.uniform("x", 0, 1)
+    hopt.fmin(lambda x: x, space, algo=hopt.rand.suggest, max_evals=5, trials=trials, rstate=7,
+              show_progressbar=False)  # fmt: skip
+    hopt.fmin(lambda x: x, space, algo=hopt.rand.suggest, max_evals=10, trials=trials, rstate=7,
+              show_progressbar=False)  # fmt: skip
+    xs = [t["misc"]["vals"]["x"][0] for t in trials.trials]
+    assert len(xs) == 10 and len(set(xs)) == 10

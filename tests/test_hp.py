@@ -433,7 +433,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.randint("n", True),
         InvalidSpaceError,
-        r"hp\.randint\('n'\): high must be a real number; got high=True\.",
+        r"hp\.randint\('n'\): upper must be a real number; got upper=True\.",
         id="randint-upper-bool",
     ),
     pytest.param(
@@ -581,7 +581,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.randint("n", 1.5),
         InvalidSpaceError,
-        r"hp\.randint\('n'\): high must be a whole number; got high=1\.5\.",
+        r"hp\.randint\('n'\): upper must be a whole number; got upper=1\.5\.",
         id="randint-upper-fractional",
     ),
     pytest.param(

@@ -177,7 +177,7 @@ class Trials:
             )
             if error.get("traceback"):
                 message += "\n" + error["traceback"]
-        return message + "."
+        return message if message.endswith(".") else message + "."
 
     @property
     def argmin(self) -> dict[str, Any]:

@@ -1,0 +1,331 @@
+"""TPE suggestion cost: CPU milliseconds per suggestion as the history grows.
+
+hopt ``tpe.suggest``, Hyperopt 0.3.0 ``tpe.suggest`` and Optuna's ``TPESampler``
+(default settings) each run N trials on the same 10-parameter mixed space with
+a near-free objective.  Only the algorithm's own work is timed, with
+``time.process_time()``:
+
+* hopt and Hyperopt: ``fmin(..., algo=timed(tpe.suggest))``, where ``timed``
+  brackets each call of the suggest function (one call per trial);
+* Optuna: ``trial = study.ask()`` followed by the ``trial.suggest_*`` calls of
+  the define-by-run space, then ``study.tell(trial, loss)`` untimed.  Optuna's
+  default (independent) TPE samples each parameter inside ``suggest_*``, so
+  timing ``study.ask()`` alone would miss almost all of the work; the ask-only
+  time is reported too.
+
+The headline is the mean over the last 100 suggestions of each run.
+
+    python benchmarks/tpe_overhead.py               # N = 100 500 1000 2000; updates docs
+    python benchmarks/tpe_overhead.py --quick       # N = 100 300; writes nothing
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+if str(REPO) not in sys.path:
+    sys.path.insert(1, str(REPO))
+
+import problems as P  # noqa: E402
+import quality as Q  # noqa: E402  (environment, machine info and docs helpers)
+
+LIBRARIES = ("hopt", "hyperopt", "optuna")
+LABELS = {"hopt": "hopt tpe", "hyperopt": "Hyperopt tpe", "optuna": "Optuna TPESampler"}
+WINDOW = 100
+JSON_PATH = HERE / "results" / "tpe_overhead.json"
+
+# Ten labels of mixed kinds, one of them conditional on a choice.
+SPACE = [
+    ("x", "uniform", -5, 5),
+    ("y", "uniform", 0, 1),
+    ("lr", "loguniform", math.log(1e-5), math.log(1.0)),
+    ("weight_decay", "loguniform", math.log(1e-8), math.log(1e-2)),
+    ("units", "quniform", 1, 100, 1),
+    ("depth", "quniform", 1, 12, 1),
+    ("layers", "randint", 0, 10),
+    ("activation", "choice", ["relu", "tanh", "sigmoid"]),
+    ("model", "cond", {"svm": [("C", "uniform", 0.1, 10)], "tree": []}),
+]
+
+
+def objective(p: dict) -> float:
+    """Cheap, with some structure for TPE to model."""
+    loss = p["x"] ** 2 + p["y"] + abs(math.log10(p["lr"]) + 3) + 0.01 * p["units"]
+    loss += 0.1 * p["layers"] + 0.05 * p["depth"] + 0.1 * abs(math.log10(p["weight_decay"]) + 5)
+    loss += 0.0 if p["activation"] == "relu" else 0.5
+    if p["model"] == "svm":
+        loss += 0.1 * p["C"]
+    return loss
+
+
+def run_hyperopt_style(library: str, n: int, seed: int) -> dict:
+    if library == "hopt":
+        import hopt as lib
+
+        space = P.hopt_space(SPACE)
+    else:
+        import hyperopt as lib
+
+        space = P.hyperopt_space(SPACE)
+    suggest = lib.tpe.suggest
+    times: list[float] = []
+
+    def timed(new_ids, domain, trials, seed):
+        t0 = time.process_time()
+        docs = suggest(new_ids, domain, trials, seed)
+        times.append(time.process_time() - t0)
+        return docs
+
+    trials = lib.Trials()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    lib.fmin(
+        lambda point: objective(P.flatten(point)),
+        space,
+        algo=timed,
+        max_evals=n,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    if len(trials.trials) != n or len(times) != n:
+        raise RuntimeError(
+            f"{library}: expected {n} trials and {n} suggest calls; "
+            f"got {len(trials.trials)} trials and {len(times)} calls"
+        )
+    return {"suggest_s": times, "run_cpu_s": cpu, "run_wall_s": wall}
+
+
+def run_optuna(n: int, seed: int) -> dict:
+    import optuna
+
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+    suggest = P.optuna_suggest(SPACE)
+    times, ask_times = [], []
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for _ in range(n):
+        t0 = time.process_time()
+        trial = study.ask()
+        t1 = time.process_time()
+        params = suggest(trial)
+        t2 = time.process_time()
+        times.append(t2 - t0)
+        ask_times.append(t1 - t0)
+        study.tell(trial, objective(params))
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"suggest_s": times, "ask_only_s": ask_times, "run_cpu_s": cpu, "run_wall_s": wall}
+
+
+def run(library: str, n: int, seed: int) -> dict:
+    if library == "optuna":
+        return run_optuna(n, seed)
+    return run_hyperopt_style(library, n, seed)
+
+
+def tail_ms(values: list[float]) -> float:
+    return 1000.0 * float(np.mean(values[-WINDOW:]))
+
+
+def section(args, rows: dict, info: dict, loads, wall: float, errors: list[str]) -> str:
+    libs = [lib for lib in LIBRARIES if lib in args.libs]
+    seeds = ("seed " if len(args.seeds) == 1 else "seeds ") + ", ".join(map(str, args.seeds))
+    cmd = ".venv/bin/python benchmarks/tpe_overhead.py" + (
+        " " + " ".join(args.argv) if args.argv else ""
+    )
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    def cell(lib: str, n: int, key: str) -> float | None:
+        vals = [rows[(lib, n, s)][key] for s in args.seeds if (lib, n, s) in rows]
+        return float(np.median(vals)) if vals else None
+
+    out = [
+        "## TPE suggestion cost",
+        "",
+        "CPU milliseconds per suggestion (`time.process_time`), averaged over the last "
+        f"{WINDOW} suggestions of one run of N trials ({seeds}; the median if several). "
+        "hopt and Hyperopt run `fmin(objective, space, algo=timed_tpe_suggest, "
+        "max_evals=N, trials=Trials(), rstate=np.random.default_rng(seed), "
+        "show_progressbar=False)` where the wrapper times each call of `tpe.suggest` "
+        "(default settings, one call per trial); Optuna runs `study.ask()` plus the "
+        "space's `trial.suggest_*` calls with `TPESampler(seed=seed)` (default "
+        "settings), then an untimed `study.tell()`. Optuna's default TPE samples each "
+        "parameter inside `suggest_*`, so `ask()` alone is a small part of the work; "
+        "it is shown separately. The objective is a cheap sum over the parameters. "
+        "With N=100 the window includes the random start-up trials (20 for hopt and "
+        "Hyperopt, 10 for Optuna).",
+        "",
+        "The space, built from one spec in `benchmarks/tpe_overhead.py` (10 labels):",
+        "",
+    ]
+    for spec in SPACE:
+        out.append(f"- `{spec[0]}`: {spec_text(spec)}")
+    out += [
+        "",
+        "| N | " + " | ".join(LABELS[lib] for lib in libs) + " | Hyperopt / hopt | Optuna / hopt |",
+        "|---:|" + "---:|" * (len(libs) + 2),
+    ]
+    for n in args.n:
+        vals = {lib: cell(lib, n, "suggest_ms") for lib in libs}
+        cells = [("n/a" if vals[lib] is None else f"{vals[lib]:.2f}") for lib in libs]
+        ratios = []
+        for other in ("hyperopt", "optuna"):
+            h, o = vals.get("hopt"), vals.get(other)
+            ratios.append(f"{o / h:.1f}×" if h and o else "n/a")
+        out.append(f"| {n} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+    out += [
+        "",
+        "Ratios above 1× mean hopt's suggestion is cheaper.",
+    ]
+    if "optuna" in libs:
+        out += [
+            "",
+            "Optuna `study.ask()` alone, CPU ms (last "
+            f"{WINDOW}): "
+            + ", ".join(
+                f"N={n}: {v:.2f}" for n in args.n if (v := cell("optuna", n, "ask_only_ms"))
+            )
+            + ".",
+        ]
+    out += [
+        "",
+        "Whole run, CPU seconds (fmin or the ask/tell loop, objective included), for context:",
+        "",
+        "| N | " + " | ".join(LABELS[lib] for lib in libs) + " |",
+        "|---:|" + "---:|" * len(libs),
+    ]
+    for n in args.n:
+        cells = []
+        for lib in libs:
+            v = cell(lib, n, "run_cpu_s")
+            cells.append("n/a" if v is None else f"{v:.2f}")
+        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "Command:",
+        "",
+        f"    {cmd}",
+        "",
+        f"Measured {when} on {info['nproc']} CPUs (`nproc`; {info['cpu']}); load "
+        f"average {loads[0]} at the start and {loads[1]} at the end; one process, runs "
+        f"interleaved per N and seed, `OMP_NUM_THREADS=1`. Python {info['python']}, "
+        f"numpy {info['numpy']}, hopt {info['hopt']}, hyperopt {info['hyperopt']}, "
+        f"optuna {info['optuna']}. Wall time {wall / 60:.1f} min. Raw per-suggestion "
+        f"times: `{Q.rel(args.json)}`.",
+    ]
+    if errors:
+        out += ["", "Errors (these runs are missing above):", ""]
+        for e in errors:
+            out += ["```", e.rstrip(), "```"]
+    return "\n".join(out)
+
+
+def spec_text(spec: tuple) -> str:
+    name, kind, *args = spec
+    if kind == "loguniform":
+        return f"loguniform(log {math.exp(args[0]):g}, log {math.exp(args[1]):g})"
+    if kind == "quniform":
+        return f"quniform({args[0]}, {args[1]}, q={args[2]})"
+    if kind == "randint":
+        return f"randint({args[0]}, {args[1]})"
+    if kind == "choice":
+        return f"choice of {len(args[0])} strings"
+    if kind == "cond":
+        parts = [
+            f"{b!r} with " + (", ".join(f"`{s[0]}` {spec_text(s)}" for s in sub) or "nothing")
+            for b, sub in args[0].items()
+        ]
+        return "choice of " + "; ".join(parts)
+    return f"{kind}({args[0]}, {args[1]})"
+
+
+def parse_args(argv: list[str]):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 500, 1000, 2000])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--libs", nargs="+", default=list(LIBRARIES), choices=LIBRARIES)
+    parser.add_argument("--quick", action="store_true", help="N = 100 300; writes nothing")
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--json", type=Path, default=JSON_PATH)
+    parser.add_argument("--docs", type=Path, default=Q.DOCS)
+    args = parser.parse_args(argv)
+    args.argv = argv
+    if args.quick:
+        args.n, args.no_write = [100, 300], True
+    if min(args.n) < 1:
+        parser.error("--n must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    Q.quiet()
+    info = Q.machine_info()
+    load_before = Q.load_average()
+    start = time.perf_counter()
+    for lib in args.libs:  # untimed warm-up: imports, first-call caches
+        run(lib, 30, 12345)
+    rows: dict = {}
+    raw: list[dict] = []
+    errors: list[str] = []
+    for n in args.n:
+        for seed in args.seeds:
+            for lib in args.libs:
+                try:
+                    result = run(lib, n, seed)
+                except Exception:
+                    tb = traceback.format_exc()
+                    errors.append(f"{lib} N={n} seed={seed}:\n{tb}")
+                    print(f"ERROR {lib} N={n} seed={seed}\n{tb}", flush=True)
+                    continue
+                row = {
+                    "suggest_ms": tail_ms(result["suggest_s"]),
+                    "run_cpu_s": result["run_cpu_s"],
+                    "run_wall_s": result["run_wall_s"],
+                }
+                if "ask_only_s" in result:
+                    row["ask_only_ms"] = tail_ms(result["ask_only_s"])
+                rows[(lib, n, seed)] = row
+                raw.append({"library": lib, "n": n, "seed": seed, **row, **result})
+                print(
+                    f"{LABELS[lib]:>18} N={n:>5} seed={seed}: {row['suggest_ms']:8.2f} CPU ms "
+                    f"per suggestion (last {WINDOW}); run {result['run_cpu_s']:.1f} CPU s",
+                    flush=True,
+                )
+    wall = time.perf_counter() - start
+    loads = (load_before, Q.load_average())
+    print(f"wall time {wall / 60:.1f} min")
+    if not args.no_write:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"machine": info, "load_average": loads, "runs": raw, "errors": errors}
+        args.json.write_text(json.dumps(payload))
+        Q.write_section(args.docs, "tpe-overhead", section(args, rows, info, loads, wall, errors))
+        print(f"updated {Q.rel(args.docs)} and {Q.rel(args.json)}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
