@@ -16,24 +16,12 @@ that writes nothing.
 
 from __future__ import annotations
 
-import os
-
-# Pin BLAS/OpenMP pools to one thread before numpy is imported, so that no
-# library gets hidden parallel help and CPU time stays comparable.
-for _var in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-):
-    os.environ.setdefault(_var, "1")
-
 import argparse  # noqa: E402
 import gc  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import math  # noqa: E402
+import os
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -45,6 +33,8 @@ from datetime import datetime, timezone  # noqa: E402
 from importlib import metadata  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+import _single_thread  # noqa: F401, E402  (before numpy: one BLAS thread)
 
 ROOT = Path(__file__).resolve().parents[1]
 # Measure the hopt of this work tree even if another copy is installed.

@@ -21,17 +21,6 @@ interrupted run resumes where it stopped.
 
 from __future__ import annotations
 
-import os
-
-for _var in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-):
-    os.environ.setdefault(_var, "1")
-
 import argparse  # noqa: E402
 import collections  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -39,6 +28,7 @@ import hashlib  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import multiprocessing  # noqa: E402
+import os
 import platform  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -47,6 +37,7 @@ import traceback  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _single_thread  # noqa: F401, E402  (before numpy: one BLAS thread)
 import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -21,17 +21,6 @@ The headline is the mean over the last 100 suggestions of each run.
 
 from __future__ import annotations
 
-import os
-
-for _var in (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-):
-    os.environ.setdefault(_var, "1")
-
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
@@ -41,6 +30,7 @@ import time  # noqa: E402
 import traceback  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import _single_thread  # noqa: F401, E402  (before numpy: one BLAS thread)
 import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
