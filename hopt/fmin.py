@@ -514,6 +514,7 @@ def fmin(
     trials.refresh()
     if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool) and len(trials) > 0:
         # Resuming with the same seed must not replay the first run's draws.
+        as_generator(rstate)  # a bad seed (negative) gets the usual clear error first
         rstate = np.random.default_rng([int(rstate), len(trials)])
     runner = FMinIter(
         algo,

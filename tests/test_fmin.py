@@ -977,3 +977,13 @@ def test_resuming_with_the_same_int_seed_draws_new_points():
               show_progressbar=False)  # fmt: skip
     xs = [t["misc"]["vals"]["x"][0] for t in trials.trials]
     assert len(xs) == 10 and len(set(xs)) == 10
+
+
+def test_negative_seed_on_resume_gets_the_clear_rstate_error():
+    trials = hopt.Trials()
+    space = hopt.hp.uniform("x", 0, 1)
+    hopt.fmin(lambda x: x, space, algo=hopt.rand.suggest, max_evals=2, trials=trials, rstate=1,
+              show_progressbar=False)  # fmt: skip
+    with pytest.raises(hopt.exceptions.InvalidArgumentError, match="rstate must be a non-negative"):
+        hopt.fmin(lambda x: x, space, algo=hopt.rand.suggest, max_evals=4, trials=trials,
+                  rstate=-3, show_progressbar=False)  # fmt: skip
