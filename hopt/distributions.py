@@ -84,6 +84,14 @@ class Distribution:
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         raise NotImplementedError
 
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        """Values moved onto this prior's grid inside its bounds (identity if continuous).
+
+        Samplers built on the prior (TPE, anneal) use it so that they keep exactly
+        the support ``sample`` has.
+        """
+        return values
+
     def node_args(self) -> list[Any]:
         """The constant arguments of the graph node, in Hyperopt's order."""
         raise NotImplementedError
@@ -149,10 +157,13 @@ class Uniform(Distribution):
         draws = rng.uniform(self.low, self.high, size)
         if self.log:
             draws = np.exp(draws)
-        if self.q is not None:
-            lo, hi = self.value_bounds()
-            draws = _quantize(draws, self.q, lo, hi)
-        return draws
+        return self.snap(draws)
+
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        if self.q is None:
+            return values
+        lo, hi = self.value_bounds()
+        return _quantize(values, self.q, lo, hi)
 
     def node_args(self) -> list[Any]:
         return [self.low, self.high] + ([self.q] if self.q is not None else [])
@@ -189,9 +200,10 @@ class Normal(Distribution):
         draws = rng.normal(self.mu, self.sigma, size)
         if self.log:
             draws = np.exp(draws)
-        if self.q is not None:
-            draws = _quantize(draws, self.q, None, None)
-        return draws
+        return self.snap(draws)
+
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        return values if self.q is None else _quantize(values, self.q, None, None)
 
     def node_args(self) -> list[Any]:
         return [self.mu, self.sigma] + ([self.q] if self.q is not None else [])
@@ -232,6 +244,9 @@ class RandInt(Distribution):
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.integers(self.low, self.high, size)
+
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        return np.clip(np.round(values), self.low, self.high - 1)
 
     def node_args(self) -> list[Any]:
         return [self.low, self.high]

@@ -40,7 +40,7 @@ from .results import exception_result
 from .space.nodes import Apply
 from .trials import Trials
 from .trials.ctrl import Ctrl
-from .trials.documents import spec_from_misc, to_python
+from .trials.documents import config_key, spec_from_misc, to_python
 from .trials.persistence import load, save_atomically
 
 logger = logging.getLogger("hopt")
@@ -89,8 +89,8 @@ def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
             )
         configs.append(dict(point) if domain is None else _check_point(domain, i, point))
     # The same points given again to the same trials (a rerun) are not evaluated twice.
-    known = {_config_key(spec_from_misc(t["misc"])) for t in trials.trials}
-    configs = [c for c in configs if _config_key(c) not in known]
+    known = {config_key(spec_from_misc(t["misc"])) for t in trials.trials}
+    configs = [c for c in configs if config_key(c) not in known]
     tids = trials.new_trial_ids(len(configs))
     miscs = []
     for tid, config in zip(tids, configs):
@@ -106,10 +106,6 @@ def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
     docs = trials.new_trial_docs(tids, [None] * len(tids), [{"status": "new"}] * len(tids), miscs)
     trials.insert_trial_docs(docs)
     trials.refresh()
-
-
-def _config_key(config: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, repr(v)) for k, v in config.items()))
 
 
 def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,8 +135,9 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                 )
         config[label] = param.to_python(value)
     if domain.compiled.exact:
-        inactive = [label for label in config if label not in domain.compiled.active_labels(config)]
-        missing = [label for label in domain.compiled.active_labels(config) if label not in config]
+        active = set(domain.compiled.active_labels(config))
+        inactive = [label for label in config if label not in active]
+        missing = [label for label in active if label not in config]
         if missing:
             raise InvalidArgumentError(
                 f"points_to_evaluate[{i}]: no value for {missing!r}, which this point's "

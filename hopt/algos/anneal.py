@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from ..distributions import Categorical, Distribution, Normal, RandInt, Uniform
+from ..distributions import Categorical, Distribution
 from ..exceptions import InvalidArgumentError
 from .documents import docs_from_columns
 from .tpe.history import collect
-from .tpe.parzen import _model_space_prior, _snap
+from .tpe.parzen import model_space_prior
 
 
 def suggest(
@@ -68,7 +68,7 @@ def _perturb(dist: Distribution, centre: float, shrink: float, rng: np.random.Ge
         p = shrink * prior
         p[int(centre)] += 1.0 - shrink
         return float(rng.choice(len(p), p=p / p.sum()))
-    low, high, _, prior_sigma = _model_space_prior(dist)
+    low, high, _, prior_sigma = model_space_prior(dist)
     log = bool(getattr(dist, "log", False))
     x = math.log(max(centre, 1e-300)) if log else centre
     sigma = max(prior_sigma * shrink, 1e-12)
@@ -77,7 +77,4 @@ def _perturb(dist: Distribution, centre: float, shrink: float, rng: np.random.Ge
     u = min(max(a + rng.random() * (b - a), 1e-12), 1 - 1e-12)
     draw = min(max(x + sigma * float(ndtri(u)), low), high)
     value = math.exp(draw) if log else draw
-    q = 1.0 if isinstance(dist, RandInt) else getattr(dist, "q", None)
-    if q is not None and isinstance(dist, (Uniform, Normal, RandInt)):
-        value = float(_snap(np.asarray([value]), q, dist)[0])
-    return value
+    return float(dist.snap(np.asarray([value]))[0])

@@ -63,13 +63,6 @@ class Param:
         return float(value)
 
 
-def _label(node: Apply, where: str) -> str:
-    label_node = node.pos_args[0] if node.pos_args else None
-    if not isinstance(label_node, Literal) or not isinstance(label_node.obj, str):
-        raise InvalidSpaceError(f"{where}: a hyperparameter label must be a constant string.")
-    return label_node.obj
-
-
 def _child_steps(node: Apply) -> list[tuple[Apply, str]]:
     """(child, path step) pairs used to describe where a parameter sits."""
     if node.name == "dict":
@@ -90,7 +83,6 @@ class CompiledSpace:
         self.exact = True
         self._walk()
         self._mark_integers()
-        self.labels: list[str] = list(self.params)
         # parameters sorted so that conditions are decided before the parameters they gate
         self._mask_order = self._order_for_masks()
 

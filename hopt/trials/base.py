@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from .._types import (
-    JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_VALID_STATES,
     STATUS_OK,
@@ -298,13 +297,6 @@ class Trials:
             for t in self._dynamic_trials
             if t["state"] in states and (exp_key is None or t["exp_key"] == exp_key)
         )
-
-    def count_new_unsynced(self) -> int:
-        """Trials still waiting to be evaluated (fmin asks this every iteration)."""
-        return self.count_by_state_unsynced(JOB_STATE_NEW)
-
-    def count_done(self) -> int:
-        return self.count_by_state_synced(JOB_STATE_DONE)
 
     # -- attachments -----------------------------------------------------------------------
     def aname(self, trial: dict, name: str) -> str:

@@ -104,6 +104,16 @@ def miscs_to_idxs_vals(miscs: Iterable[Mapping], keys: Iterable[str] | None = No
     return idxs, vals
 
 
+def config_key(config: Mapping[str, Any]) -> tuple:
+    """A hashable identity of a configuration ``{label: value}`` (to spot repeats)."""
+    return tuple(
+        sorted(
+            (label, value if isinstance(value, (int, float, str)) else repr(value))
+            for label, value in config.items()
+        )
+    )
+
+
 def spec_from_misc(misc: Mapping) -> dict[str, Any]:
     """``{label: value}`` for the labels active in one trial."""
     return {label: values[0] for label, values in misc["vals"].items() if len(values) == 1}

@@ -57,7 +57,7 @@ def test_every_label_becomes_a_param_with_its_prior():
 
 def test_labels_keep_the_order_they_appear_in():
     compiled = CompiledSpace([hp.uniform("z", 0, 1), hp.uniform("y", 0, 1), nested()])
-    assert compiled.labels == ["z", "y", "c", "a", "d", "e"]
+    assert list(compiled.params) == ["z", "y", "c", "a", "d", "e"]
 
 
 def test_param_where_says_where_the_label_sits():

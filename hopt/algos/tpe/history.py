@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_OK
+from ...trials.documents import config_key
 
 
 @dataclass
@@ -25,10 +26,6 @@ class History:
     @property
     def n_ok(self) -> int:
         return int(np.isfinite(self.losses).sum())
-
-
-def config_key(config: dict[str, Any]) -> tuple:
-    return tuple(sorted(config.items()))
 
 
 class _Rows:

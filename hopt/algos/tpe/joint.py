@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from ...distributions import Categorical, RandInt
-from .parzen import _model_space_prior, _snap, logsumexp_rows
+from .parzen import logsumexp_rows, model_space_prior
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.1
@@ -32,7 +32,7 @@ class NumericKernels:
         self.dist = dist
         self.log = bool(getattr(dist, "log", False))
         self.q = 1.0 if isinstance(dist, RandInt) else getattr(dist, "q", None)
-        low, high, prior_mu, prior_sigma = _model_space_prior(dist)
+        low, high, prior_mu, prior_sigma = model_space_prior(dist)
         self.low, self.high = low, high
         x = np.where(active, values, np.nan)
         if self.log:
@@ -53,7 +53,7 @@ class NumericKernels:
         u = np.clip(lo + rng.random(len(components)) * (hi - lo), 1e-12, 1 - 1e-12)
         x = np.clip(self.mus[components] + self.sigmas[components] * ndtri(u), self.low, self.high)
         values = np.exp(x) if self.log else x
-        return _snap(values, self.q, self.dist) if self.q is not None else values
+        return self.dist.snap(values)
 
     def log_kernel(self, values: np.ndarray) -> np.ndarray:
         """(n values, n components) log density, or log cell mass when quantized."""

@@ -16,7 +16,6 @@ from scipy.special import ndtr, ndtri
 
 from ...distributions import Categorical, Distribution, Normal, RandInt, Uniform
 
-_LOG_TINY = -1e300
 _SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
 
 
@@ -54,7 +53,7 @@ class NumericParzen:
         self.q: float | None = getattr(dist, "q", None)
         if isinstance(dist, RandInt):
             self.q = 1.0
-        low, high, prior_mu, prior_sigma = _model_space_prior(dist)
+        low, high, prior_mu, prior_sigma = model_space_prior(dist)
         self.low, self.high = low, high
         x = self._to_model(np.asarray(observed, dtype=float))
         mus = np.append(x, prior_mu)
@@ -87,7 +86,7 @@ class NumericParzen:
         x = np.clip(x, self.low, self.high)
         values = self._from_model(x)
         if self.q is not None:
-            values = _snap(values, self.q, self.dist)
+            values = self.dist.snap(values)
         return values
 
     def log_pdf(self, values: np.ndarray) -> np.ndarray:
@@ -146,7 +145,7 @@ def make_parzen(dist: Distribution, observed, weights, prior_weight: float):
     return NumericParzen(dist, observed, weights, prior_weight)
 
 
-def _model_space_prior(dist: Distribution) -> tuple[float, float, float, float]:
+def model_space_prior(dist: Distribution) -> tuple[float, float, float, float]:
     """(low, high, prior mean, prior sigma) in the space the mixture lives in."""
     if isinstance(dist, Uniform):
         low, high = dist.low, dist.high
@@ -185,15 +184,3 @@ def _bandwidths(x: np.ndarray, prior_mu: float, prior_sigma: float) -> np.ndarra
     widths = np.clip(widths, min_sigma, prior_sigma)
     widths[-1] = prior_sigma
     return widths
-
-
-def _snap(values: np.ndarray, q: float, dist: Distribution) -> np.ndarray:
-    snapped = np.round(values / q) * q
-    if isinstance(dist, Uniform):
-        lo, hi = dist.value_bounds()
-        first = math.ceil(lo / q - 1e-9) * q
-        last = math.floor(hi / q + 1e-9) * q
-        snapped = np.clip(snapped, first, last)
-    elif isinstance(dist, RandInt):
-        snapped = np.clip(snapped, dist.low, dist.high - 1)
-    return snapped

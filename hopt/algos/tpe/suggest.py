@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ...trials.documents import config_key
 from ..documents import docs_from_columns
-from .history import History, collect, config_key, split_below
+from .history import History, collect, split_below
 from .joint import JointParzen
 from .parzen import forgetting_weights, make_parzen
 
@@ -80,21 +81,31 @@ def _row_config(compiled, values, masks, row: int) -> dict:
     return config
 
 
-def _first_unseen(compiled, values, masks, order, history: History) -> int:
+def _first_unseen(compiled, values, masks, order, history: History) -> int | None:
+    """The first row in ``order`` that repeats no known configuration, if any."""
     for row in order:
         if config_key(_row_config(compiled, values, masks, row)) not in history.configs:
             return int(row)
-    return int(order[0])
+    return None
 
 
 def _random_unseen(compiled, rng, history: History, tries: int = 16):
     """A prior draw that repeats no known configuration, when one turns up quickly."""
     values, masks = compiled.sample(rng, tries)
     row = _first_unseen(compiled, values, masks, range(tries), history)
-    if row == 0 and tries < 1024:
-        key = config_key(_row_config(compiled, values, masks, 0))
-        if key in history.configs:  # a small discrete space nearly exhausted: look harder
+    if row is None:
+        if tries < 1024:  # a small discrete space nearly exhausted: look harder
             return _random_unseen(compiled, rng, history, tries=tries * 8)
+        row = 0
+    return _take(values, masks, row)
+
+
+def _best_unseen(compiled, rng, history: History, values, masks, scores: np.ndarray):
+    """The best-scoring candidate that is new; a new prior draw if none is."""
+    order = np.argsort(-scores, kind="stable")
+    row = _first_unseen(compiled, values, masks, order, history)
+    if row is None:
+        return _random_unseen(compiled, rng, history, tries=64)
     return _take(values, masks, row)
 
 
@@ -130,12 +141,7 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
         if mask.any():
             x = cand_values[label][mask]
             scores[mask] += good_model.log_pdf(x) - bad_model.log_pdf(x)
-    order = np.argsort(-scores, kind="stable")
-    row = _first_unseen(compiled, cand_values, cand_masks, order, history)
-    if config_key(_row_config(compiled, cand_values, cand_masks, row)) in history.configs:
-        # every candidate repeats a known configuration: look for an unseen prior draw
-        return _random_unseen(compiled, rng, history, tries=64)
-    return _take(cand_values, cand_masks, row)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
 
 
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
@@ -150,11 +156,7 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
     cand_values = good.sample(rng, n_candidates)
     cand_masks = compiled.active_masks(cand_values, n_candidates)
     scores = good.log_pdf(cand_values, cand_masks) - bad.log_pdf(cand_values, cand_masks)
-    order = np.argsort(-scores, kind="stable")
-    row = _first_unseen(compiled, cand_values, cand_masks, order, history)
-    if config_key(_row_config(compiled, cand_values, cand_masks, row)) in history.configs:
-        return _random_unseen(compiled, rng, history, tries=64)
-    return _take(cand_values, cand_masks, row)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
 
 
 def _add_pending(history: History, values: dict, masks: dict, config: dict) -> History:
