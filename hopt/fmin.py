@@ -135,7 +135,7 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                 )
         config[label] = param.to_python(value)
     if domain.compiled.exact:
-        active = set(domain.compiled.active_labels(config))
+        active = domain.compiled.active_labels(config)
         inactive = [label for label in config if label not in active]
         missing = [label for label in active if label not in config]
         if missing:
