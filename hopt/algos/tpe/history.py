@@ -13,6 +13,22 @@ from ..._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_O
 from ...trials.documents import config_key
 
 
+class SeenConfigs:
+    """Configurations already evaluated or in flight, as a view over a few sets.
+
+    The cached set of a long history is shared, not copied, on every call.
+    """
+
+    def __init__(self, *parts: set) -> None:
+        self._parts = parts
+
+    def __contains__(self, key: Any) -> bool:
+        return any(key in part for part in self._parts)
+
+    def plus(self, key: Any) -> SeenConfigs:
+        return SeenConfigs(*self._parts, {key})
+
+
 @dataclass
 class History:
     """Trials as rows: a loss per row (inf for failed or in-flight) and label columns."""
@@ -21,7 +37,7 @@ class History:
     pending: np.ndarray  # bool: queued or running (their loss is unknown)
     values: dict[str, np.ndarray]  # label -> value per row (nan where inactive)
     active: dict[str, np.ndarray]  # label -> bool per row
-    configs: set  # hashable configurations already evaluated or in flight
+    configs: SeenConfigs  # configurations already evaluated or in flight
 
     @property
     def n_ok(self) -> int:
@@ -36,6 +52,27 @@ class _Rows:
         self.pending: list[bool] = []
         self.columns: dict[str, list] = {label: [] for label in labels}
         self.configs: set = set()
+        self._arrays: tuple | None = None  # the rows so far as arrays, extended on demand
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """(losses, pending, columns) as arrays; only rows added since the last call convert."""
+        done = 0 if self._arrays is None else len(self._arrays[0])
+        if self._arrays is None or done < len(self.losses):
+            fresh = (
+                np.asarray(self.losses[done:], dtype=float),
+                np.asarray(self.pending[done:], dtype=bool),
+                {k: np.asarray(col[done:], dtype=float) for k, col in self.columns.items()},
+            )
+            if self._arrays is None:
+                self._arrays = fresh
+            else:
+                old_losses, old_pending, old_columns = self._arrays
+                self._arrays = (
+                    np.concatenate([old_losses, fresh[0]]),
+                    np.concatenate([old_pending, fresh[1]]),
+                    {k: np.concatenate([old_columns[k], fresh[2][k]]) for k in self.columns},
+                )
+        return self._arrays
 
     def add(self, trial: dict, labels: list[str]) -> bool:
         """Append one trial; False when its state makes it irrelevant (error, cancel)."""
@@ -109,18 +146,18 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
     for trial in docs[cache.length :]:
         if trial["tid"] not in exclude_tids:
             tail.add(trial, labels)
-    head = cache.rows
+    head_losses, head_pending, head_values = cache.rows.arrays()
     values = {
-        label: np.asarray(head.columns[label] + tail.columns[label], dtype=float)
+        label: np.concatenate([head_values[label], np.asarray(tail.columns[label], dtype=float)])
         for label in labels
     }
     active = {label: ~np.isnan(col) for label, col in values.items()}
     return History(
-        np.asarray(head.losses + tail.losses, dtype=float),
-        np.asarray(head.pending + tail.pending, dtype=bool),
+        np.concatenate([head_losses, np.asarray(tail.losses, dtype=float)]),
+        np.concatenate([head_pending, np.asarray(tail.pending, dtype=bool)]),
         values,
         active,
-        head.configs | tail.configs,
+        SeenConfigs(cache.rows.configs, tail.configs),
     )
 
 
@@ -136,6 +173,10 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
     n_below = min(int(math.ceil(gamma * n_ok)), max_below, n_ok)
     below = np.zeros(len(losses), dtype=bool)
     if n_below > 0:
-        order = np.argsort(np.where(finite, losses, np.inf), kind="stable")
-        below[order[:n_below]] = True
+        ranked = np.where(finite, losses, np.inf)
+        if n_below < len(losses):  # only the best few are needed, not a full sort
+            ranked_rows = np.argpartition(ranked, n_below - 1)[:n_below]
+        else:
+            ranked_rows = np.arange(len(losses))
+        below[ranked_rows] = True
     return below

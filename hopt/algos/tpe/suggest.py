@@ -56,7 +56,7 @@ def suggest(
     history = collect(domain, trials, exclude_tids=set(new_ids))
     picked_values: dict[str, list] = {label: [] for label in compiled.params}
     picked_active: dict[str, list] = {label: [] for label in compiled.params}
-    for _ in new_ids:
+    for i in range(len(new_ids)):
         if history.n_ok < n_startup_jobs:
             values, masks = _random_unseen(compiled, rng, history)
         else:
@@ -67,7 +67,8 @@ def suggest(
         for label in compiled.params:
             picked_values[label].append(values[label][0])
             picked_active[label].append(bool(masks[label][0]))
-        history = _add_pending(history, values, masks, _row_config(compiled, values, masks, 0))
+        if i + 1 < len(new_ids):  # the next pick treats this one as in flight
+            history = _add_pending(history, values, masks, _row_config(compiled, values, masks, 0))
     columns = {label: np.asarray(v) for label, v in picked_values.items()}
     active = {label: np.asarray(v, dtype=bool) for label, v in picked_active.items()}
     return docs_from_columns(new_ids, domain, trials, columns, active)
@@ -168,7 +169,7 @@ def _add_pending(history: History, values: dict, masks: dict, config: dict) -> H
         v = float(values[label][0]) if is_active else np.nan
         new_values[label] = np.append(col, v)
         new_active[label] = np.append(history.active[label], is_active)
-    configs = history.configs | {config_key(config)}
+    configs = history.configs.plus(config_key(config))
     return History(
         np.append(history.losses, np.inf),
         np.append(history.pending, True),
