@@ -127,3 +127,21 @@ def test_prior_weight_controls_how_much_the_prior_counts():
     strong = _fit(dist, [0.5] * 5, prior_weight=20.0)
     edge = np.array([0.02])
     assert strong.log_pdf(edge)[0] > weak.log_pdf(edge)[0]
+
+
+def test_joint_estimator_keeps_a_bounded_number_of_components():
+    from hopt.algos.tpe.suggest import MAX_JOINT_COMPONENTS, _thin_components
+
+    rows = np.arange(2000)
+    weights = forgetting_weights(2000, 25)
+    kept, kept_weights = _thin_components(rows, weights)
+    assert len(kept) == MAX_JOINT_COMPONENTS
+    assert kept_weights.sum() == pytest.approx(weights.sum())
+    # the newest trials are all kept, with their own weights
+    half = MAX_JOINT_COMPONENTS // 2
+    assert (kept[-half:] == rows[-half:]).all()
+    assert (kept_weights[-half:] == weights[-half:]).all()
+    # the older ones are spread over the whole past, oldest included
+    assert kept[0] == 0 and len(set(kept)) == len(kept)
+    small_rows, small_weights = _thin_components(rows[:100], weights[:100])
+    assert (small_rows == rows[:100]).all() and (small_weights == weights[:100]).all()

@@ -61,10 +61,10 @@ class NumericParzen:
         min_sigma = prior_sigma / min(100.0, len(x) + 1.0)
         if len(x) > MERGE_ABOVE:
             x, w, spread = bin_observations(x, w, min_sigma / 2)
-            sigmas = _bandwidths(x, prior_mu, prior_sigma, min_sigma, presorted=True)
+            sigmas = gap_bandwidths(x, prior_mu, prior_sigma, min_sigma, presorted=True)
             sigmas[:-1] = np.sqrt(sigmas[:-1] ** 2 + spread)
         else:
-            sigmas = _bandwidths(x, prior_mu, prior_sigma, min_sigma)
+            sigmas = gap_bandwidths(x, prior_mu, prior_sigma, min_sigma)
         mus = np.append(x, prior_mu)
         w = np.append(w, prior_weight)
         self.mus, self.sigmas = mus, sigmas
@@ -204,7 +204,7 @@ def bin_observations(
     return mean, total, np.maximum(second - mean * mean, 0.0)
 
 
-def _bandwidths(
+def gap_bandwidths(
     x: np.ndarray, prior_mu: float, prior_sigma: float, min_sigma: float, presorted: bool = False
 ) -> np.ndarray:
     """Each kernel's width, the prior's last: the larger gap to its neighbours, clipped.
