@@ -76,8 +76,10 @@ class Domain:
         else:
             returned = self.fn(self.point(config))
         result = normalize_result(returned)
+        if not attach_attachments:
+            return result  # attachments stay in the result, for whoever stores it
         attachments = result.pop("attachments", None)
-        if attach_attachments and attachments and ctrl is not None:
+        if attachments and ctrl is not None:
             for key, blob in dict(attachments).items():
                 ctrl.attachments[key] = blob
         return result

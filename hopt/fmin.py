@@ -26,6 +26,7 @@ from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
+    STATUS_FAIL,
     STATUS_OK,
 )
 from ._utils import SEED_BOUND, as_generator, utcnow
@@ -335,6 +336,8 @@ class FMinIter:
         """
         if not self.asynchronous and getattr(self.algo, "ignores_history", False):
             return max(self.max_queue_len, HISTORY_FREE_BATCH)
+        if self.asynchronous:  # fill the backend's free slots too, in one batch
+            return self.max_queue_len + self.trials.idle_slots()
         return self.max_queue_len
 
     def _enqueue(self, n_queued: int, N: int, queue_len: int) -> tuple[int, bool]:
@@ -433,15 +436,23 @@ class FMinIter:
         else:
             done = self._counted_done + self._evaluated_since_report
             self._evaluated_since_report = 0
-        if done > self._counted_done:
+        progressed = done > self._counted_done
+        if progressed:
             bar.update(done - self._counted_done)
             self._counted_done = done
-            if math.isfinite(self.best_loss):
-                text = f"best loss: {self.best_loss:.6g}"
-                if hasattr(bar, "set_postfix_str"):
-                    bar.set_postfix_str(text, refresh=False)
-                else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
-                    bar.postfix = text
+        if not (progressed or self.asynchronous):
+            return
+        parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
+        if self.asynchronous:  # others run the trials: show what they are doing
+            running = self.trials.count_by_state_unsynced(JOB_STATE_RUNNING)
+            failed = sum(1 for r in self.trials.results if r.get("status") == STATUS_FAIL)
+            parts += [f"running: {running}", f"failed: {failed}"]
+        if parts:
+            text = ", ".join(parts)
+            if hasattr(bar, "set_postfix_str"):
+                bar.set_postfix_str(text, refresh=progressed)
+            else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
+                bar.postfix = text
 
     def _early_stop(self) -> bool:
         if self.early_stop_fn is None or self._counted_done == 0:
@@ -528,11 +539,13 @@ def fmin(
         trials_save_file=trials_save_file,
     )
     runner.catch_eval_exceptions = catch_eval_exceptions
-    trials.attach_fmin(domain, {"max_queue_len": max_queue_len, "timeout": timeout})
+    trials.attach_fmin(
+        domain, {"max_queue_len": max_queue_len, "timeout": timeout, "max_evals": max_evals}
+    )
     try:
         runner.exhaust()
     finally:
-        trials.detach_fmin()
+        trials.detach_fmin(runner.stop_reason)
     trials.refresh()
     if return_argmin:
         if len(trials) == 0:

@@ -6,8 +6,11 @@ storage and the hooks fmin calls around its loop:
 
 * ``asynchronous``: False means fmin evaluates new trials itself, in process;
   True means someone else does, and fmin waits with ``wait_for_progress``.
-* ``attach_fmin(domain, settings)`` / ``detach_fmin()``: called once before and
-  after the loop (a backend may publish the domain or start dispatching).
+* ``attach_fmin(domain, settings)`` / ``detach_fmin(stop_reason)``: called once
+  before and after the loop (a backend may publish the domain or start
+  dispatching; on detach it may cancel what still runs, saying why).
+* ``idle_slots()``: how many more trials the backend could start right now;
+  fmin asks the algorithm for that many beyond ``max_queue_len``, in one batch.
 """
 
 from __future__ import annotations
@@ -66,8 +69,12 @@ class Trials:
     def attach_fmin(self, domain: Any, settings: Mapping[str, Any]) -> None:
         """Called by fmin before its loop; in-memory trials need nothing."""
 
-    def detach_fmin(self) -> None:
+    def detach_fmin(self, stop_reason: str | None = None) -> None:
         """Called by fmin after its loop, also when it ends with an error."""
+
+    def idle_slots(self) -> int:
+        """Trials the backend could start at once beyond those queued (none in process)."""
+        return 0
 
     def wait_for_progress(self, seconds: float) -> None:
         """Block until trials may have changed (asynchronous backends only)."""

@@ -1,0 +1,33 @@
+"""What runs inside a Spark task: evaluate one trial and return its result.
+
+Every exception of the objective is caught here and returned as a failed
+result, so Spark never retries a trial because the objective raised; Spark
+retries only what the objective cannot cause, such as a lost executor.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+# Python workers are reused across tasks: unpickle each run's domain once per worker.
+_domains: dict[str, Any] = {}
+
+
+def _domain(run_id: str, payload: Any) -> Any:
+    domain = _domains.get(run_id)
+    if domain is None:
+        _domains.clear()  # one run at a time per worker keeps memory flat
+        domain = _domains[run_id] = pickle.loads(payload.value)
+    return domain
+
+
+def evaluate_on_executor(run_id: str, payload: Any, config: dict) -> dict:
+    """The trial's result dict (``attachments`` included, stored by the driver)."""
+    from ...results import exception_result
+
+    try:
+        domain = _domain(run_id, payload)
+        return domain.evaluate(config, ctrl=None, attach_attachments=False)
+    except Exception as exc:  # recorded as a failed trial, never retried by Spark
+        return exception_result(exc)

@@ -1,0 +1,92 @@
+"""Finding the Spark session and how many tasks its cluster can run at once."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ...exceptions import InvalidArgumentError, MissingDependencyError
+
+#: more concurrent trials than this would only queue threads and Spark jobs
+MAX_PARALLELISM = 128
+
+
+def require_pyspark() -> Any:
+    """The ``pyspark`` module, or a clear error saying how to install it."""
+    try:
+        import pyspark
+        import pyspark.sql
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "SparkTrials needs pyspark, which is not installed: "
+            "pip install 'hopt[spark]' (or pip install pyspark)."
+        ) from exc
+    return pyspark
+
+
+def active_session(spark_session: Any = None) -> Any:
+    """The given session, else the active one, else a new one from the builder defaults."""
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    if spark_session is not None:
+        if not isinstance(spark_session, SparkSession):
+            raise InvalidArgumentError(
+                "SparkTrials: spark_session must be a pyspark.sql.SparkSession; "
+                f"got spark_session={spark_session!r}."
+            )
+        return spark_session
+    return SparkSession.builder.getOrCreate()
+
+
+def task_slots(spark_context: Any) -> int:
+    """How many tasks the cluster runs at once (executor cores / task CPUs)."""
+    return max(int(spark_context.defaultParallelism), 1)
+
+
+def check_parallelism(parallelism: Any) -> int | None:
+    """The user's parallelism as an int, or None for "the cluster's slots"."""
+    if parallelism is None:
+        return None
+    if isinstance(parallelism, bool) or not isinstance(parallelism, int):
+        raise InvalidArgumentError(
+            "SparkTrials: parallelism must be a positive int or None (use every task "
+            f"slot of the cluster); got parallelism={parallelism!r}."
+        )
+    if parallelism <= 0:
+        raise InvalidArgumentError(
+            "SparkTrials: parallelism must be a positive int or None (use every task "
+            f"slot of the cluster); got parallelism={parallelism}."
+        )
+    return parallelism
+
+
+def effective_parallelism(requested: int | None, slots: int, max_evals: int | None) -> int:
+    """How many trials run at once: the request, capped with a warning where it cannot help."""
+    if requested is None:
+        parallelism = min(slots, MAX_PARALLELISM)
+    else:
+        parallelism = requested
+        if parallelism > slots:
+            warnings.warn(
+                f"SparkTrials: parallelism={requested} is more than the {slots} task slots "
+                f"of this Spark cluster; running {slots} trials at a time. Add executors or "
+                "cores to run more at once.",
+                stacklevel=4,
+            )
+            parallelism = slots
+        if parallelism > MAX_PARALLELISM:
+            warnings.warn(
+                f"SparkTrials: parallelism={parallelism} is capped at {MAX_PARALLELISM}.",
+                stacklevel=4,
+            )
+            parallelism = MAX_PARALLELISM
+    if max_evals is not None and 0 < max_evals < parallelism:
+        if requested is not None:
+            warnings.warn(
+                f"SparkTrials: parallelism={parallelism} is more than max_evals={max_evals}; "
+                f"running at most {max_evals} trials at a time.",
+                stacklevel=4,
+            )
+        parallelism = max_evals
+    return max(parallelism, 1)

@@ -1,0 +1,342 @@
+"""``SparkTrials``: fmin's trials run as Spark tasks while the driver keeps suggesting.
+
+How a run goes (see docs/spark.md):
+
+* ``attach_fmin`` pickles the domain once, broadcasts it, and opens a thread
+  pool with one thread per concurrent trial.
+* fmin inserts NEW trials; ``_dispatch`` marks up to ``parallelism`` of them
+  RUNNING and gives each to a pool thread, which runs one Spark job of one task
+  in its own job group (so each trial can be cancelled alone).
+* A finished trial becomes DONE (ok or failed, with the objective's traceback)
+  and its thread immediately starts the next NEW trial, so no slot waits for
+  the driver's loop.  ``idle_slots`` tells fmin how many trials to ask TPE for
+  at once, so suggestions come in batches that fill the free slots.
+* When fmin stops (max_evals, a timeout, loss_threshold, early_stop_fn, an
+  interrupt), ``detach_fmin`` cancels what still runs: those trials and the
+  never-started ones become JOB_STATE_CANCEL with the reason in their result.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..._types import (
+    JOB_STATE_CANCEL,
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_FAIL,
+    STATUS_OK,
+)
+from ..._utils import utcnow
+from ...exceptions import InvalidArgumentError
+from ...results import failed_result
+from ..base import Trials
+from ..documents import spec_from_misc, to_python
+from .executor import evaluate_on_executor
+from .payload import dumps_domain
+from .session import active_session, check_parallelism, effective_parallelism, task_slots
+
+logger = logging.getLogger("hopt.spark")
+
+#: how long detach_fmin waits for cancelled Spark jobs to give their threads back
+CANCEL_GRACE_SECS = 60.0
+
+
+class _Run:
+    """The state of one fmin call on a SparkTrials (threads, broadcast, running trials)."""
+
+    def __init__(self, parallelism: int, payload: Any, pool: ThreadPoolExecutor) -> None:
+        self.id = uuid.uuid4().hex[:12]
+        self.parallelism = parallelism
+        self.payload = payload
+        self.pool = pool
+        self.running: dict[Any, Any] = {}  # tid -> Future of its pool thread
+        self.cancelled: set = set()  # tids whose Spark job we cancelled
+        self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
+        self.scan_from = 0  # _dynamic_trials before this index are not NEW
+
+    def group(self, tid: Any) -> str:
+        return f"hopt-{self.id}-trial-{tid}"
+
+
+class SparkTrials(Trials):
+    """Trials evaluated on a Spark cluster, one Spark task per trial (Hyperopt's API)."""
+
+    asynchronous = True
+
+    def __init__(
+        self,
+        parallelism: int | None = None,
+        timeout: float | None = None,
+        loss_threshold: float | None = None,
+        spark_session: Any = None,
+    ) -> None:
+        self._requested_parallelism = check_parallelism(parallelism)
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or timeout <= 0
+        ):
+            raise InvalidArgumentError(
+                f"SparkTrials: timeout must be a positive number of seconds or None; "
+                f"got timeout={timeout!r}."
+            )
+        if loss_threshold is not None and (
+            isinstance(loss_threshold, bool) or not isinstance(loss_threshold, numbers.Real)
+        ):
+            raise InvalidArgumentError(
+                f"SparkTrials: loss_threshold must be a number or None; "
+                f"got loss_threshold={loss_threshold!r}."
+            )
+        self.timeout = timeout
+        self.loss_threshold = loss_threshold
+        self._spark = active_session(spark_session)  # fails clearly without pyspark
+        self.parallelism = effective_parallelism(
+            self._requested_parallelism, task_slots(self._spark.sparkContext), None
+        )
+        self._changed = threading.Condition()
+        self._news = 0  # bumped whenever a trial changes state
+        self._seen_news = 0
+        self._run: _Run | None = None
+        self._started_at: float | None = None
+        self.fmin_cancelled_reason: str | None = None
+        super().__init__(exp_key=None, refresh=True)
+
+    # -- pickling: a saved SparkTrials is plain data; the session is found again on use ----
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for key in ("_spark", "_changed", "_run"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._spark = None
+        self._changed = threading.Condition()
+        self._run = None
+
+    # -- hooks used by fmin ------------------------------------------------------------------
+    def attach_fmin(self, domain: Any, settings: Any) -> None:
+        if domain.pass_expr_memo_ctrl:
+            raise InvalidArgumentError(
+                "SparkTrials: pass_expr_memo_ctrl objectives need the driver's Trials object "
+                "and cannot run on executors; use Trials() or MongoTrials for them."
+            )
+        if self._spark is None:
+            self._spark = active_session(None)
+        sc = self._spark.sparkContext
+        max_evals = settings.get("max_evals")
+        parallelism = effective_parallelism(
+            self._requested_parallelism, task_slots(sc), max_evals
+        )
+        self.parallelism = parallelism
+        payload = sc.broadcast(dumps_domain(domain))  # an unpicklable objective fails here
+        pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="hopt-spark")
+        self._run = _Run(parallelism, payload, pool)
+        self._started_at = time.monotonic()
+        self.fmin_cancelled_reason = None
+        logger.info("SparkTrials: running up to %d trials at a time", parallelism)
+
+    def detach_fmin(self, stop_reason: str | None = None) -> None:
+        run = self._run
+        if run is None:
+            return
+        reason = self.fmin_cancelled_reason or stop_reason or "fmin stopped"
+        try:
+            self._stop(run, reason)
+        finally:
+            self._run = None
+            run.pool.shutdown(wait=False, cancel_futures=True)
+            try:
+                run.payload.destroy()
+            except Exception:  # the context may already be gone (interpreter exit)
+                logger.debug("SparkTrials: could not destroy the broadcast", exc_info=True)
+            self.refresh()
+            logger.info(
+                "SparkTrials: %d trials: %d ok, %d failed, %d cancelled",
+                self.count_total_trials(),
+                self.count_successful_trials(),
+                self.count_failed_trials(),
+                self.count_cancelled_trials(),
+            )
+
+    def idle_slots(self) -> int:
+        run = self._run
+        if run is None or run.stop_reason is not None:
+            return 0
+        return max(run.parallelism - len(run.running), 0)
+
+    def wait_for_progress(self, seconds: float) -> None:
+        """Start queued trials, then sleep until one changes (or ``seconds`` pass)."""
+        self._dispatch()
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while self._news == self._seen_news:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            self._seen_news = self._news
+
+    @property
+    def cancelled_reason(self) -> str | None:
+        if self.fmin_cancelled_reason is None:
+            if self._timed_out():
+                self.fmin_cancelled_reason = f"SparkTrials timeout of {self.timeout} s reached"
+            elif self._threshold_reached():
+                self.fmin_cancelled_reason = (
+                    f"SparkTrials loss_threshold {self.loss_threshold} reached"
+                )
+        return self.fmin_cancelled_reason
+
+    def _timed_out(self) -> bool:
+        return (
+            self.timeout is not None
+            and self._started_at is not None
+            and time.monotonic() - self._started_at >= self.timeout
+        )
+
+    def _threshold_reached(self) -> bool:
+        if self.loss_threshold is None:
+            return False
+        losses = [loss for loss in self.losses() if loss is not None]
+        return bool(losses) and min(losses) <= self.loss_threshold
+
+    # -- dispatching -------------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        """Give NEW trials to free pool threads (any thread may call this)."""
+        run = self._run
+        if run is None:
+            return
+        with self._changed:
+            docs = self._dynamic_trials
+            while run.scan_from < len(docs) and docs[run.scan_from]["state"] != JOB_STATE_NEW:
+                run.scan_from += 1
+            index = run.scan_from
+            while (
+                run.stop_reason is None and len(run.running) < run.parallelism and index < len(docs)
+            ):
+                doc = docs[index]
+                index += 1
+                if doc["state"] != JOB_STATE_NEW:
+                    continue
+                doc["state"] = JOB_STATE_RUNNING
+                doc["book_time"] = utcnow()
+                doc["owner"] = f"spark:{run.id}"
+                run.running[doc["tid"]] = run.pool.submit(self._run_trial, run, doc)
+                self._news += 1
+
+    def _run_trial(self, run: _Run, doc: dict) -> None:
+        """Pool thread: one Spark job with one task for this trial; record what came back."""
+        tid = doc["tid"]
+        try:
+            result = self._evaluate_remotely(run, doc)
+            state = JOB_STATE_DONE
+        except BaseException as exc:  # noqa: BLE001 - any failure must still record the trial
+            if tid in run.cancelled or run.stop_reason is not None:
+                state = JOB_STATE_CANCEL
+                reason = run.stop_reason or "cancelled"
+                result = failed_result("TrialCancelled", f"trial cancelled: {reason}")
+            else:
+                state = JOB_STATE_DONE
+                result = failed_result(
+                    "SparkJobError", f"the Spark job of trial {tid} failed: {_first_line(exc)}"
+                )
+                logger.warning("SparkTrials: trial %s: Spark job failed: %s", tid, exc)
+        self._record(run, doc, result, state)
+        self._dispatch()  # keep this slot busy without waiting for fmin's loop
+
+    def _evaluate_remotely(self, run: _Run, doc: dict) -> dict:
+        assert self._spark is not None
+        sc = self._spark.sparkContext
+        tid = doc["tid"]
+        # Pool threads are reused: set this trial's own group on every job.
+        sc.setJobGroup(run.group(tid), f"hopt trial {tid}", interruptOnCancel=True)
+        if run.stop_reason is not None:
+            raise RuntimeError("run stopped before the trial started")
+        run_id, payload = run.id, run.payload
+        config = spec_from_misc(doc["misc"])
+        rdd = sc.parallelize([0], 1).map(lambda _: evaluate_on_executor(run_id, payload, config))
+        return rdd.collect()[0]
+
+    def _record(self, run: _Run, doc: dict, result: dict, state: int) -> None:
+        attachments = result.pop("attachments", None)
+        result = to_python(result)
+        with self._changed:
+            if attachments:
+                store = self.trial_attachments(doc)
+                for key, blob in dict(attachments).items():
+                    store[key] = blob
+            error = result.get("error")
+            if error is not None:
+                doc["misc"]["error"] = (error["type"], error["message"])
+            doc["result"] = result
+            doc["refresh_time"] = utcnow()
+            doc["state"] = state  # last: readers see a finished trial with its result
+            run.running.pop(doc["tid"], None)
+            self._news += 1
+            self._changed.notify_all()
+
+    def _stop(self, run: _Run, reason: str) -> None:
+        """Dispatch no more; cancel queued and running trials; wait for their threads."""
+        with self._changed:
+            run.stop_reason = reason
+            for doc in self._dynamic_trials[run.scan_from :]:
+                if doc["state"] == JOB_STATE_NEW:
+                    doc["result"] = failed_result("TrialCancelled", f"never started: {reason}")
+                    doc["state"] = JOB_STATE_CANCEL
+        if not run.running:
+            return
+        sc = self._spark.sparkContext if self._spark is not None else None
+        deadline = time.monotonic() + CANCEL_GRACE_SECS
+        while run.running and time.monotonic() < deadline:
+            for tid in list(run.running):
+                run.cancelled.add(tid)
+                if sc is not None:
+                    # Repeated: a job submitted just after a cancel is not cancelled by it.
+                    sc.cancelJobGroup(run.group(tid))
+            with self._changed:
+                self._changed.wait(0.5)
+        if run.running:
+            logger.warning(
+                "SparkTrials: %d trial(s) still running %.0f s after being cancelled: %s",
+                len(run.running),
+                CANCEL_GRACE_SECS,
+                sorted(run.running),
+            )
+
+    # -- Hyperopt's SparkTrials counters ------------------------------------------------------
+    def count_successful_trials(self) -> int:
+        return sum(
+            1
+            for t in self._dynamic_trials
+            if t["state"] == JOB_STATE_DONE and t["result"].get("status") == STATUS_OK
+        )
+
+    def count_failed_trials(self) -> int:
+        return sum(
+            1
+            for t in self._dynamic_trials
+            if t["state"] == JOB_STATE_DONE and t["result"].get("status") == STATUS_FAIL
+        )
+
+    def count_cancelled_trials(self) -> int:
+        return self.count_by_state_unsynced(JOB_STATE_CANCEL)
+
+    def count_total_trials(self) -> int:
+        return len(self._dynamic_trials)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in lines:  # Py4J puts the Spark reason after a line about the Java call
+        if "Exception" in line or "Error" in line:
+            return line.strip()[:500]
+    return (lines[0] if lines else type(exc).__name__)[:500]
+
