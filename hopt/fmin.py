@@ -548,6 +548,11 @@ def fmin(
         trials.detach_fmin(runner.stop_reason)
     trials.refresh()
     if return_argmin:
+        if len(trials) == 0 and runner.stop_reason:
+            raise AllTrialsFailedError(
+                f"fmin: no trial finished before the run stopped ({runner.stop_reason}), so "
+                "there is no argmin; allow more time or pass return_argmin=False."
+            )
         if len(trials) == 0:
             raise AllTrialsFailedError(
                 "fmin: there are no trials, so there is no argmin; give max_evals > 0."

@@ -131,9 +131,7 @@ class SparkTrials(Trials):
             self._spark = active_session(None)
         sc = self._spark.sparkContext
         max_evals = settings.get("max_evals")
-        parallelism = effective_parallelism(
-            self._requested_parallelism, task_slots(sc), max_evals
-        )
+        parallelism = effective_parallelism(self._requested_parallelism, task_slots(sc), max_evals)
         self.parallelism = parallelism
         payload = sc.broadcast(dumps_domain(domain))  # an unpicklable objective fails here
         pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="hopt-spark")
@@ -339,4 +337,3 @@ def _first_line(exc: BaseException) -> str:
         if "Exception" in line or "Error" in line:
             return line.strip()[:500]
     return (lines[0] if lines else type(exc).__name__)[:500]
-
