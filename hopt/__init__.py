@@ -45,6 +45,7 @@ __all__ = [
     "STATUS_STRINGS",
     "STATUS_SUSPENDED",
     "Ctrl",
+    "SparkTrials",
     "Domain",
     "FMinIter",
     "Trials",
@@ -63,3 +64,13 @@ __all__ = [
     "tpe",
     "trials_from_docs",
 ]
+
+
+def __getattr__(name: str):
+    # SparkTrials loads pyspark only when a SparkTrials is created, but even its
+    # module is imported only on first use, to keep ``import hopt`` light.
+    if name == "SparkTrials":
+        from .trials.spark import SparkTrials
+
+        return SparkTrials
+    raise AttributeError(f"module 'hopt' has no attribute {name!r}")

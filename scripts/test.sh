@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: bash scripts/test.sh [pytest args...]
-# Sets up .venv (see scripts/_venv.sh) and runs pytest with the given arguments.
+# Sets up .venv (see scripts/_venv.sh). With arguments, runs pytest with them once.
+# Without, runs the whole suite, then the Spark tests again on local-cluster and on
+# a standalone Spark master + worker that it starts and stops (needs Java 17+).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
@@ -13,18 +15,41 @@ hopt_venv test
 # tests marked `mongo`, exports its URL for them, and stops it in an EXIT trap.
 # ---------------------------------------------------------------------------
 
-# ---------------------------------------------------------------------------
-# PLACEHOLDER: Spark.
-# A later change prepares a local Spark (pyspark, a JVM) here for the tests
-# marked `spark`, and exports whatever they need to find it.
-# ---------------------------------------------------------------------------
+# Spark: tests/spark start their own session on SPARK_TEST_MASTER (local[2] by
+# default). With no arguments this script also reruns tests/spark on
+# local-cluster[1,2,1024] (a separate executor JVM) and on a standalone master +
+# worker it starts on 127.0.0.1 and always stops.
+export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$VENV_PY" PYSPARK_DRIVER_PYTHON="$VENV_PY"
+# shellcheck source=scripts/spark_standalone.sh
+source scripts/spark_standalone.sh
+trap spark_standalone_stop EXIT
 
-# Not `exec`: later cleanup traps must still run after pytest exits.
-rc=0
-"$VENV_PY" -m pytest "$@" || rc=$?
-if [ "$rc" -eq 5 ]; then
-    # pytest's 5 means "no tests collected": a broken suite, not a pass.
-    echo "scripts/test.sh: pytest collected no tests (exit 5); failing." >&2
-    exit 1
+# pytest's 5 means "no tests collected": a broken suite, not a pass.
+run_pytest() {
+    local rc=0
+    "$VENV_PY" -m pytest "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        echo "scripts/test.sh: pytest collected no tests (exit 5); failing." >&2
+        rc=1
+    fi
+    return "$rc"
+}
+
+if [ "$#" -gt 0 ]; then
+    run_pytest "$@"
+    exit $?
 fi
-exit "$rc"
+
+status=0
+echo ">> the whole suite (Spark tests on local[2])"
+run_pytest || status=1
+echo ">> tests/spark on local-cluster[1,2,1024]"
+SPARK_TEST_MASTER='local-cluster[1,2,1024]' run_pytest tests/spark -q || status=1
+echo ">> tests/spark on a standalone master + worker"
+if spark_standalone_start; then
+    SPARK_TEST_MASTER="$SPARK_STANDALONE_URL" run_pytest tests/spark -q || status=1
+else
+    status=1
+fi
+spark_standalone_stop
+exit "$status"

@@ -106,3 +106,27 @@ def test_hyperopt_top_level_names_are_exported():
         "tpe",
     }
     assert expected <= set(hopt.__all__)
+
+
+def test_sparktrials_is_reachable_from_the_top_level_without_importing_pyspark_early():
+    code = (
+        "import sys, hopt; cls = hopt.SparkTrials; "
+        "assert cls.__name__ == 'SparkTrials'; "
+        "assert 'pyspark' not in sys.modules, 'pyspark imported before a SparkTrials exists'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_sparktrials_without_pyspark_says_how_to_install_it():
+    code = (
+        "import sys; sys.modules['pyspark'] = None\n"  # as if pyspark were not installed
+        "import hopt\n"
+        "from hopt.exceptions import MissingDependencyError\n"
+        "try:\n"
+        "    hopt.SparkTrials(parallelism=2)\n"
+        "except MissingDependencyError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "SparkTrials needs pyspark" in done.stdout
+    assert "pip install 'hopt[spark]'" in done.stdout
