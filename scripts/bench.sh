@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|all] [args...]
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|all] [args...]
 # Sets up .venv with the `bench` extra (hyperopt==0.3.0, optuna, scikit-learn; see
 # scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
@@ -20,13 +20,27 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | all) which=$1; shift ;;
+    overhead | quality | parallel | tpe-overhead | spark | all) which=$1; shift ;;
 esac
 case "$which" in
     overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
     quality) exec "$VENV_PY" benchmarks/quality.py "$@" ;;
     parallel) exec "$VENV_PY" benchmarks/quality.py --parallel 8 "$@" ;;
     tpe-overhead) exec "$VENV_PY" benchmarks/tpe_overhead.py "$@" ;;
+    spark)
+        # local-cluster, then a standalone master + 8-slot worker started (and always
+        # stopped) here; both libraries' SparkTrials on each.
+        export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$VENV_PY" PYSPARK_DRIVER_PYTHON="$VENV_PY"
+        export HOPT_SPARK_WORKER_CORES=8
+        # shellcheck source=scripts/spark_standalone.sh
+        source scripts/spark_standalone.sh
+        trap spark_standalone_stop EXIT
+        spark_standalone_start
+        "$VENV_PY" benchmarks/spark_throughput.py \
+            --masters 'local-cluster[2,4,1024]' "$SPARK_STANDALONE_URL" \
+            --labels 'local-cluster[2,4,1024] (2 executor JVMs, 4 slots each)' \
+            'standalone master + 1 worker (--cores 8) on 127.0.0.1' "$@"
+        ;;
     all)
         "$VENV_PY" benchmarks/overhead.py "$@"
         "$VENV_PY" benchmarks/quality.py "$@"

@@ -33,7 +33,7 @@ PY
     "$SPARK_HOME/sbin/spark-daemon.sh" start org.apache.spark.deploy.master.Master 1 \
         --host 127.0.0.1 --port "$master_port" --webui-port "$web_port" >/dev/null
     "$SPARK_HOME/sbin/spark-daemon.sh" start org.apache.spark.deploy.worker.Worker 1 \
-        --host 127.0.0.1 --cores 2 --memory 2g --webui-port "$worker_web_port" \
+        --host 127.0.0.1 --cores "${HOPT_SPARK_WORKER_CORES:-2}" --memory 2g --webui-port "$worker_web_port" \
         "$SPARK_STANDALONE_URL" >/dev/null
     # Ready when the master's JSON status lists one alive worker.
     local deadline=$((SECONDS + 90))
@@ -50,7 +50,7 @@ PY
         fi
         sleep 0.5
     done
-    echo ">> Spark standalone master $SPARK_STANDALONE_URL with 1 worker (2 cores)"
+    echo ">> Spark standalone master $SPARK_STANDALONE_URL with 1 worker (${HOPT_SPARK_WORKER_CORES:-2} cores)"
 }
 
 spark_standalone_stop() {
