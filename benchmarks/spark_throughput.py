@@ -203,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         results[label] = rows
     import hyperopt
     import pyspark
+    from quality import git_describe, write_section
 
     import hopt
-    from quality import git_describe, write_section
 
     info = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
