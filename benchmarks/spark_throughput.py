@@ -1,6 +1,6 @@
 """SparkTrials throughput: hopt vs Hyperopt 0.3.0 on the same Spark cluster, in one run.
 
-Each run is ``fmin(sleep_1s, space, algo=rand.suggest, max_evals=4 * p,
+Each run is ``fmin(sleep_1s, space, algo=rand.suggest, max_evals=8 * p,
 trials=SparkTrials(parallelism=p))`` for p in 1, 2, 4, 8.  A trial sleeps one
 second and uses no CPU, so the ideal wall time is ``max_evals / p`` seconds and
 efficiency is ideal / measured (the cost of dispatching, Spark job start-up and
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(HERE))
 
 PARALLELISMS = (1, 2, 4, 8)
-TRIALS_PER_SLOT = 4
+TRIALS_PER_SLOT = 8
 SLEEP_SECS = 1.0
 TARGET_EFFICIENCY = 0.85
 JSON_PATH = HERE / "results" / "spark_throughput.json"
