@@ -38,8 +38,69 @@ def forgetting_weights(n: int, linear_forgetting: int) -> np.ndarray:
     return np.concatenate([ramp, np.ones(linear_forgetting)])
 
 
+class TruncatedNormals:
+    """One normal kernel per component, truncated to the prior's support, in model space.
+
+    Model space is log space for log priors.  Quantized parameters are scored
+    by each kernel's probability mass on the value's grid cell, not a density.
+    Shared by the per-label mixture below and the joint model (``joint.py``).
+    """
+
+    def __init__(self, dist: Distribution, mus: np.ndarray, sigmas: np.ndarray, offset=0.0):
+        """``offset``: a log term per kernel added to every score (a mixture's log weights)."""
+        self.dist = dist
+        self.log = bool(getattr(dist, "log", False))
+        self.q: float | None = 1.0 if isinstance(dist, RandInt) else getattr(dist, "q", None)
+        self.low, self.high, _, _ = model_space_prior(dist)
+        self.mus, self.sigmas = mus, sigmas
+        self._cdf_low = ndtr((self.low - mus) / sigmas)
+        self._cdf_high = ndtr((self.high - mus) / sigmas)
+        # log of each kernel's mass inside the support, minus the offset
+        self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300)) - offset
+        self._const: np.ndarray | None = None  # per-kernel log constants, made on use
+        self._inv_sigmas = np.empty(0)
+
+    def to_model(self, values: np.ndarray) -> np.ndarray:
+        return np.log(np.maximum(values, 1e-300)) if self.log else values
+
+    def sample(self, rng: np.random.Generator, components: np.ndarray) -> np.ndarray:
+        """One value from each given kernel, snapped onto the prior's grid."""
+        lo, hi = self._cdf_low[components], self._cdf_high[components]
+        u = np.clip(lo + rng.random(len(components)) * (hi - lo), 1e-12, 1 - 1e-12)
+        x = np.clip(self.mus[components] + self.sigmas[components] * ndtri(u), self.low, self.high)
+        values = np.exp(x) if self.log else x
+        return self.dist.snap(values) if self.q is not None else values
+
+    def log_kernels(self, values: np.ndarray) -> np.ndarray:
+        """(n values, n kernels): log density, or log cell mass when quantized, plus offset."""
+        values = np.asarray(values, dtype=float)
+        if self.q is not None:
+            # candidates repeat grid points: score each distinct point once
+            distinct, back = np.unique(values, return_inverse=True)
+            return self._log_cell_mass(distinct)[back.reshape(-1)]
+        if self._const is None:
+            self._inv_sigmas = 1.0 / self.sigmas
+            self._const = -np.log(self.sigmas) - _SQRT_2PI_LOG - self._log_norm
+        z = (self.to_model(values)[:, None] - self.mus) * self._inv_sigmas
+        z *= z
+        z *= -0.5
+        z += self._const
+        return z
+
+    def _log_cell_mass(self, values: np.ndarray) -> np.ndarray:
+        q = float(self.q or 0.0)  # only called for quantized parameters
+        upper = self.to_model(values + q / 2)
+        lower = values - q / 2
+        if self.log:  # a cell reaching down to 0 or below starts at log(0)
+            lower = np.where(lower > 0, np.log(np.maximum(lower, 1e-300)), -np.inf)
+        upper = np.minimum(upper, self.high)[:, None]
+        lower = np.maximum(lower, self.low)[:, None]
+        mass = ndtr((upper - self.mus) / self.sigmas) - ndtr((lower - self.mus) / self.sigmas)
+        return np.log(np.maximum(mass, 1e-300)) - self._log_norm
+
+
 class NumericParzen:
-    """Truncated-normal mixture over a numeric parameter (possibly log, quantized)."""
+    """Weighted mixture of truncated normals: one per observation plus a wide prior one."""
 
     def __init__(
         self,
@@ -48,14 +109,10 @@ class NumericParzen:
         weights: np.ndarray,
         prior_weight: float,
     ) -> None:
-        self.dist = dist
-        self.log = bool(getattr(dist, "log", False))
-        self.q: float | None = getattr(dist, "q", None)
-        if isinstance(dist, RandInt):
-            self.q = 1.0
         low, high, prior_mu, prior_sigma = model_space_prior(dist)
-        self.low, self.high = low, high
-        x = self._to_model(np.asarray(observed, dtype=float))
+        x = np.asarray(observed, dtype=float)
+        if getattr(dist, "log", False):
+            x = np.log(np.maximum(x, 1e-300))
         w = np.asarray(weights, dtype=float)
         # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
         min_sigma = prior_sigma / min(100.0, len(x) + 1.0)
@@ -65,67 +122,21 @@ class NumericParzen:
             sigmas[:-1] = np.sqrt(sigmas[:-1] ** 2 + spread)
         else:
             sigmas = gap_bandwidths(x, prior_mu, prior_sigma, min_sigma)
-        mus = np.append(x, prior_mu)
         w = np.append(w, prior_weight)
-        self.mus, self.sigmas = mus, sigmas
         self.log_weights = np.log(w / w.sum())
-        a = (low - mus) / sigmas
-        b = (high - mus) / sigmas
-        self._cdf_low = ndtr(a)
-        self._cdf_high = ndtr(b)
-        self._log_mass = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300))
-        self._const: np.ndarray | None = None  # per-component log constants, made on use
-        self._inv_sigmas = np.empty(0)
+        self.kernels = TruncatedNormals(dist, np.append(x, prior_mu), sigmas, self.log_weights)
 
-    def _to_model(self, values: np.ndarray) -> np.ndarray:
-        if self.log:
-            return np.log(np.maximum(values, 1e-300))
-        return values
-
-    def _from_model(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(x) if self.log else x
+    @property
+    def mus(self) -> np.ndarray:
+        return self.kernels.mus
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        components = rng.choice(len(self.mus), size=size, p=np.exp(self.log_weights))
-        lo, hi = self._cdf_low[components], self._cdf_high[components]
-        u = lo + rng.random(size) * (hi - lo)
-        u = np.clip(u, 1e-12, 1 - 1e-12)
-        x = self.mus[components] + self.sigmas[components] * ndtri(u)
-        x = np.clip(x, self.low, self.high)
-        values = self._from_model(x)
-        if self.q is not None:
-            values = self.dist.snap(values)
-        return values
+        components = rng.choice(len(self.log_weights), size=size, p=np.exp(self.log_weights))
+        return self.kernels.sample(rng, components)
 
     def log_pdf(self, values: np.ndarray) -> np.ndarray:
         """Log density (continuous) or log probability mass (quantized) of each value."""
-        values = np.asarray(values, dtype=float)
-        if self.q is not None:
-            # candidates repeat grid points: score each distinct point once
-            distinct, back = np.unique(values, return_inverse=True)
-            return self._log_mass_of(distinct)[back.reshape(-1)]
-        if self._const is None:
-            self._inv_sigmas = 1.0 / self.sigmas
-            self._const = self.log_weights - np.log(self.sigmas) - _SQRT_2PI_LOG - self._log_mass
-        z = (self._to_model(values)[:, None] - self.mus) * self._inv_sigmas
-        z *= z
-        z *= -0.5
-        z += self._const
-        return logsumexp_rows(z)
-
-    def _log_mass_of(self, values: np.ndarray) -> np.ndarray:
-        q = float(self.q or 0.0)  # only called for quantized parameters
-        upper = self._to_model(np.maximum(values + q / 2, 1e-300 if self.log else -np.inf))
-        lower_raw = values - q / 2
-        if self.log:
-            lower = np.where(lower_raw > 0, np.log(np.maximum(lower_raw, 1e-300)), -np.inf)
-        else:
-            lower = lower_raw
-        upper = np.minimum(upper, self.high)[:, None]
-        lower = np.maximum(lower, self.low)[:, None]
-        mass = ndtr((upper - self.mus) / self.sigmas) - ndtr((lower - self.mus) / self.sigmas)
-        log_mass = np.log(np.maximum(mass, 1e-300)) - self._log_mass
-        return logsumexp_rows(log_mass + self.log_weights)
+        return logsumexp_rows(self.kernels.log_kernels(values))
 
 
 class CategoricalParzen:

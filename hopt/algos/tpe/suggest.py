@@ -48,8 +48,8 @@ def suggest(
     """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables).
 
     ``gamma`` is the fraction of finished trials in the good group (at most 25);
-    ``multivariate=True`` (the default) models all labels jointly; ``False`` models each label alone (see ``joint.py``).  Defaults
-    come from benchmarks/ (docs/algorithms.md).
+    ``multivariate=True`` (the default) models all labels jointly (see ``joint.py``);
+    ``False`` models each label alone.  Defaults come from benchmarks/ (docs/algorithms.md).
     """
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
