@@ -45,6 +45,7 @@ __all__ = [
     "STATUS_STRINGS",
     "STATUS_SUSPENDED",
     "Ctrl",
+    "MongoTrials",
     "SparkTrials",
     "Domain",
     "FMinIter",
@@ -67,10 +68,14 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # SparkTrials loads pyspark only when a SparkTrials is created, but even its
-    # module is imported only on first use, to keep ``import hopt`` light.
+    # SparkTrials and MongoTrials load pyspark / pymongo only when one is created,
+    # but even their modules are imported only on first use, to keep ``import hopt`` light.
     if name == "SparkTrials":
         from .trials.spark import SparkTrials
 
         return SparkTrials
+    if name == "MongoTrials":
+        from .trials.mongo import MongoTrials
+
+        return MongoTrials
     raise AttributeError(f"module 'hopt' has no attribute {name!r}")

@@ -49,6 +49,14 @@ class MissingDependencyError(HoptError, ImportError):
     """An optional dependency (pymongo, pyspark, matplotlib) is not installed."""
 
 
+class BackendConnectionError(HoptError, ConnectionError):
+    """A trials backend (a MongoDB server) cannot be reached, within a bounded time."""
+
+
+class UntrustedPayloadError(HoptError, PermissionError):
+    """A stored objective is unsigned or its signature does not match the shared key."""
+
+
 # Hyperopt 0.3.0 names, kept so existing ``except`` clauses still match.
 BadSearchSpace = InvalidSpaceError
 DuplicateLabel = DuplicateLabelError

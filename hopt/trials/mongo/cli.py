@@ -1,0 +1,267 @@
+"""The ``hopt-worker`` command (also ``python -m hopt.worker``).
+
+Flags and their meanings follow Hyperopt's ``hyperopt-mongo-worker``; the
+lease, key and timeout flags are hopt's own.  Exit status: 0 when the worker
+stopped normally (max jobs, reserve or last-job timeout, a signal), 1 on
+repeated objective failures, an unreachable server or an untrusted objective,
+2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ...exceptions import BackendConnectionError, InvalidArgumentError, UntrustedPayloadError
+from .jobs import MongoJobs
+from .signing import KEY_ENV, KEY_FILE_ENV, load_key
+from .url import parse_url
+from .worker import MongoWorker, WorkerShutdown
+
+logger = logging.getLogger("hopt.worker")
+
+#: the default --mongo, Hyperopt's (its "localhost/hyperopt", with the port it implied)
+DEFAULT_MONGO = "localhost:27017/hyperopt"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hopt-worker",
+        description="Evaluate trials that fmin(..., trials=MongoTrials(...)) queued in MongoDB.",
+        epilog=f"Shared key for signed objectives: --key-file, ${KEY_FILE_ENV} or ${KEY_ENV}. "
+        "A worker runs code stored in the database: see docs/mongodb.md, Security.",
+    )
+    add = parser.add_argument
+    add(
+        "--mongo",
+        default=DEFAULT_MONGO,
+        metavar="URL",
+        help="host[:port]/db[/collection] or a mongo:// or mongodb:// URL "
+        f"(default {DEFAULT_MONGO}; the collection defaults to jobs)",
+    )
+    add(
+        "--exp-key",
+        "--exp_key",
+        dest="exp_key",
+        default=None,
+        help="serve only this experiment (default: every experiment in the queue)",
+    )
+    add(
+        "--poll-interval",
+        type=float,
+        default=1.0,
+        metavar="SECS",
+        help="longest pause between two looks at an empty queue (default 1; "
+        "pauses start at 0.05 s and double)",
+    )
+    add(
+        "--max-consecutive-failures",
+        type=int,
+        default=4,
+        metavar="N",
+        help="exit with status 1 after N objective failures in a row (default 4)",
+    )
+    add(
+        "--reserve-timeout",
+        type=float,
+        default=120.0,
+        metavar="SECS",
+        help="exit after waiting this long for a trial (default 120; inf waits forever)",
+    )
+    add(
+        "--workdir",
+        default=None,
+        metavar="DIR",
+        help="run each trial in DIR/<tid> (default: the current directory)",
+    )
+    add(
+        "--max-jobs",
+        type=int,
+        default=sys.maxsize,
+        metavar="N",
+        help="exit after evaluating N trials (default: no limit)",
+    )
+    add(
+        "--last-job-timeout",
+        type=float,
+        default=None,
+        metavar="SECS",
+        help="reserve no new trial once this many seconds have passed",
+    )
+    add(
+        "--lease-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECS",
+        help="a trial whose worker has not renewed its lease for this long goes back to "
+        "the queue (default 30; renewed every third of it)",
+    )
+    add(
+        "--key-file",
+        default=None,
+        metavar="FILE",
+        help="shared key: run only objectives that fmin signed with it",
+    )
+    add(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECS",
+        help="give up when no server answers at start-up within this time (default 10)",
+    )
+    add(
+        "--reconnect-timeout",
+        type=float,
+        default=300.0,
+        metavar="SECS",
+        help="while running, keep retrying a lost server this long (default 300)",
+    )
+    add(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log to stderr (default info)",
+    )
+    add(
+        "--no-subprocesses",
+        action="store_true",
+        help="accepted for Hyperopt compatibility; hopt always evaluates in process",
+    )
+    return parser  # fmt: skip
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    positive = {
+        "--poll-interval": args.poll_interval,
+        "--reserve-timeout": args.reserve_timeout,
+        "--lease-timeout": args.lease_timeout,
+        "--connect-timeout": args.connect_timeout,
+        "--reconnect-timeout": args.reconnect_timeout,
+    }
+    if args.last_job_timeout is not None:
+        positive["--last-job-timeout"] = args.last_job_timeout
+    for flag, value in positive.items():
+        if math.isnan(value) or value <= 0:
+            parser.error(f"{flag} must be a positive number of seconds; got {value!r}")
+    if args.lease_timeout == math.inf:
+        parser.error("--lease-timeout must be finite, or a dead worker's trial never returns")
+    for flag, count in (
+        ("--max-consecutive-failures", args.max_consecutive_failures),
+        ("--max-jobs", args.max_jobs),
+    ):
+        if count < 1:
+            parser.error(f"{flag} must be at least 1; got {count}")
+
+
+def _install_signal_handlers(worker_state: dict) -> None:
+    def shut_down(signum: int, frame: Any) -> None:
+        if worker_state.get("stopping"):
+            return  # already on the way out
+        worker_state["stopping"] = True
+        raise WorkerShutdown(signal.Signals(signum).name)
+
+    def finish_then_stop(signum: int, frame: Any) -> None:
+        worker_state["finish_then_stop"] = True
+        logger.info("SIGUSR1: stopping after the current trial")
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, shut_down)
+    signal.signal(signal.SIGUSR1, finish_then_stop)
+
+
+def serve(worker: MongoWorker, args: argparse.Namespace, state: dict) -> int:
+    """The worker loop; returns the exit status."""
+    started = time.monotonic()
+    reserve_timeout = None if args.reserve_timeout == math.inf else args.reserve_timeout
+    jobs = failures = 0
+    while jobs < args.max_jobs:
+        if state.get("finish_then_stop"):
+            return 0
+        if (
+            args.last_job_timeout is not None
+            and time.monotonic() - started >= args.last_job_timeout
+        ):
+            logger.info("--last-job-timeout of %g s reached; exiting", args.last_job_timeout)
+            return 0
+        reserved = worker.reserve(reserve_timeout)
+        if reserved is None:
+            logger.info(
+                "no trial to run for %g s (--reserve-timeout); exiting", args.reserve_timeout
+            )
+            return 0
+        jobs += 1
+        try:
+            outcome = worker.run_one(*reserved)
+        except UntrustedPayloadError as exc:
+            logger.error("%s", exc)
+            if args.exp_key is not None:
+                return 1  # the only experiment it serves cannot be trusted
+            continue  # serve the other experiments; this one is skipped from now on
+        if outcome is False:
+            failures += 1
+            if failures >= args.max_consecutive_failures:
+                logger.error(
+                    "%d trials failed in a row (--max-consecutive-failures); exiting", failures
+                )
+                return 1
+        elif outcome:
+            failures = 0
+    logger.info("evaluated %d trials (--max-jobs); exiting", jobs)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s hopt-worker[%(process)d]: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        url = parse_url(args.mongo, "hopt-worker", "--mongo")
+        key = load_key(args.key_file, "hopt-worker")
+    except InvalidArgumentError as exc:
+        parser.error(str(exc))
+    state: dict = {}
+    try:
+        _install_signal_handlers(state)
+        handle = MongoJobs.new_from_connection_str(
+            url,
+            where="hopt-worker",
+            connect_timeout=args.connect_timeout,
+            reconnect_timeout=args.reconnect_timeout,
+        )
+        worker = MongoWorker(
+            handle,
+            exp_key=args.exp_key,
+            poll_interval=args.poll_interval,
+            workdir=args.workdir,
+            lease_secs=args.lease_timeout,
+            key=key,
+        )
+        logger.info(
+            "serving %s, exp_key %r, as %s%s",
+            url,
+            args.exp_key,
+            worker.id,
+            " (signed objectives only)" if key else "",
+        )
+        worker.start()
+        try:
+            return serve(worker, args, state)
+        finally:
+            worker.stop()
+    except WorkerShutdown as exc:
+        logger.info("stopped by %s", exc)
+        return 0
+    except BackendConnectionError as exc:
+        logger.error("%s", exc)
+        return 1

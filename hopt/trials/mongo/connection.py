@@ -1,0 +1,140 @@
+"""Connecting to MongoDB, and riding out a server that goes away for a while.
+
+Every database call of MongoTrials and hopt-worker goes through
+:meth:`Connection.call`, which retries network failures with exponential
+backoff until ``reconnect_timeout`` has passed.  The operations it retries are
+written to be safe to repeat (guarded updates, idempotent inserts), see jobs.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ...exceptions import BackendConnectionError, MissingDependencyError
+from .url import MongoURL
+
+logger = logging.getLogger("hopt.mongo")
+
+T = TypeVar("T")
+
+#: how long to wait for a server when connecting (seconds)
+CONNECT_TIMEOUT = 10.0
+#: how long a running fmin or worker keeps retrying after the server went away
+RECONNECT_TIMEOUT = 300.0
+
+
+def require_pymongo() -> Any:
+    """The ``pymongo`` module, or a clear error saying how to install it."""
+    try:
+        import gridfs  # noqa: F401  (ships with pymongo)
+        import pymongo
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "MongoTrials needs pymongo, which is not installed: "
+            "pip install 'hopt[mongo]' (or pip install pymongo)."
+        ) from exc
+    return pymongo
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    from pymongo import errors
+
+    # AutoReconnect covers NetworkTimeout, NotPrimaryError and ServerSelectionTimeoutError.
+    return (errors.AutoReconnect, errors.ConnectionFailure)
+
+
+class Connection:
+    """A pymongo client for one URL, with bounded connect and retried calls."""
+
+    def __init__(
+        self,
+        url: MongoURL,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        reconnect_timeout: float = RECONNECT_TIMEOUT,
+        where: str = "MongoTrials",
+    ) -> None:
+        pymongo = require_pymongo()
+        self.url = url
+        self.where = where
+        self.reconnect_timeout = reconnect_timeout
+        self._transient = _transient_errors()
+        # Each attempt gives up after a few seconds; call() decides when to stop retrying.
+        attempt_ms = int(max(min(connect_timeout, 5.0), 0.5) * 1000)
+        try:
+            self.client = pymongo.MongoClient(
+                url.client_uri,
+                serverSelectionTimeoutMS=attempt_ms,
+                connectTimeoutMS=attempt_ms,
+                appname="hopt",
+            )
+        except Exception as exc:  # a bad option in the URI
+            raise BackendConnectionError(
+                f"{where}: cannot use {url}: {url.hide_secret(str(exc))}"
+            ) from None
+        self.db = self.client[url.database]
+        self._ping(connect_timeout)
+
+    def _ping(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.client.admin.command("ping")
+                return
+            except self._transient as exc:
+                if time.monotonic() >= deadline:
+                    self.client.close()
+                    raise BackendConnectionError(
+                        f"{self.where}: no MongoDB server answered at {self.url} within "
+                        f"{timeout:g} s ({type(exc).__name__}: "
+                        f"{self.url.hide_secret(_short(exc))}). Check the host and port, "
+                        "and that the server is running and reachable from here."
+                    ) from None
+                time.sleep(0.2)
+            except Exception as exc:  # e.g. authentication failed
+                self.client.close()
+                raise BackendConnectionError(
+                    f"{self.where}: MongoDB at {self.url} refused the connection: "
+                    f"{type(exc).__name__}: {self.url.hide_secret(_short(exc))}"
+                ) from None
+
+    def call(self, what: str, operation: Callable[[], T]) -> T:
+        """Run ``operation``; on a network failure retry it, with backoff, for a while."""
+        delay = 0.1
+        deadline = None
+        while True:
+            try:
+                return operation()
+            except self._transient as exc:
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + self.reconnect_timeout
+                    logger.warning(
+                        "%s: lost the MongoDB server at %s while trying to %s (%s); "
+                        "retrying for up to %.0f s",
+                        self.where,
+                        self.url,
+                        what,
+                        type(exc).__name__,
+                        self.reconnect_timeout,
+                    )
+                if now >= deadline:
+                    raise BackendConnectionError(
+                        f"{self.where}: the MongoDB server at {self.url} has not answered for "
+                        f"{self.reconnect_timeout:g} s (trying to {what}): "
+                        f"{self.url.hide_secret(_short(exc))}"
+                    ) from None
+                time.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, 5.0)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _short(exc: BaseException) -> str:
+    """The first line of a driver error (pymongo appends a long topology description)."""
+    text = str(exc).split(", Timeout:")[0].split("\n")[0]
+    return text[:300]

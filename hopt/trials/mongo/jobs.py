@@ -1,0 +1,383 @@
+"""``MongoJobs``: the job queue, its leases and the collections around it.
+
+Collections, all named after the jobs collection (``jobs`` by default), so two
+queues in one database never mix:
+
+* ``jobs``: one trial document per trial (Hyperopt's schema plus lease fields);
+* ``jobs.ids``: the counter that hands out trial ids atomically;
+* ``jobs.experiments``: per experiment, a change counter that workers bump (fmin
+  polls this one small document instead of the whole queue);
+* ``jobs.workers``: a heartbeat document per live worker;
+* ``jobs.fs``: GridFS, for the pickled domain and attachments.
+
+The lease protocol.  A worker reserves a NEW trial with one atomic
+find_one_and_update that sets state RUNNING, a random lease token and
+``lease_expires`` = server time + lease.  While the objective runs, the worker
+renews the lease.  Every later write of the worker (checkpoint, attachments,
+the result) is guarded by its token, so once a lease has expired and the trial
+was handed to someone else, a late result of the first worker changes nothing.
+Expired trials return to the queue, or fail once ``max_attempts`` reservations
+have all been lost.  All times are the server's (``$$NOW``): worker clocks may differ.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
+from ...results import failed_result
+from .connection import Connection
+from .url import MongoURL, parse_url
+
+logger = logging.getLogger("hopt.mongo")
+
+#: how many times a trial may lose its worker before it is recorded as failed
+DEFAULT_MAX_ATTEMPTS = 3
+
+_EXPIRED = {"$lt": ["$lease_expires", "$$NOW"]}
+
+
+def experiment_id(exp_key: str | None) -> str:
+    """The ``_id`` of an experiment's document (``None`` is an experiment of its own)."""
+    return "none" if exp_key is None else "key:" + exp_key
+
+
+def _exp_filter(exp_key: Any) -> dict:
+    return {} if exp_key is ANY else {"exp_key": exp_key}
+
+
+class _Any:
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+#: pass as exp_key to act on every experiment in the queue
+ANY: Any = _Any()
+
+
+class MongoJobs:
+    """The queue of one jobs collection (Hyperopt's ``MongoJobs``, pymongo 4 API)."""
+
+    def __init__(self, connection: Connection, collection: str = "jobs") -> None:
+        self.conn = connection
+        db = connection.db
+        self.collection = collection
+        self.jobs = db[collection]
+        self.ids = db[f"{collection}.ids"]
+        self.experiments = db[f"{collection}.experiments"]
+        self.workers = db[f"{collection}.workers"]
+        self.fs_prefix = f"{collection}.fs"
+
+    @classmethod
+    def new_from_connection_str(
+        cls, url: str | MongoURL, where: str = "MongoJobs", **connection_options: Any
+    ) -> MongoJobs:
+        parsed = url if isinstance(url, MongoURL) else parse_url(url, where)
+        return cls(Connection(parsed, where=where, **connection_options), parsed.collection)
+
+    @property
+    def url(self) -> MongoURL:
+        return self.conn.url
+
+    def create_indexes(self) -> None:
+        def create() -> None:
+            self.jobs.create_index([("exp_key", 1), ("tid", 1)], unique=True)
+            self.jobs.create_index([("state", 1), ("exp_key", 1), ("tid", 1)])
+            self.jobs.create_index([("state", 1), ("lease_expires", 1)])
+
+        self.conn.call("create indexes", create)
+
+    # -- trial ids and inserts ----------------------------------------------------------
+    def allocate_tids(self, n: int) -> list[int]:
+        """``n`` trial ids never handed out before in this queue (atomic ``$inc``)."""
+        if n <= 0:
+            return []
+        from pymongo import ReturnDocument
+
+        counter = self.conn.call(
+            "allocate trial ids",
+            lambda: self.ids.find_one_and_update(
+                {"_id": "tid"},
+                {"$inc": {"last": n}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            ),
+        )
+        last = int(counter["last"])
+        return list(range(last - n, last))
+
+    def insert(self, docs: Sequence[dict]) -> None:
+        """Insert trial documents; safe to retry (an already stored tid is skipped)."""
+        if not docs:
+            return
+        from pymongo.errors import BulkWriteError
+
+        def insert() -> None:
+            try:
+                self.jobs.insert_many([dict(doc) for doc in docs], ordered=False)
+            except BulkWriteError as exc:
+                others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != 11000]
+                if others:
+                    raise
+
+        self.conn.call("insert trials", insert)
+        self.bump({doc.get("exp_key") for doc in docs})
+
+    # -- reading ------------------------------------------------------------------------
+    def find(self, exp_key: Any, states: Iterable[int] | None = None) -> list[dict]:
+        query = _exp_filter(exp_key)
+        if states is not None:
+            query["state"] = {"$in": list(states)}
+        return self.conn.call(
+            "read trials", lambda: list(self.jobs.find(query).sort([("tid", 1), ("_id", 1)]))
+        )
+
+    def count(self, exp_key: Any, states: Iterable[int]) -> int:
+        query = {**_exp_filter(exp_key), "state": {"$in": list(states)}}
+        return self.conn.call("count trials", lambda: self.jobs.count_documents(query))
+
+    # -- the lease protocol ---------------------------------------------------------------
+    def reserve(
+        self, owner: str, token: str, lease_secs: float, exp_key: Any = ANY, refused=()
+    ) -> dict | None:
+        """Atomically take the oldest NEW trial; None when the queue is empty."""
+        from pymongo import ReturnDocument
+
+        query: dict[str, Any] = {"state": JOB_STATE_NEW, **_exp_filter(exp_key)}
+        if refused:
+            query["exp_key"] = {
+                **({"$eq": exp_key} if exp_key is not ANY else {}),
+                "$nin": list(refused),
+            }
+        update = [
+            {
+                "$set": {
+                    "state": JOB_STATE_RUNNING,
+                    "owner": {"$literal": owner},
+                    "lease": {"$literal": token},
+                    "book_time": "$$NOW",
+                    "refresh_time": "$$NOW",
+                    "lease_expires": {"$add": ["$$NOW", int(lease_secs * 1000)]},
+                    "attempts": {"$add": [{"$ifNull": ["$attempts", 0]}, 1]},
+                    "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                }
+            }
+        ]
+        doc = self.conn.call(
+            "reserve a trial",
+            lambda: self.jobs.find_one_and_update(
+                query, update, sort=[("tid", 1)], return_document=ReturnDocument.AFTER
+            ),
+        )
+        if doc is not None:
+            self.bump([doc.get("exp_key")])
+        return doc
+
+    def _guarded(self, doc_id: Any, token: str) -> dict:
+        return {"_id": doc_id, "lease": token, "state": JOB_STATE_RUNNING}
+
+    def renew(self, doc_id: Any, token: str, lease_secs: float) -> bool:
+        """Extend a held lease; False when it was lost (expired and handed on)."""
+        update = [
+            {
+                "$set": {
+                    "lease_expires": {"$add": ["$$NOW", int(lease_secs * 1000)]},
+                    "refresh_time": "$$NOW",
+                }
+            }
+        ]
+        done = self.conn.call(
+            "renew a lease", lambda: self.jobs.update_one(self._guarded(doc_id, token), update)
+        )
+        return done.matched_count == 1
+
+    def checkpoint(self, doc_id: Any, token: str, result: dict) -> bool:
+        """Store an intermediate result of a running trial (only while the lease is held)."""
+        done = self.conn.call(
+            "checkpoint a trial",
+            lambda: self.jobs.update_one(
+                self._guarded(doc_id, token),
+                {"$set": {"result": result}, "$currentDate": {"refresh_time": True}},
+            ),
+        )
+        return done.matched_count == 1
+
+    def finish(self, doc: dict, token: str, result: dict) -> bool:
+        """Record the result of a reserved trial; False if the lease was lost meanwhile."""
+        fields: dict[str, Any] = {"state": JOB_STATE_DONE, "result": result, "lease": None}
+        error = result.get("error")
+        if error is not None:
+            fields["misc.error"] = [error.get("type"), error.get("message")]
+        done = self.conn.call(
+            "record a result",
+            lambda: self.jobs.update_one(
+                self._guarded(doc["_id"], token),
+                {"$set": fields, "$currentDate": {"refresh_time": True}, "$inc": {"version": 1}},
+            ),
+        )
+        self.bump([doc.get("exp_key")])
+        return done.matched_count == 1
+
+    def release(self, doc: dict, token: str) -> bool:
+        """Give a reserved trial back to the queue, not counting this attempt."""
+        done = self.conn.call(
+            "release a trial",
+            lambda: self.jobs.update_one(
+                self._guarded(doc["_id"], token),
+                {
+                    "$set": {"state": JOB_STATE_NEW, "owner": None, "lease": None},
+                    "$inc": {"attempts": -1, "version": 1},
+                },
+            ),
+        )
+        self.bump([doc.get("exp_key")])
+        return done.matched_count == 1
+
+    def requeue_expired(self) -> int:
+        """Trials whose lease expired go back to the queue, or fail after max_attempts."""
+        expired = {"state": JOB_STATE_RUNNING, "lease_expires": {"$type": "date"}}
+        out_of_attempts = {
+            "$gte": [
+                {"$ifNull": ["$attempts", 1]},
+                {"$ifNull": ["$max_attempts", DEFAULT_MAX_ATTEMPTS]},
+            ]
+        }
+        lost = failed_result(
+            "WorkerLost",
+            "every worker that reserved this trial stopped renewing its lease (it was killed, "
+            "or lost the server) and it has had max_attempts reservations; see lost_owners",
+        )
+        # pipeline updates: the owner that lost the lease is kept in lost_owners
+        keep_owner = {
+            "$concatArrays": [{"$ifNull": ["$lost_owners", []]}, [{"$ifNull": ["$owner", None]}]]
+        }
+        failed = self.conn.call(
+            "fail lost trials",
+            lambda: self.jobs.update_many(
+                {**expired, "$expr": {"$and": [_EXPIRED, out_of_attempts]}},
+                [
+                    {
+                        "$set": {
+                            "state": JOB_STATE_DONE,
+                            "result": {"$literal": lost},
+                            "misc.error": {"$literal": ["WorkerLost", lost["error"]["message"]]},
+                            "lost_owners": keep_owner,
+                            "lease": None,
+                            "refresh_time": "$$NOW",
+                            "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                        }
+                    }
+                ],
+            ),
+        )
+        requeued = self.conn.call(
+            "requeue lost trials",
+            lambda: self.jobs.update_many(
+                {**expired, "$expr": _EXPIRED},
+                [
+                    {
+                        "$set": {
+                            "state": JOB_STATE_NEW,
+                            "lost_owners": keep_owner,
+                            "owner": None,
+                            "lease": None,
+                            "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                        }
+                    }
+                ],
+            ),
+        )
+        changed = failed.modified_count + requeued.modified_count
+        if changed:
+            logger.warning(
+                "%d trial(s) lost their worker: %d requeued, %d failed after max_attempts",
+                changed,
+                requeued.modified_count,
+                failed.modified_count,
+            )
+            self.conn.call(
+                "note changes", lambda: self.experiments.update_many({}, {"$inc": {"changes": 1}})
+            )
+        return changed
+
+    def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
+        """Mark still-queued trials JOB_STATE_CANCEL (a stopped fmin no longer wants them)."""
+        query = {**_exp_filter(exp_key), "state": JOB_STATE_NEW, "tid": {"$in": list(tids)}}
+        cancelled = failed_result("TrialCancelled", f"never started: {reason}")
+        done = self.conn.call(
+            "cancel queued trials",
+            lambda: self.jobs.update_many(
+                query,
+                {
+                    "$set": {"state": JOB_STATE_CANCEL, "result": cancelled},
+                    "$currentDate": {"refresh_time": True},
+                    "$inc": {"version": 1},
+                },
+            ),
+        )
+        return done.modified_count
+
+    def delete(self, exp_key: Any, query: dict | None = None) -> int:
+        full = {**_exp_filter(exp_key), **(query or {})}
+        done = self.conn.call("delete trials", lambda: self.jobs.delete_many(full))
+        return done.deleted_count
+
+    # -- experiments: change counter and stored domain ---------------------------------------
+    def bump(self, exp_keys: Iterable[Any]) -> None:
+        """Tell anyone polling these experiments that their trials changed."""
+        ids = sorted({experiment_id(exp_key) for exp_key in exp_keys})
+
+        def bump() -> None:
+            for _id in ids:
+                self.experiments.update_one({"_id": _id}, {"$inc": {"changes": 1}}, upsert=True)
+
+        self.conn.call("note a change", bump)
+
+    def changes(self, exp_key: Any) -> int:
+        key = None if exp_key is ANY else exp_key
+        doc = self.conn.call(
+            "poll for changes",
+            lambda: self.experiments.find_one({"_id": experiment_id(key)}, {"changes": 1}),
+        )
+        return 0 if doc is None else int(doc.get("changes", 0))
+
+    def experiment(self, exp_key: str | None) -> dict | None:
+        return self.conn.call(
+            "read the experiment",
+            lambda: self.experiments.find_one({"_id": experiment_id(exp_key)}),
+        )
+
+    def set_domain(self, exp_key: str | None, file_id: Any, signature: str | None) -> None:
+        self.conn.call(
+            "publish the domain",
+            lambda: self.experiments.update_one(
+                {"_id": experiment_id(exp_key)},
+                {"$set": {"domain_file": file_id, "signature": signature, "exp_key": exp_key},
+                 "$inc": {"changes": 1}},
+                upsert=True,
+            ),
+        )  # fmt: skip
+
+    # -- the worker registry (fmin sizes its queue to the live workers) ------------------------
+    def worker_seen(self, worker_id: str, info: dict, stale_after_secs: float) -> None:
+        fields: dict[str, Any] = {key: {"$literal": value} for key, value in info.items()}
+        fields["last_seen"] = "$$NOW"
+        fields["stale_at"] = {"$add": ["$$NOW", int(stale_after_secs * 1000)]}
+        self.conn.call(
+            "report this worker",
+            lambda: self.workers.update_one({"_id": worker_id}, [{"$set": fields}], upsert=True),
+        )
+
+    def worker_gone(self, worker_id: str) -> None:
+        self.conn.call(
+            "unregister this worker", lambda: self.workers.delete_one({"_id": worker_id})
+        )
+
+    def live_workers(self, exp_key: Any) -> int:
+        """Workers whose last heartbeat is recent and who serve this experiment."""
+        query: dict[str, Any] = {"$expr": {"$gt": ["$stale_at", "$$NOW"]}}
+        if exp_key is not ANY:
+            query["exp_key"] = {"$in": [exp_key, None]}
+        return self.conn.call("count workers", lambda: self.workers.count_documents(query))

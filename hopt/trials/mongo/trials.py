@@ -1,0 +1,249 @@
+"""``MongoTrials``: fmin queues trials in MongoDB; ``hopt-worker`` processes run them.
+
+How a run goes (see docs/mongodb.md):
+
+* ``attach_fmin`` pickles the domain, signs it when a shared key is set, and
+  stores it once per exp_key in GridFS; workers load it from there.
+* fmin inserts NEW trials: ``max_queue_len`` plus one per idle live worker
+  (``idle_slots``), so every worker finds work without tuning max_queue_len.
+* Workers reserve, evaluate and record trials under a lease (jobs.py).  fmin
+  waits by polling one small per-experiment change counter with backoff, and
+  now and then returns trials of dead workers to the queue.
+* When fmin stops early (timeout, loss_threshold, early_stop_fn), the trials it
+  queued and no worker took yet become JOB_STATE_CANCEL; running ones finish
+  and are recorded.  A second fmin with the same exp_key resumes the search.
+"""
+
+from __future__ import annotations
+
+import logging
+import numbers
+import time
+from collections.abc import Iterable
+from typing import Any, cast
+
+from ..._types import JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_VALID_STATES
+from ...exceptions import InvalidArgumentError
+from ..attachments import TrialAttachments
+from ..base import Trials
+from ..serialization import dumps_domain
+from .files import GridFSStore
+from .jobs import ANY, DEFAULT_MAX_ATTEMPTS, MongoJobs, experiment_id
+from .signing import load_key, sign
+from .url import parse_url
+
+logger = logging.getLogger("hopt.mongo")
+
+#: the name of the stored domain among the experiment's attachments (Hyperopt's)
+DOMAIN_ATTACHMENT = "FMinIter_Domain"
+#: how often a waiting fmin returns trials of dead workers to the queue (seconds)
+SWEEP_INTERVAL = 5.0
+#: longest pause between two polls of the change counter (seconds)
+MAX_POLL_PAUSE = 0.5
+
+
+class MongoTrials(Trials):
+    """Trials stored in MongoDB and evaluated by ``hopt-worker`` processes."""
+
+    asynchronous = True
+    handle: MongoJobs
+    attachments: Any  # a GridFSStore (a dict in the base class)
+    max_attempts: int
+    workdir: str | None
+    _key: bytes | None
+    _last_sweep: float
+    _seen_changes: int | None
+
+    def __init__(
+        self,
+        arg: str | MongoJobs,
+        exp_key: str | None = None,
+        cmd: Any = None,
+        workdir: str | None = None,
+        refresh: bool = True,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        key: bytes | str | None = None,
+        connect_timeout: float = 10.0,
+        reconnect_timeout: float = 300.0,
+    ) -> None:
+        if exp_key is not None and not isinstance(exp_key, str):
+            raise InvalidArgumentError(
+                f"MongoTrials: exp_key must be a string or None; got exp_key={exp_key!r}."
+            )
+        if (
+            isinstance(max_attempts, bool)
+            or not isinstance(max_attempts, numbers.Integral)
+            or (max_attempts < 1)
+        ):
+            raise InvalidArgumentError(
+                f"MongoTrials: max_attempts must be an int >= 1; got max_attempts={max_attempts!r}."
+            )
+        if isinstance(arg, MongoJobs):
+            self.handle = arg
+        elif isinstance(arg, str):
+            self.handle = MongoJobs.new_from_connection_str(
+                parse_url(arg, "MongoTrials", "url"),
+                where="MongoTrials",
+                connect_timeout=connect_timeout,
+                reconnect_timeout=reconnect_timeout,
+            )
+        else:
+            raise InvalidArgumentError(
+                "MongoTrials: the first argument must be a URL such as "
+                f"'mongo://host:27017/db/jobs' or a MongoJobs; got {arg!r}."
+            )
+        if isinstance(key, str):
+            key = key.encode()
+        self._key = key if key is not None else load_key(None, where="MongoTrials")
+        self.handle.create_indexes()
+        self.cmd = cmd
+        self.workdir = workdir
+        self.max_attempts = int(max_attempts)
+        self._run_tids: set = set()
+        self._seen_changes: int | None = None
+        self._last_sweep = 0.0
+        self._idle: tuple[float, int] = (0.0, 0)
+        super().__init__(exp_key=exp_key, refresh=refresh)
+        self.attachments = self._store(exp_key)
+
+    def __repr__(self) -> str:
+        return f"MongoTrials({str(self.handle.url)!r}, exp_key={self._exp_key!r})"
+
+    # -- pickling: the URL travels, the connection is made again -------------------------
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["handle"] = self.handle.url  # a MongoURL; str() of it hides the password
+        state.pop("attachments", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        url = state.pop("handle")
+        self.__dict__.update(state)
+        self.handle = MongoJobs.new_from_connection_str(url, where="MongoTrials")
+        self.attachments = self._store(self._exp_key)
+
+    @property
+    def _query_key(self) -> Any:
+        return ANY if self._exp_key is None else self._exp_key
+
+    def _store(self, exp_key: str | None) -> GridFSStore:
+        return GridFSStore(self.handle.conn, self.handle.fs_prefix, exp_key)
+
+    # -- storage -----------------------------------------------------------------------------
+    def view(self, exp_key: str | None = None, refresh: bool = True) -> MongoTrials:
+        other = cast(MongoTrials, super().view(exp_key=exp_key, refresh=False))
+        other.attachments = other._store(exp_key)
+        if refresh:
+            other.refresh()
+        return other
+
+    def refresh(self) -> None:
+        docs = self.handle.find(self._query_key)
+        self._dynamic_trials = docs
+        self._trials = [doc for doc in docs if doc["state"] in JOB_VALID_STATES]
+        self._ids = {doc["tid"] for doc in docs}
+
+    def refresh_tids(self, tids: Iterable | None = None) -> None:
+        """Hyperopt's partial refresh; hopt reads the whole experiment (cheap: one query)."""
+        self.refresh()
+
+    def new_trial_ids(self, n: int) -> list[int]:
+        return self.handle.allocate_tids(n)
+
+    def _insert_trial_docs(self, docs: Iterable[dict]) -> list:
+        docs = [dict(doc) for doc in docs]
+        for doc in docs:
+            doc.setdefault("attempts", 0)
+            doc.setdefault("max_attempts", self.max_attempts)
+            doc.setdefault("lease", None)
+            if self.workdir is not None and doc["misc"].get("workdir") is None:
+                doc["misc"] = {**doc["misc"], "workdir": self.workdir}
+        self.handle.insert(docs)
+        tids = [doc["tid"] for doc in docs]
+        self._run_tids.update(tids)
+        return tids
+
+    def count_by_state_unsynced(self, arg: Any) -> int:
+        states = [arg] if isinstance(arg, int) else list(arg)
+        return self.handle.count(self._query_key, states)
+
+    def discard_new_trials(self, tids: Iterable) -> int:
+        removed = self.handle.delete(
+            self._query_key, {"tid": {"$in": list(tids)}, "state": JOB_STATE_NEW}
+        )
+        if removed:
+            self.refresh()
+        return removed
+
+    def delete_all(self) -> None:
+        """Delete every trial and attachment of this experiment (all, when exp_key is None)."""
+        self.handle.delete(self._query_key)
+        self.attachments.clear()
+        self._run_tids = set()
+        self.refresh()
+
+    def trial_attachments(self, trial: dict) -> TrialAttachments:
+        return TrialAttachments(self._store(trial.get("exp_key")), trial)
+
+    # -- hooks used by fmin --------------------------------------------------------------------
+    def attach_fmin(self, domain: Any, settings: Any) -> None:
+        blob = dumps_domain(domain, "MongoTrials", "hopt-worker processes")
+        experiment = experiment_id(self._exp_key)
+        signature = None if self._key is None else sign(self._key, experiment, blob)
+        file_id = self.attachments.put(DOMAIN_ATTACHMENT, blob, signature=signature)
+        self.handle.set_domain(self._exp_key, file_id, signature)
+        self._run_tids = set()
+        self._seen_changes = None
+        logger.info(
+            "MongoTrials: domain stored for exp_key %r at %s%s",
+            self._exp_key,
+            self.handle.url,
+            " (signed)" if signature else "",
+        )
+
+    def detach_fmin(self, stop_reason: str | None = None) -> None:
+        if stop_reason and self._run_tids:
+            cancelled = self.handle.cancel_new(self._query_key, self._run_tids, stop_reason)
+            if cancelled:
+                logger.info("MongoTrials: %d queued trial(s) cancelled: %s", cancelled, stop_reason)
+        running = self.count_by_state_unsynced(JOB_STATE_RUNNING)
+        if stop_reason and running:
+            logger.info(
+                "MongoTrials: %d trial(s) still running on workers; their results will be "
+                "stored when they finish",
+                running,
+            )
+        self._run_tids = set()
+        self.refresh()
+
+    def idle_slots(self) -> int:
+        """Live workers serving this experiment that have no trial of it yet."""
+        checked_at, idle = self._idle
+        now = time.monotonic()
+        if now - checked_at >= 0.5:
+            live = self.handle.live_workers(self._query_key)
+            running = self.handle.count(self._query_key, [JOB_STATE_RUNNING])
+            idle = max(live - running, 0)
+            self._idle = (now, idle)
+        return idle
+
+    def wait_for_progress(self, seconds: float) -> None:
+        """Poll the experiment's change counter (backing off) until it moves or time is up."""
+        now = time.monotonic()
+        deadline = now + seconds
+        if now - self._last_sweep >= SWEEP_INTERVAL:
+            self._last_sweep = now
+            self.handle.requeue_expired()
+        pause = 0.02
+        while True:
+            changes = self.handle.changes(self._exp_key if self._exp_key is not None else None)
+            if self._seen_changes is not None and changes != self._seen_changes:
+                self._seen_changes = changes
+                return
+            self._seen_changes = changes
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(pause, left))
+            pause = min(pause * 1.5, MAX_POLL_PAUSE)

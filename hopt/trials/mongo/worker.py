@@ -1,0 +1,286 @@
+"""``MongoWorker``: reserve a trial, evaluate it under a lease, record the result.
+
+A heartbeat thread renews the lease of the trial being evaluated and keeps
+this worker's entry in the worker registry fresh (fmin sizes its queue from
+it).  The objective runs in the main thread, in process, so the domain is
+unpickled once per experiment, not once per trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import random
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from ...exceptions import UntrustedPayloadError
+from ...results import exception_result
+from ..attachments import TrialAttachments
+from ..ctrl import Ctrl
+from ..documents import spec_from_misc, to_python
+from .files import GridFSStore
+from .jobs import ANY, MongoJobs, experiment_id
+from .signing import verify
+
+logger = logging.getLogger("hopt.worker")
+
+#: the first pause after finding the queue empty; pauses then double up to poll_interval
+FIRST_POLL_PAUSE = 0.05
+
+
+class WorkerShutdown(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT/SIGHUP: give the trial back and stop."""
+
+
+class MongoCtrl(Ctrl):
+    """``Ctrl`` of a trial run by a worker: checkpoints and attachments go to the database."""
+
+    def __init__(self, worker: MongoWorker, doc: dict, token: str) -> None:
+        from .trials import MongoTrials
+
+        super().__init__(MongoTrials(worker.handle, exp_key=doc.get("exp_key"), refresh=False), doc)
+        self._worker = worker
+        self._token = token
+        self.trial: dict = doc
+
+    def checkpoint(self, result: dict | None = None) -> None:
+        super().checkpoint(result)
+        if result is not None:
+            self._worker.handle.checkpoint(self.trial["_id"], self._token, to_python(result))
+
+    @property
+    def attachments(self):
+        return TrialAttachments(self._worker.store(self.trial), self.trial)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the current lease and the registry entry every ``interval`` seconds."""
+
+    def __init__(self, worker: MongoWorker, interval: float) -> None:
+        super().__init__(name="hopt-worker-heartbeat", daemon=True)
+        self.worker = worker
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.worker.beat()
+            except Exception:  # the main thread sees the same server problem and reports it
+                logger.debug("heartbeat failed", exc_info=True)
+
+
+class MongoWorker:
+    """One worker process serving the queue of ``handle`` (one experiment or all)."""
+
+    def __init__(
+        self,
+        handle: MongoJobs,
+        exp_key: str | None = None,
+        poll_interval: float = 1.0,
+        workdir: str | None = None,
+        lease_secs: float = 30.0,
+        key: bytes | None = None,
+    ) -> None:
+        self.handle = handle
+        self.exp_key = exp_key
+        self.poll_interval = poll_interval
+        self.workdir = workdir
+        self.lease_secs = lease_secs
+        self.key = key
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._domains: dict[str, tuple[Any, Any]] = {}  # experiment -> (file id, domain)
+        self._refused: set = set()  # exp_keys whose stored domain this worker refused
+        self._lock = threading.Lock()
+        self._current: tuple[dict, str] | None = None  # (trial doc, lease token)
+        self._lost: set = set()  # tokens whose lease was found lost
+        self._last_sweep = -float("inf")
+        self._heartbeat = _Heartbeat(self, interval=max(lease_secs / 3.0, 0.05))
+
+    # -- registry and leases ---------------------------------------------------------------
+    def start(self) -> None:
+        self.beat()
+        self._heartbeat.start()
+
+    def stop(self) -> None:
+        self._heartbeat.stopped.set()
+        with contextlib.suppress(Exception):
+            self.handle.worker_gone(self.id)
+
+    def beat(self) -> None:
+        with self._lock:
+            current = self._current
+        info = {
+            "exp_key": self.exp_key,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "tid": None if current is None else current[0]["tid"],
+        }
+        self.handle.worker_seen(self.id, info, stale_after_secs=self.lease_secs)
+        if current is not None:
+            doc, token = current
+            if token not in self._lost and not self.handle.renew(
+                doc["_id"], token, self.lease_secs
+            ):
+                self._lost.add(token)
+                logger.warning(
+                    "lost the lease on trial %s (it expired and may run elsewhere); "
+                    "its result will be discarded",
+                    doc["tid"],
+                )
+
+    def store(self, doc: dict) -> GridFSStore:
+        return GridFSStore(self.handle.conn, self.handle.fs_prefix, doc.get("exp_key"))
+
+    # -- the work loop -----------------------------------------------------------------------
+    def reserve(self, timeout: float | None) -> tuple[dict, str] | None:
+        """Wait up to ``timeout`` seconds for a trial; back off while the queue is empty."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = FIRST_POLL_PAUSE
+        exp_key = ANY if self.exp_key is None else self.exp_key
+        while True:
+            if time.monotonic() - self._last_sweep >= self.lease_secs / 2:
+                self._last_sweep = time.monotonic()
+                self.handle.requeue_expired()  # trials of dead workers become available
+            token = uuid.uuid4().hex
+            with self._lock:  # the heartbeat must see the trial as soon as it is ours
+                doc = self.handle.reserve(self.id, token, self.lease_secs, exp_key, self._refused)
+                if doc is not None:
+                    self._current = (doc, token)
+                    return doc, token
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            left = None if deadline is None else deadline - time.monotonic()
+            time.sleep(max(min(pause * random.uniform(0.5, 1.0), left if left else pause), 0))
+            pause = min(pause * 2, self.poll_interval)
+
+    def run_one(self, doc: dict, token: str) -> bool | None:
+        """Evaluate a reserved trial and record it.
+
+        Returns True when it finished ``ok``, False when it failed, None when the
+        lease was lost meanwhile (the result was discarded: the trial runs elsewhere).
+        """
+        tid, started = doc["tid"], time.monotonic()
+        logger.info(
+            "trial %s (exp_key %r, attempt %s): started",
+            tid,
+            doc.get("exp_key"),
+            doc.get("attempts"),
+        )
+        try:
+            try:
+                domain = self.domain_for(doc)
+            except UntrustedPayloadError:
+                self.handle.release(doc, token)
+                raise
+            result = self._evaluate(domain, doc, token)
+        except WorkerShutdown:
+            if self.handle.release(doc, token):
+                logger.info("trial %s: given back to the queue (worker stopping)", tid)
+            raise
+        finally:
+            with self._lock:
+                self._current = None
+        attachments = result.pop("attachments", None)
+        if token in self._lost:
+            logger.warning("trial %s: lease lost while running; result discarded", tid)
+            return None
+        if attachments:
+            store = TrialAttachments(self.store(doc), doc)
+            for name, blob in dict(attachments).items():
+                store[name] = blob
+        if not self.handle.finish(doc, token, result):
+            logger.warning("trial %s: lease lost before the result was stored; discarded", tid)
+            return None
+        seconds = time.monotonic() - started
+        if result.get("status") == "ok":
+            logger.info("trial %s: ok, loss %s, %.2f s", tid, result.get("loss"), seconds)
+            return True
+        error = result.get("error") or {}
+        logger.warning(
+            "trial %s: failed after %.2f s: %s: %s",
+            tid,
+            seconds,
+            error.get("type"),
+            error.get("message"),
+        )
+        return False
+
+    def _evaluate(self, domain: Any, doc: dict, token: str) -> dict:
+        if isinstance(domain, BaseException):  # the domain could not be unpickled here
+            return exception_result(domain)
+        ctrl = MongoCtrl(self, doc, token)
+        workdir = self.workdir or doc["misc"].get("workdir")
+        try:
+            with _working_directory(workdir, str(doc["tid"])):
+                result = domain.evaluate(
+                    spec_from_misc(doc["misc"]), ctrl, attach_attachments=False
+                )
+        except Exception as exc:  # recorded as a failed trial; the worker goes on
+            return exception_result(exc)
+        return to_python(result)
+
+    def domain_for(self, doc: dict) -> Any:
+        """The experiment's domain (cached per stored file), checked against the key."""
+        exp_key = doc.get("exp_key")
+        experiment = self.handle.experiment(exp_key)
+        if experiment is None or experiment.get("domain_file") is None:
+            return _NoDomain(
+                f"no domain is stored for exp_key {exp_key!r}; run fmin with MongoTrials first"
+            )
+        file_id = experiment["domain_file"]
+        cached = self._domains.get(experiment_id(exp_key))
+        if cached is not None and cached[0] == file_id:
+            return cached[1]
+        blob, info = self._read_domain(exp_key, file_id)
+        try:
+            verify(self.key, experiment_id(exp_key), blob, info.get("signature"))
+        except UntrustedPayloadError:
+            self._refused.add(exp_key)
+            raise
+        try:
+            domain = pickle.loads(blob)
+        except Exception as exc:  # e.g. a module the objective needs is not installed here
+            domain = type(exc)(f"cannot load the objective on worker {self.id}: {exc}")
+        self._domains[experiment_id(exp_key)] = (file_id, domain)
+        return domain
+
+    def _read_domain(self, exp_key: str | None, file_id: Any) -> tuple[bytes, dict]:
+        import gridfs
+
+        fs = gridfs.GridFS(self.handle.conn.db, collection=self.handle.fs_prefix)
+        try:
+            return self.handle.conn.call("read the domain", lambda: _read_file(fs, file_id))
+        except gridfs.errors.NoFile:  # replaced by a newer fmin meanwhile: read that one
+            newer = (self.handle.experiment(exp_key) or {}).get("domain_file")
+            return self.handle.conn.call("read the domain", lambda: _read_file(fs, newer))
+
+
+class _NoDomain(RuntimeError):
+    """The trial's experiment has no stored domain."""
+
+
+def _read_file(fs: Any, file_id: Any) -> tuple[bytes, dict]:
+    grid_out = fs.get(file_id)
+    return grid_out.read(), dict(grid_out._file)
+
+
+@contextlib.contextmanager
+def _working_directory(base: str | None, name: str):
+    if not base:
+        yield
+        return
+    path = os.path.join(os.path.expanduser(base), name)
+    os.makedirs(path, exist_ok=True)
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
