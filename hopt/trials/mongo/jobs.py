@@ -17,11 +17,13 @@ renews the lease.  Every later write of the worker (checkpoint, attachments,
 the result) is guarded by its token, so once a lease has expired and the trial
 was handed to someone else, a late result of the first worker changes nothing.
 Expired trials return to the queue, or fail once ``max_attempts`` reservations
-have all been lost.  All times are the server's (``$$NOW``): worker clocks may differ.
+have all been lost.  All times are the server's (``$$NOW`` when writing, the
+``hello`` command's ``localTime`` when comparing), so worker clocks may differ.
 """
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -35,8 +37,6 @@ logger = logging.getLogger("hopt.mongo")
 
 #: how many times a trial may lose its worker before it is recorded as failed
 DEFAULT_MAX_ATTEMPTS = 3
-
-_EXPIRED = {"$lt": ["$lease_expires", "$$NOW"]}
 
 
 def experiment_id(exp_key: str | None) -> str:
@@ -235,9 +235,21 @@ class MongoJobs:
         self.bump([doc.get("exp_key")])
         return done.matched_count == 1
 
+    def server_time(self) -> Any:
+        """The server's clock (naive UTC), to compare with times it wrote as ``$$NOW``.
+
+        Queries compare with this value instead of ``$$NOW`` inside ``$expr``: plain
+        date comparisons work on every MongoDB-wire server we tried, ``$expr`` ones not.
+        """
+        hello = self.conn.call("read the server clock", lambda: self.conn.db.command("hello"))
+        now = hello.get("localTime")
+        if now is None:  # a server that does not report its clock: use ours
+            now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        return now.replace(tzinfo=None)
+
     def requeue_expired(self) -> int:
         """Trials whose lease expired go back to the queue, or fail after max_attempts."""
-        expired = {"state": JOB_STATE_RUNNING, "lease_expires": {"$type": "date"}}
+        expired = {"state": JOB_STATE_RUNNING, "lease_expires": {"$lt": self.server_time()}}
         out_of_attempts = {
             "$gte": [
                 {"$ifNull": ["$attempts", 1]},
@@ -256,7 +268,7 @@ class MongoJobs:
         failed = self.conn.call(
             "fail lost trials",
             lambda: self.jobs.update_many(
-                {**expired, "$expr": {"$and": [_EXPIRED, out_of_attempts]}},
+                {**expired, "$expr": out_of_attempts},
                 [
                     {
                         "$set": {
@@ -275,7 +287,7 @@ class MongoJobs:
         requeued = self.conn.call(
             "requeue lost trials",
             lambda: self.jobs.update_many(
-                {**expired, "$expr": _EXPIRED},
+                expired,
                 [
                     {
                         "$set": {
@@ -377,7 +389,7 @@ class MongoJobs:
 
     def live_workers(self, exp_key: Any) -> int:
         """Workers whose last heartbeat is recent and who serve this experiment."""
-        query: dict[str, Any] = {"$expr": {"$gt": ["$stale_at", "$$NOW"]}}
+        query: dict[str, Any] = {"stale_at": {"$gt": self.server_time()}}
         if exp_key is not ANY:
             query["exp_key"] = {"$in": [exp_key, None]}
         return self.conn.call("count workers", lambda: self.workers.count_documents(query))

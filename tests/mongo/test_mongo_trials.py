@@ -1,0 +1,253 @@
+"""fmin with MongoTrials and real hopt-worker processes: what a user sees."""
+
+from __future__ import annotations
+
+import collections
+import os
+import time
+
+import pytest
+from mongo_support import wait_until
+
+from hopt import (
+    JOB_STATE_CANCEL,
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    STATUS_FAIL,
+    STATUS_OK,
+    fmin,
+    fmin_pass_expr_memo_ctrl,
+    hp,
+    rand,
+    tpe,
+)
+from hopt.early_stop import no_progress_loss
+from hopt.exceptions import AllTrialsFailedError
+from hopt.trials.mongo import MongoTrials
+
+SPACE = hp.uniform("x", -5, 5)
+
+
+def quadratic(x):
+    return (x - 1.0) ** 2
+
+
+@fmin_pass_expr_memo_ctrl
+def recording_objective(expr, memo, ctrl):
+    """Appends "<tid> <pid>" to $CALLS_FILE, then returns a quadratic loss."""
+    from hopt.space.evaluate import rec_eval
+
+    x = rec_eval(expr, memo=memo)
+    with open(os.environ["CALLS_FILE"], "a") as calls:
+        calls.write(f"{ctrl.current_trial['tid']} {os.getpid()}\n")
+    return (x - 1.0) ** 2
+
+
+def read_calls(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as calls:
+        return [tuple(int(v) for v in line.split()) for line in calls if line.strip()]
+
+
+def test_fmin_with_two_workers_finds_the_minimum_and_answers_like_trials(mongo_url, start_workers):
+    start_workers(2, "--exp-key", "quad")
+    trials = MongoTrials(mongo_url, exp_key="quad")
+    best = fmin(quadratic, SPACE, algo=tpe.suggest, max_evals=30, trials=trials, rstate=0)
+    assert abs(best["x"] - 1.0) < 1.0
+    assert len(trials) == 30
+    assert sorted(trials.tids) == sorted(set(trials.tids))
+    assert all(t["state"] == JOB_STATE_DONE for t in trials.trials)
+    assert trials.statuses() == [STATUS_OK] * 30
+    assert trials.best_trial["result"]["loss"] == min(trials.losses())
+    assert trials.argmin == best
+    owners = {t["owner"] for t in trials.trials}
+    assert len(owners) == 2, f"both workers should have evaluated trials; owners {owners}"
+
+
+def test_a_second_fmin_with_the_same_exp_key_resumes(mongo_url, start_workers):
+    start_workers(1, "--exp-key", "resume")
+    first = MongoTrials(mongo_url, exp_key="resume")
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=6, trials=first, rstate=1)
+    again = MongoTrials(mongo_url, exp_key="resume")  # a new driver process would do this
+    assert len(again) == 6
+    fmin(quadratic, SPACE, algo=tpe.suggest, max_evals=10, trials=again, rstate=1)
+    assert len(again) == 10
+    assert sorted(again.tids) == sorted(set(again.tids))
+    assert set(first.tids) <= set(again.tids)
+
+
+def test_four_workers_evaluate_each_of_100_trials_exactly_once(mongo_url, start_workers, tmp_path):
+    calls = tmp_path / "calls.txt"
+    workers = start_workers(4, "--exp-key", "many", env={"CALLS_FILE": str(calls)})
+    trials = MongoTrials(mongo_url, exp_key="many")
+    fmin(recording_objective, SPACE, algo=rand.suggest, max_evals=100, trials=trials, rstate=3)
+    recorded = read_calls(calls)
+    counts = collections.Counter(tid for tid, _ in recorded)
+    assert sorted(counts) == sorted(trials.tids), "every trial evaluated, none lost"
+    assert max(counts.values()) == 1, f"evaluated twice: {[t for t, c in counts.items() if c > 1]}"
+    assert len(trials) == 100 and trials.statuses() == [STATUS_OK] * 100
+    pids = {pid for _, pid in recorded}
+    assert pids <= {w.pid for w in workers} and len(pids) >= 2
+
+
+def failing_for_negative(x):
+    if x < 0:
+        raise ValueError(f"negative x={x}")
+    return x
+
+
+def test_a_failing_objective_is_recorded_with_its_traceback_and_the_search_goes_on(
+    mongo_url, start_workers
+):
+    start_workers(1, "--exp-key", "fails", "--max-consecutive-failures", "1000")
+    trials = MongoTrials(mongo_url, exp_key="fails")
+    best = fmin(
+        failing_for_negative, SPACE, algo=rand.suggest, max_evals=20, trials=trials, rstate=0
+    )
+    failed = [t for t in trials.trials if t["result"]["status"] == STATUS_FAIL]
+    assert failed and len(failed) < 20
+    error = failed[0]["result"]["error"]
+    assert error["type"] == "ValueError" and "negative x=" in error["message"]
+    assert "Traceback" in error["traceback"] and "failing_for_negative" in error["traceback"]
+    assert failed[0]["misc"]["error"][0] == "ValueError"
+    assert best["x"] >= 0
+
+
+def always_fails(x):
+    raise RuntimeError("broken objective")
+
+
+def test_worker_exits_after_max_consecutive_failures(mongo_url, start_workers):
+    (worker,) = start_workers(1, "--exp-key", "broken", "--max-consecutive-failures", "3")
+    trials = MongoTrials(mongo_url, exp_key="broken")
+    with pytest.raises(AllTrialsFailedError, match="broken objective"):
+        fmin(always_fails, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0)
+    assert worker.wait(30) == 1
+    assert "3 trials failed in a row" in worker.log()
+    assert trials.statuses() == [STATUS_FAIL] * 3
+
+
+def with_attachments(x):
+    return {"loss": x**2, "status": STATUS_OK, "attachments": {"note": f"x={x:.3f}".encode()}}
+
+
+@fmin_pass_expr_memo_ctrl
+def ctrl_attachments(expr, memo, ctrl):
+    ctrl.attachments["via_ctrl"] = b"written by the worker"
+    ctrl.checkpoint({"status": "running", "progress": 0.5})
+    return 1.0
+
+
+def test_attachments_are_stored_in_gridfs(mongo_url, start_workers):
+    start_workers(1, "--exp-key", "att")
+    trials = MongoTrials(mongo_url, exp_key="att")
+    fmin(with_attachments, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0)
+    for trial in trials.trials:
+        x = trial["misc"]["vals"]["x"][0]
+        assert trials.trial_attachments(trial)["note"] == f"x={x:.3f}".encode()
+        assert list(trials.trial_attachments(trial)) == ["note"]
+    trials.attachments["experiment_level"] = b"\x00\x01"
+    assert MongoTrials(mongo_url, exp_key="att").attachments["experiment_level"] == b"\x00\x01"
+    assert "FMinIter_Domain" in trials.attachments  # the stored objective, as in Hyperopt
+
+    other = MongoTrials(mongo_url, exp_key="att-ctrl")
+    start_workers(1, "--exp-key", "att-ctrl")
+    fmin(ctrl_attachments, SPACE, algo=rand.suggest, max_evals=1, trials=other, rstate=0)
+    (trial,) = other.trials
+    assert other.trial_attachments(trial)["via_ctrl"] == b"written by the worker"
+
+
+def slow(x):
+    time.sleep(1.0)
+    return x**2
+
+
+def test_fmin_timeout_returns_promptly_and_cancels_queued_trials(mongo_url, start_workers):
+    start_workers(1, "--exp-key", "slow")
+    trials = MongoTrials(mongo_url, exp_key="slow")
+    started = time.monotonic()
+    fmin(slow, SPACE, algo=rand.suggest, max_evals=50, trials=trials, timeout=3,
+         max_queue_len=4, return_argmin=False, rstate=0)  # fmt: skip
+    assert time.monotonic() - started < 10
+    handle = trials.handle
+    states = collections.Counter(doc["state"] for doc in handle.find(trials._query_key))
+    assert states[JOB_STATE_NEW] == 0, "a stopped fmin leaves nothing queued for workers"
+    assert states[JOB_STATE_CANCEL] >= 1
+    cancelled = handle.find(trials._query_key, [JOB_STATE_CANCEL])
+    assert "timeout" in cancelled[0]["result"]["error"]["message"]
+    assert 1 <= len(trials) < 50
+
+
+def test_loss_threshold_and_early_stop_fn_stop_the_run(mongo_url, start_workers):
+    start_workers(2, "--exp-key", "stop")
+    trials = MongoTrials(mongo_url, exp_key="stop")
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=200, trials=trials, loss_threshold=2.0,
+         rstate=0)  # fmt: skip
+    assert min(trials.losses()) <= 2.0 and len(trials) < 200
+    stopped = MongoTrials(mongo_url, exp_key="stop-early")
+    start_workers(1, "--exp-key", "stop-early")
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=200, trials=stopped,
+         early_stop_fn=no_progress_loss(3), rstate=0)  # fmt: skip
+    assert len(stopped) < 200
+
+
+def test_experiments_in_one_database_never_see_each_other(mongo_url, start_workers, tmp_path):
+    calls = tmp_path / "calls.txt"
+    a_workers = start_workers(1, "--exp-key", "A", env={"CALLS_FILE": str(calls)})
+    b_workers = start_workers(1, "--exp-key", "B", env={"CALLS_FILE": str(calls)})
+    a, b = MongoTrials(mongo_url, exp_key="A"), MongoTrials(mongo_url, exp_key="B")
+    fmin(recording_objective, SPACE, algo=rand.suggest, max_evals=5, trials=a, rstate=0)
+    fmin(recording_objective, hp.uniform("x", 10, 11), algo=rand.suggest, max_evals=7,
+         trials=b, rstate=0)  # fmt: skip
+    assert len(a) == 5 and len(b) == 7
+    assert {t["exp_key"] for t in a.trials} == {"A"} and {t["exp_key"] for t in b.trials} == {"B"}
+    assert all(10 <= v <= 11 for v in b.vals["x"]) and all(-5 <= v <= 5 for v in a.vals["x"])
+    assert not set(a.tids) & set(b.tids)
+    pid_of = {tid: pid for tid, pid in read_calls(calls)}
+    assert {pid_of[t] for t in a.tids} == {a_workers[0].pid}
+    assert {pid_of[t] for t in b.tids} == {b_workers[0].pid}
+    everything = MongoTrials(mongo_url)  # exp_key=None: Hyperopt's view of all experiments
+    assert len(everything) == 12
+    a.delete_all()
+    assert (
+        len(MongoTrials(mongo_url, exp_key="A")) == 0
+        and len(MongoTrials(mongo_url, exp_key="B")) == 7
+    )
+
+
+def test_a_worker_without_exp_key_serves_every_experiment(mongo_url, start_workers):
+    start_workers(1)
+    for key in ("one", "two"):
+        trials = MongoTrials(mongo_url, exp_key=key)
+        fmin(quadratic, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0)
+        assert trials.statuses() == [STATUS_OK] * 3
+
+
+def test_mongo_trials_pickles_without_its_password_or_connection(mongo_url, start_workers):
+    import pickle
+
+    trials = MongoTrials(mongo_url, exp_key="pickled")
+    start_workers(1, "--exp-key", "pickled")
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials, rstate=0)
+    again = pickle.loads(pickle.dumps(trials))
+    again.refresh()
+    assert again.tids == trials.tids and again.losses() == trials.losses()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True])
+def test_bad_max_attempts_is_refused(mongo_url, bad):
+    from hopt.exceptions import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="max_attempts"):
+        MongoTrials(mongo_url, exp_key="x", max_attempts=bad)
+
+
+def test_queue_is_sized_to_the_live_workers(mongo_url, start_workers):
+    workers = start_workers(3, "--exp-key", "sized")
+    trials = MongoTrials(mongo_url, exp_key="sized")
+    wait_until(lambda: trials.handle.live_workers("sized") == 3, 30, "3 registered workers")
+    assert trials.idle_slots() == 3
+    for worker in workers:
+        worker.stop()
+    wait_until(lambda: trials.handle.live_workers("sized") == 0, 30, "workers to unregister")
