@@ -130,6 +130,23 @@ class Connection:
                 time.sleep(delay * random.uniform(0.5, 1.0))
                 delay = min(delay * 2, 5.0)
 
+    def try_once(self, what: str, operation: Callable[[], T]) -> T | None:
+        """Run ``operation`` once; on a network failure log it and return None.
+
+        For best-effort writes whose failure a lease expiry repairs anyway (a
+        stopping worker giving its trial back), so that stopping never hangs.
+        """
+        try:
+            return operation()
+        except self._transient as exc:
+            logger.warning(
+                "%s: could not %s (%s); the lease expiry will take care of it",
+                self.where,
+                what,
+                type(exc).__name__,
+            )
+            return None
+
     def close(self) -> None:
         self.client.close()
 

@@ -221,9 +221,9 @@ class MongoJobs:
         return done.matched_count == 1
 
     def release(self, doc: dict, token: str) -> bool:
-        """Give a reserved trial back to the queue, not counting this attempt."""
-        done = self.conn.call(
-            "release a trial",
+        """Give a reserved trial back to the queue, not counting this attempt (best effort)."""
+        done = self.conn.try_once(
+            "give a trial back to the queue",
             lambda: self.jobs.update_one(
                 self._guarded(doc["_id"], token),
                 {
@@ -232,6 +232,8 @@ class MongoJobs:
                 },
             ),
         )
+        if done is None:
+            return False
         self.bump([doc.get("exp_key")])
         return done.matched_count == 1
 
@@ -383,7 +385,7 @@ class MongoJobs:
         )
 
     def worker_gone(self, worker_id: str) -> None:
-        self.conn.call(
+        self.conn.try_once(
             "unregister this worker", lambda: self.workers.delete_one({"_id": worker_id})
         )
 

@@ -1,0 +1,168 @@
+"""Failures a worker fleet meets: killed workers, expired leases, late results, a restarting server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from mongo_support import SecantusServer, wait_until
+
+from hopt import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_FAIL,
+    STATUS_OK,
+    fmin,
+    hp,
+    rand,
+)
+from hopt.trials.mongo import MongoJobs, MongoTrials
+
+SPACE = hp.uniform("x", -5, 5)
+
+
+def hang_on_first_call(x):
+    """The first call anywhere writes its pid to $MARKER and hangs; later calls return at once."""
+    try:
+        fd = os.open(os.environ["MARKER"], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return x**2
+    os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    time.sleep(300)
+    return x**2
+
+
+def sleep_from_env(x):
+    time.sleep(float(os.environ.get("SLEEP", "0")))
+    return x**2
+
+
+def run_fmin_in_thread(fn, trials, max_evals):
+    outcome: dict = {}
+
+    def run():
+        try:
+            fmin(fn, SPACE, algo=rand.suggest, max_evals=max_evals, trials=trials,
+                 show_progressbar=False, rstate=0)  # fmt: skip
+        except BaseException as exc:  # reported by the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def queue_one_trial(trials, x=0.5):
+    (tid,) = trials.new_trial_ids(1)
+    misc = {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
+            "idxs": {"x": [tid]}, "vals": {"x": [x]}}  # fmt: skip
+    docs = trials.new_trial_docs([tid], [None], [{"status": "new"}], [misc])
+    trials.insert_trial_docs(docs)
+    return tid
+
+
+def test_a_trial_of_a_killed_worker_is_run_again_and_finished(mongo_url, start_workers, tmp_path):
+    marker = tmp_path / "hung-pid"
+    workers = start_workers(2, "--exp-key", "kill", "--lease-timeout", "2",
+                            env={"MARKER": str(marker)})  # fmt: skip
+    trials = MongoTrials(mongo_url, exp_key="kill")
+    thread, outcome = run_fmin_in_thread(hang_on_first_call, trials, max_evals=6)
+    hung_pid = int(wait_until(lambda: marker.exists() and marker.read_text(), 60, "a hung trial"))
+    victim = next(w for w in workers if w.pid == hung_pid)
+    os.kill(victim.pid, signal.SIGKILL)
+    thread.join(90)
+    assert not thread.is_alive(), "fmin should finish once the lost trial ran elsewhere"
+    assert "error" not in outcome, outcome
+    trials.refresh()
+    assert len(trials) == 6 and trials.statuses() == [STATUS_OK] * 6
+    (rerun,) = [t for t in trials.trials if t.get("lost_owners")]
+    assert rerun["attempts"] == 2
+    assert f":{victim.pid}:" in rerun["lost_owners"][0]
+    assert f":{victim.pid}:" not in rerun["owner"]
+
+
+def test_a_late_result_of_a_worker_presumed_dead_changes_nothing(mongo_url):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    trials = MongoTrials(jobs, exp_key="late")
+    tid = queue_one_trial(trials)
+    first = jobs.reserve("worker-a", "token-a", lease_secs=0.3, exp_key="late")
+    assert first["tid"] == tid and first["state"] == JOB_STATE_RUNNING and first["attempts"] == 1
+    assert jobs.reserve("worker-b", "token-b", 30, exp_key="late") is None  # no double reservation
+    time.sleep(0.6)
+    assert jobs.requeue_expired() == 1
+    (requeued,) = jobs.find("late")
+    assert requeued["state"] == JOB_STATE_NEW and requeued["lost_owners"] == ["worker-a"]
+    second = jobs.reserve("worker-b", "token-b", 30, exp_key="late")
+    assert second["attempts"] == 2
+    assert jobs.finish(second, "token-b", {"status": STATUS_OK, "loss": 2.0})
+    # worker A wakes up and tries to write: every write is refused
+    assert not jobs.renew(first["_id"], "token-a", 30)
+    assert not jobs.checkpoint(first["_id"], "token-a", {"status": "running"})
+    assert not jobs.finish(first, "token-a", {"status": STATUS_OK, "loss": 1.0})
+    (final,) = jobs.find("late")
+    assert final["state"] == JOB_STATE_DONE and final["result"]["loss"] == 2.0
+    assert final["owner"] == "worker-b"
+
+
+def test_a_trial_that_loses_every_worker_fails_after_max_attempts(mongo_url):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    trials = MongoTrials(jobs, exp_key="lost", max_attempts=2)
+    queue_one_trial(trials)
+    for attempt, owner in enumerate(["w1", "w2"], start=1):
+        doc = jobs.reserve(owner, f"token-{owner}", lease_secs=0.2, exp_key="lost")
+        assert doc["attempts"] == attempt
+        time.sleep(0.4)
+        assert jobs.requeue_expired() == 1
+    (doc,) = jobs.find("lost")
+    assert doc["state"] == JOB_STATE_DONE and doc["result"]["status"] == STATUS_FAIL
+    assert doc["result"]["error"]["type"] == "WorkerLost"
+    assert doc["lost_owners"] == ["w1", "w2"]
+    trials.refresh()
+    assert trials.statuses() == [STATUS_FAIL]
+
+
+def test_sigterm_gives_the_running_trial_back_to_the_queue(mongo_url, start_workers):
+    (slow_worker,) = start_workers(1, "--exp-key", "term", env={"SLEEP": "60"})
+    trials = MongoTrials(mongo_url, exp_key="term")
+    thread, outcome = run_fmin_in_thread(sleep_from_env, trials, max_evals=1)
+    wait_until(
+        lambda: trials.count_by_state_unsynced(JOB_STATE_RUNNING) == 1, 60, "a running trial"
+    )
+    slow_worker.process.send_signal(signal.SIGTERM)
+    assert slow_worker.wait(20) == 0
+    assert "given back to the queue" in slow_worker.log()
+    (doc,) = trials.handle.find("term")
+    assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0
+    start_workers(1, "--exp-key", "term", env={"SLEEP": "0"})
+    thread.join(60)
+    assert not thread.is_alive() and "error" not in outcome
+    trials.refresh()
+    assert trials.statuses() == [STATUS_OK]
+
+
+def test_fmin_and_workers_survive_a_server_restart(tmp_path, start_workers):
+    server = SecantusServer(tmp_path / "private-server").start()
+    try:
+        url = f"{server.url}/restart/jobs"
+        workers = start_workers(2, "--exp-key", "restart", url=url, env={"SLEEP": "0.2"})
+        trials = MongoTrials(url, exp_key="restart")
+        thread, outcome = run_fmin_in_thread(sleep_from_env, trials, max_evals=30)
+        wait_until(lambda: trials.count_by_state_unsynced(JOB_STATE_DONE) >= 5, 60, "5 trials")
+        server.stop()
+        time.sleep(1.0)
+        server.start()
+        thread.join(180)
+        assert not thread.is_alive(), "fmin should complete after the server came back"
+        assert "error" not in outcome, outcome
+        trials.refresh()
+        assert len(trials) == 30 and trials.statuses() == [STATUS_OK] * 30
+        assert sorted(trials.tids) == sorted(set(trials.tids))
+        for worker in workers:
+            worker.stop()
+            assert worker.wait() == 0
+    finally:
+        server.stop()
