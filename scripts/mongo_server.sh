@@ -13,13 +13,19 @@ MONGO_VENV="$PWD/.venv-mongo"
 
 mongo_server_install() {
     local stamp="$MONGO_VENV/.hopt-stamp"
-    if [ ! -x "$MONGO_VENV/bin/secantusd-py" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$SECANTUS_SPEC" ]; then
+    # One installer at a time (parallel test or benchmark runs share .venv-mongo).
+    exec 9>"$PWD/.venv-mongo.lock"
+    flock 9
+    if [ ! -x "$MONGO_VENV/bin/secantusd-py" ] || [ ! -x "$MONGO_VENV/bin/python" ] ||
+        [ "$(cat "$stamp" 2>/dev/null)" != "$SECANTUS_SPEC" ]; then
         echo ">> installing $SECANTUS_SPEC into $MONGO_VENV"
-        "${PYTHON:-python3}" -m venv --clear "$MONGO_VENV"
-        PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off \
-            "$MONGO_VENV/bin/python" -m pip install --quiet "$SECANTUS_SPEC"
-        echo "$SECANTUS_SPEC" >"$stamp"
+        rm -rf "$MONGO_VENV"
+        "${PYTHON:-python3}" -m venv "$MONGO_VENV" &&
+            PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off \
+                "$MONGO_VENV/bin/python" -m pip install --quiet "$SECANTUS_SPEC" &&
+            echo "$SECANTUS_SPEC" >"$stamp" || { flock -u 9; return 1; }
     fi
+    flock -u 9
     export HOPT_SECANTUSD="$MONGO_VENV/bin/secantusd-py"
 }
 

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The test command: bash scripts/test.sh [pytest args...]
-# Sets up .venv (see scripts/_venv.sh). With arguments, runs pytest with them once.
-# Without, runs the whole suite, then the Spark tests again on local-cluster and on
-# a standalone Spark master + worker that it starts and stops (needs Java 17+).
+# Sets up .venv (see scripts/_venv.sh) and starts a MongoDB-wire server for tests/mongo.
+# With arguments, runs pytest with them once. Without, runs the whole suite, then the
+# Spark tests again on local-cluster and on a standalone Spark master + worker that it
+# starts and stops (needs Java 17+).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
 source scripts/_venv.sh
 hopt_venv test
 
-# ---------------------------------------------------------------------------
-# PLACEHOLDER: MongoDB-wire server.
-# A later change starts a local MongoDB-wire-compatible server here for the
-# tests marked `mongo`, exports its URL for them, and stops it in an EXIT trap.
-# ---------------------------------------------------------------------------
+# MongoDB: a real wire-protocol server (SecantusDB, installed into .venv-mongo as a
+# test-only tool) on a free loopback port with a fresh storage directory; the
+# tests in tests/mongo get its URL in HOPT_TEST_MONGO_URL. Stopped on exit, even
+# when tests fail.
+# shellcheck source=scripts/mongo_server.sh
+source scripts/mongo_server.sh
 
 # Spark: tests/spark start their own session on SPARK_TEST_MASTER (local[2] by
 # default). With no arguments this script also reruns tests/spark on
@@ -22,7 +24,12 @@ hopt_venv test
 export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$VENV_PY" PYSPARK_DRIVER_PYTHON="$VENV_PY"
 # shellcheck source=scripts/spark_standalone.sh
 source scripts/spark_standalone.sh
-trap spark_standalone_stop EXIT
+cleanup() {
+    spark_standalone_stop
+    mongo_server_stop
+}
+trap cleanup EXIT
+mongo_server_start
 
 # pytest's 5 means "no tests collected": a broken suite, not a pass.
 run_pytest() {
