@@ -251,3 +251,26 @@ def test_queue_is_sized_to_the_live_workers(mongo_url, start_workers):
     for worker in workers:
         worker.stop()
     wait_until(lambda: trials.handle.live_workers("sized") == 0, 30, "workers to unregister")
+
+
+def test_fmin_without_workers_warns_with_the_command_to_start_them(mongo_url, monkeypatch, caplog):
+    import hopt.trials.mongo.trials as mongo_trials
+
+    monkeypatch.setattr(mongo_trials, "NO_WORKER_WARNING_SECS", 0.5)
+    trials = MongoTrials(mongo_url, exp_key="idle")
+    with caplog.at_level("WARNING", logger="hopt.mongo"):
+        with pytest.raises(AllTrialsFailedError, match="no trial finished before the run stopped"):
+            fmin(quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials, timeout=2)
+    warning = next(r.getMessage() for r in caplog.records if "no hopt-worker" in r.getMessage())
+    assert f"hopt-worker --mongo {mongo_url} --exp-key idle" in warning
+
+
+def test_wrong_credentials_give_a_clear_error_without_the_password(mongo_url):
+    from hopt.exceptions import BackendConnectionError
+
+    url = mongo_url.replace("mongo://", "mongo://mallory:guessed-pw@")
+    with pytest.raises(BackendConnectionError, match="refused the connection") as caught:
+        MongoTrials(url, exp_key="auth")
+    message = str(caught.value)
+    assert "authentication failed" in message.lower() and "mallory:***@" in message
+    assert "guessed-pw" not in message and "full error" not in message

@@ -153,5 +153,5 @@ class Connection:
 
 def _short(exc: BaseException) -> str:
     """The first line of a driver error (pymongo appends a long topology description)."""
-    text = str(exc).split(", Timeout:")[0].split("\n")[0]
+    text = str(exc).split(", Timeout:")[0].split(", full error:")[0].split("\n")[0]
     return text[:300]

@@ -17,6 +17,7 @@ How a run goes (see docs/mongodb.md):
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import time
 from collections.abc import Iterable
@@ -40,6 +41,8 @@ DOMAIN_ATTACHMENT = "FMinIter_Domain"
 SWEEP_INTERVAL = 5.0
 #: longest pause between two polls of the change counter (seconds)
 MAX_POLL_PAUSE = 0.5
+#: warn when fmin has waited this long with no live worker (seconds)
+NO_WORKER_WARNING_SECS = 30.0
 
 
 class MongoTrials(Trials):
@@ -104,6 +107,7 @@ class MongoTrials(Trials):
         self._seen_changes: int | None = None
         self._last_sweep = 0.0
         self._idle: tuple[float, int] = (0.0, 0)
+        self._no_workers_since: float | None = None
         super().__init__(exp_key=exp_key, refresh=refresh)
         self.attachments = self._store(exp_key)
 
@@ -195,6 +199,7 @@ class MongoTrials(Trials):
         self.handle.set_domain(self._exp_key, file_id, signature)
         self._run_tids = set()
         self._seen_changes = None
+        self._no_workers_since = None
         logger.info(
             "MongoTrials: domain stored for exp_key %r at %s%s",
             self._exp_key,
@@ -226,7 +231,27 @@ class MongoTrials(Trials):
             running = self.handle.count(self._query_key, [JOB_STATE_RUNNING])
             idle = max(live - running, 0)
             self._idle = (now, idle)
+            self._note_workers(live, now)
         return idle
+
+    def _note_workers(self, live: int, now: float) -> None:
+        """Say once, after a while, that nobody is serving this experiment."""
+        if live > 0:
+            self._no_workers_since = None
+            return
+        if self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since >= NO_WORKER_WARNING_SECS:
+            self._no_workers_since = math.inf  # warned: not again in this wait
+            key = "" if self._exp_key is None else f" --exp-key {self._exp_key}"
+            logger.warning(
+                "MongoTrials: no hopt-worker has served exp_key %r for %.0f s; trials wait in "
+                "the queue. Start workers with: hopt-worker --mongo %s%s",
+                self._exp_key,
+                NO_WORKER_WARNING_SECS,
+                self.handle.url,
+                key,
+            )
 
     def wait_for_progress(self, seconds: float) -> None:
         """Poll the experiment's change counter (backing off) until it moves or time is up."""
