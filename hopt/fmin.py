@@ -411,7 +411,10 @@ class FMinIter:
                         trials.refresh()
                         self._update_best_from_trials()
                         unfinished = (JOB_STATE_NEW, JOB_STATE_RUNNING)
-                        all_done = trials.count_by_state_unsynced(unfinished) == 0
+                        # trials drawn in a batch but not stored yet are unfinished too
+                        all_done = (
+                            not self._held and trials.count_by_state_unsynced(unfinished) == 0
+                        )
                     else:
                         # one trial per iteration, so every stopping rule sees every result
                         self._refill_serial_queue()

@@ -1,0 +1,129 @@
+"""``BackendConformance``: the contract every Trials backend keeps, as pytest tests.
+
+Subclass it in a test module and provide a ``make_trials`` fixture: a callable
+``make_trials(exp_key) -> Trials`` giving a fresh, empty trials object of the
+backend with whatever evaluates its trials already running (workers, a Spark
+session).  The same tests then run on in-memory ``Trials``, ``MongoTrials`` and
+``SparkTrials`` (tests/trials, tests/mongo, tests/spark), so a new backend proves
+itself against exactly what fmin users rely on.
+
+The objectives live in this installed module, so remote workers can import them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import hp, rand, tpe
+from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from ..exceptions import AllTrialsFailedError
+from ..fmin import fmin
+
+SPACE = hp.uniform("x", -10, 10)
+
+
+def shifted_square(x: float) -> float:
+    return (x - 3.0) ** 2
+
+
+def fails_below_zero(x: float) -> float:
+    if x < 0:
+        raise ValueError(f"x={x} is below zero")
+    return x
+
+
+def with_extras(x: float) -> dict:
+    return {
+        "loss": abs(x),
+        "status": STATUS_OK,
+        "note": f"x is {x:.4f}",
+        "attachments": {"blob": f"{x:.4f}".encode()},
+    }
+
+
+def sleeps_half_a_second(x: float) -> float:
+    time.sleep(0.5)
+    return x**2
+
+
+def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any):
+    trials = make_trials(exp_key)
+    kwargs.setdefault("algo", rand.suggest)
+    kwargs.setdefault("rstate", 0)
+    best = fmin(fn, SPACE, max_evals=max_evals, trials=trials, show_progressbar=False, **kwargs)
+    trials.refresh()
+    return trials, best
+
+
+class BackendConformance:
+    """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture."""
+
+    #: how long fmin may take to return after its timeout (seconds)
+    stop_grace = 8.0
+
+    def test_fmin_finds_the_minimum_and_the_trials_answer_like_trials(self, make_trials):
+        trials, best = _run(make_trials, "conf-basic", shifted_square, 20, algo=tpe.suggest)
+        assert len(trials) == 20
+        assert len(set(trials.tids)) == 20, "trial ids are unique"
+        assert all(t["state"] == JOB_STATE_DONE for t in trials.trials)
+        assert trials.statuses() == [STATUS_OK] * 20
+        assert trials.argmin == best
+        assert trials.best_trial["result"]["loss"] == min(trials.losses())
+        assert abs(best["x"] - 3.0) < 2.0
+        assert trials.vals["x"] == [t["misc"]["vals"]["x"][0] for t in trials.trials]
+
+    def test_a_failing_objective_becomes_a_failed_trial_and_the_search_goes_on(self, make_trials):
+        trials, best = _run(
+            make_trials, "conf-fail", fails_below_zero, 16, catch_eval_exceptions=True
+        )
+        failed = [t for t in trials.trials if t["result"]["status"] == STATUS_FAIL]
+        assert 0 < len(failed) < 16 and len(trials) == 16
+        error = failed[0]["result"]["error"]
+        assert error["type"] == "ValueError" and "below zero" in error["message"]
+        assert "fails_below_zero" in error.get("traceback", "")
+        assert best["x"] >= 0
+
+    def test_every_trial_failing_gives_all_trials_failed(self, make_trials):
+        try:
+            _run(make_trials, "conf-allfail", fails_below_zero, 3, catch_eval_exceptions=True,
+                 points_to_evaluate=[{"x": -1.0}, {"x": -2.0}, {"x": -3.0}])  # fmt: skip
+        except AllTrialsFailedError as exc:
+            assert "below zero" in str(exc)
+        else:
+            raise AssertionError("fmin should raise AllTrialsFailedError")
+
+    def test_a_second_fmin_on_the_same_trials_resumes(self, make_trials):
+        trials = make_trials("conf-resume")
+        fmin(shifted_square, SPACE, algo=rand.suggest, max_evals=5, trials=trials, rstate=0,
+             show_progressbar=False)  # fmt: skip
+        first_tids = list(trials.tids)
+        fmin(shifted_square, SPACE, algo=tpe.suggest, max_evals=8, trials=trials, rstate=0,
+             show_progressbar=False)  # fmt: skip
+        trials.refresh()
+        assert len(trials) == 8 and set(first_tids) <= set(trials.tids)
+
+    def test_results_keep_their_extra_keys_and_attachments(self, make_trials):
+        trials, _ = _run(make_trials, "conf-extras", with_extras, 3)
+        for trial in trials.trials:
+            x = trial["misc"]["vals"]["x"][0]
+            assert trial["result"]["note"] == f"x is {x:.4f}"
+            assert "attachments" not in trial["result"]
+            assert trials.trial_attachments(trial)["blob"] == f"{x:.4f}".encode()
+
+    def test_points_to_evaluate_come_first(self, make_trials):
+        trials, _ = _run(make_trials, "conf-points", shifted_square, 4,
+                         points_to_evaluate=[{"x": 3.0}, {"x": -7.5}])  # fmt: skip
+        assert [t["misc"]["vals"]["x"][0] for t in trials.trials[:2]] == [3.0, -7.5]
+        assert trials.best_trial["result"]["loss"] == 0.0
+
+    def test_loss_threshold_stops_the_search(self, make_trials):
+        trials, _ = _run(make_trials, "conf-threshold", shifted_square, 200, loss_threshold=4.0)
+        assert min(trials.losses()) <= 4.0 and len(trials) < 200
+
+    def test_fmin_returns_soon_after_its_timeout(self, make_trials):
+        started = time.monotonic()
+        trials, _ = _run(make_trials, "conf-timeout", sleeps_half_a_second, 100, timeout=2,
+                         return_argmin=False)  # fmt: skip
+        assert time.monotonic() - started < 2 + self.stop_grace
+        assert 1 <= len(trials) < 100
