@@ -9,6 +9,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
 source scripts/_venv.sh
 hopt_venv test
+# hyperopt-sklearn 1.1.1 for tests/compat (a Hyperopt-based library run on hopt through
+# hopt.compat). Its pins (hyperopt==0.2.7, numpy<=2.3, scipy<=1.15.3, ...) would replace
+# the test environment's packages, so it is installed without its dependencies.
+if ! "$VENV_PY" -c 'import importlib.metadata as m, sys; sys.exit(m.version("hyperopt-sklearn") != "1.1.1")' 2>/dev/null; then
+    "$VENV_PY" -m pip install --quiet --no-deps hyperopt-sklearn==1.1.1
+fi
 
 # MongoDB: a real wire-protocol server (SecantusDB, installed into .venv-mongo as a
 # test-only tool) on a free loopback port with a fresh storage directory; the

@@ -1,0 +1,49 @@
+"""Hyperopt's ``hyperopt.base`` names, for code that imports them from there."""
+
+from __future__ import annotations
+
+from ._types import (
+    JOB_STATE_CANCEL,
+    JOB_STATE_DONE,
+    JOB_STATE_ERROR,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    JOB_STATES,
+    JOB_VALID_STATES,
+    STATUS_FAIL,
+    STATUS_NEW,
+    STATUS_OK,
+    STATUS_RUNNING,
+    STATUS_STRINGS,
+    STATUS_SUSPENDED,
+    TRIAL_KEYS,
+    TRIAL_MISC_KEYS,
+)
+from .domain import Domain
+from .trials import SONify, Trials, miscs_to_idxs_vals, spec_from_misc, trials_from_docs
+from .trials.ctrl import Ctrl
+
+__all__ = [
+    "JOB_STATES",
+    "JOB_STATE_CANCEL",
+    "JOB_STATE_DONE",
+    "JOB_STATE_ERROR",
+    "JOB_STATE_NEW",
+    "JOB_STATE_RUNNING",
+    "JOB_VALID_STATES",
+    "STATUS_FAIL",
+    "STATUS_NEW",
+    "STATUS_OK",
+    "STATUS_RUNNING",
+    "STATUS_STRINGS",
+    "STATUS_SUSPENDED",
+    "TRIAL_KEYS",
+    "TRIAL_MISC_KEYS",
+    "Ctrl",
+    "Domain",
+    "SONify",
+    "Trials",
+    "miscs_to_idxs_vals",
+    "spec_from_misc",
+    "trials_from_docs",
+]

@@ -1,0 +1,149 @@
+"""hopt.compat: code written for Hyperopt runs on hopt after one opt-in call.
+
+Each test runs in a fresh interpreter, since the aliases change sys.modules.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HYPEROPT_SCRIPT = """
+from hyperopt import STATUS_OK, Trials, fmin, hp, space_eval, tpe
+from hyperopt.early_stop import no_progress_loss
+from hyperopt.fmin import generate_trials_to_calculate
+from hyperopt.pyll import scope
+from hyperopt.pyll.stochastic import sample
+import hyperopt
+import numpy as np
+
+space = {
+    "x": hp.uniform("x", -5, 5),
+    "n": scope.int(hp.quniform("n", 1, 10, 1)),
+    "kind": hp.choice("kind", ["a", {"deep": hp.loguniform("deep", -3, 0)}]),
+}
+
+def objective(p):
+    return {"loss": (p["x"] - 1) ** 2 + p["n"] / 10, "status": STATUS_OK}
+
+trials = generate_trials_to_calculate([{"x": 1.0, "n": 1.0, "kind": 0}])
+best = fmin(objective, space, algo=tpe.suggest, max_evals=30, trials=trials,
+            rstate=np.random.default_rng(0), show_progressbar=False,
+            early_stop_fn=no_progress_loss(50))
+print("module", hyperopt.__name__, type(trials).__module__)
+print("best", space_eval(space, best)["x"], len(trials.trials))
+print("sample", sorted(sample(space, rng=np.random.default_rng(1))))
+"""
+
+
+def run_python(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args, "-c", code] if code else [sys.executable, *args],
+        capture_output=True, text=True, timeout=300, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_a_hyperopt_script_runs_unchanged_with_python_m_hopt_compat(tmp_path):
+    script = tmp_path / "hyperopt_script.py"
+    script.write_text(HYPEROPT_SCRIPT)
+    done = run_python("", "-m", "hopt.compat", str(script))
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
+    assert lines["module"] == "hopt hopt.trials.base"
+    x, count = lines["best"].split()
+    assert float(x) == 1.0 and int(count) == 30  # the given point is the optimum
+    assert lines["sample"] == "['kind', 'n', 'x']"
+
+
+def test_aliases_are_the_hopt_modules_themselves():
+    code = textwrap.dedent(
+        """
+        import hopt.compat
+        hopt.compat.install()
+        import hopt, hopt.fmin, hopt.pyll.stochastic
+        import hyperopt, hyperopt.fmin, hyperopt.pyll.stochastic, hyperopt.base, hyperopt.mongoexp
+        from hyperopt import fmin, Trials
+        assert hyperopt is hopt and fmin is hopt.fmin and callable(hyperopt.fmin)
+        assert hyperopt.pyll.stochastic is hopt.pyll.stochastic
+        assert hyperopt.base.Trials is Trials is hopt.Trials
+        assert hyperopt.mongoexp.MongoTrials is hopt.MongoTrials
+        try:
+            import hyperopt.atpe
+        except ModuleNotFoundError as exc:
+            assert "no hopt counterpart" in str(exc) and "hyperopt.tpe" in str(exc)
+        else:
+            raise AssertionError("hyperopt.atpe should not import")
+        hopt.compat.uninstall()
+        import sys
+        assert "hyperopt" not in sys.modules and not hopt.compat.installed()
+        print("ok")
+        """
+    )
+    done = run_python(code)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_install_after_hyperopt_itself_was_imported_says_what_to_do(tmp_path):
+    # A stand-in "hyperopt" package on the path plays the installed Hyperopt.
+    (tmp_path / "hyperopt").mkdir()
+    (tmp_path / "hyperopt" / "__init__.py").write_text("")
+    code = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import hyperopt
+        import hopt.compat
+        try:
+            hopt.compat.install()
+        except Exception as exc:
+            print(type(exc).__name__, exc)
+        """
+    )
+    done = run_python(code)
+    assert "HoptError" in done.stdout and "before anything imports hyperopt" in done.stdout
+
+
+HPSKLEARN_RUN = textwrap.dedent(
+    """
+    import sys
+    import hopt.compat
+    hopt.compat.install()
+    from hpsklearn import HyperoptEstimator, any_preprocessing, k_neighbors_classifier
+    from hyperopt import tpe
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0)
+    estimator = HyperoptEstimator(
+        classifier=k_neighbors_classifier("knn"), preprocessing=any_preprocessing("pre"),
+        algo=tpe.suggest, max_evals=6, trial_timeout=120, seed=1, verbose=False,
+    )
+    estimator.fit(X_train, y_train)
+    real = [m for m, mod in sys.modules.items()
+            if m.startswith("hyperopt") and "site-packages/hyperopt/" in (getattr(mod, "__file__", "") or "")]
+    print(type(estimator.trials).__module__, len(estimator.trials.trials), real)
+    print(estimator.score(X_test, y_test))
+    print(type(estimator.best_model()["learner"]).__name__)
+    """
+)
+
+
+def test_hyperopt_sklearn_runs_an_estimator_search_on_hopt():
+    try:
+        import hpsklearn  # noqa: F401
+    except ImportError:
+        pytest.fail(
+            "hyperopt-sklearn is not installed: scripts/test.sh installs it "
+            "(pip install --no-deps hyperopt-sklearn==1.1.1)"
+        )
+    done = run_python(HPSKLEARN_RUN)
+    assert done.returncode == 0, done.stderr[-3000:]
+    trials_line, score, learner = done.stdout.strip().splitlines()[-3:]
+    assert trials_line == "hopt.trials.base 6 []", "trials from hopt, no real Hyperopt module"
+    assert float(score) > 0.85
+    assert learner == "KNeighborsClassifier"
