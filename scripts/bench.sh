@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|all] [args...]
-# Sets up .venv with the `bench` extra (hyperopt==0.3.0, optuna, scikit-learn; see
-# scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|mongo|all] [args...]
+# Sets up .venv with the `bench` and `mongo` extras (hyperopt==0.3.0, optuna, scikit-learn,
+# pymongo; see scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
 # Examples: bash scripts/bench.sh --quick            (overhead smoke run, writes nothing)
 #           bash scripts/bench.sh quality --quick
-#           bash scripts/bench.sh all                  (about 15 minutes on 2 cores)
+#           bash scripts/bench.sh mongo                (MongoTrials + hopt-workers; about 3 minutes)
+#           bash scripts/bench.sh all                  (about 18 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
 source scripts/_venv.sh
-hopt_venv bench
+hopt_venv bench,mongo
 
 # One thread for BLAS/OpenMP pools, so CPU times compare like with like
 # (overhead.py sets the same defaults itself when run directly).
@@ -20,7 +21,7 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | spark | all) which=$1; shift ;;
+    overhead | quality | parallel | tpe-overhead | spark | mongo | all) which=$1; shift ;;
 esac
 case "$which" in
     overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
@@ -41,10 +42,24 @@ case "$which" in
             --labels 'local-cluster[2,4,1024] (2 executor JVMs, 4 slots each)' \
             'standalone master + 1 worker (--cores 8) on 127.0.0.1' "$@"
         ;;
+    mongo)
+        # a fresh SecantusDB server (scripts/mongo_server.sh; always stopped), then
+        # fmin with MongoTrials and 1, 2, 4 hopt-worker processes on it
+        # shellcheck source=scripts/mongo_server.sh
+        source scripts/mongo_server.sh
+        trap mongo_server_stop EXIT
+        mongo_server_start
+        "$VENV_PY" benchmarks/mongo_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@"
+        ;;
     all)
         "$VENV_PY" benchmarks/overhead.py "$@"
         "$VENV_PY" benchmarks/quality.py "$@"
         "$VENV_PY" benchmarks/quality.py --parallel 8 "$@"
         "$VENV_PY" benchmarks/tpe_overhead.py "$@"
+        # shellcheck source=scripts/mongo_server.sh
+        source scripts/mongo_server.sh
+        trap mongo_server_stop EXIT
+        mongo_server_start
+        "$VENV_PY" benchmarks/mongo_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@"
         ;;
 esac
