@@ -69,6 +69,7 @@ class MongoJobs:
         self.experiments = db[f"{collection}.experiments"]
         self.workers = db[f"{collection}.workers"]
         self.fs_prefix = f"{collection}.fs"
+        self._indexes_ready = False
 
     @classmethod
     def new_from_connection_str(
@@ -82,12 +83,17 @@ class MongoJobs:
         return self.conn.url
 
     def create_indexes(self) -> None:
+        """Create the queue's indexes (once per handle: a worker makes many MongoTrials)."""
+        if self._indexes_ready:
+            return
+
         def create() -> None:
             self.jobs.create_index([("exp_key", 1), ("tid", 1)], unique=True)
             self.jobs.create_index([("state", 1), ("exp_key", 1), ("tid", 1)])
             self.jobs.create_index([("state", 1), ("lease_expires", 1)])
 
         self.conn.call("create indexes", create)
+        self._indexes_ready = True
 
     # -- trial ids and inserts ----------------------------------------------------------
     def allocate_tids(self, n: int) -> list[int]:
