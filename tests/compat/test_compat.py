@@ -5,6 +5,7 @@ Each test runs in a fresh interpreter, since the aliases change sys.modules.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -134,9 +135,8 @@ HPSKLEARN_RUN = textwrap.dedent(
 
 
 def test_hyperopt_sklearn_runs_an_estimator_search_on_hopt():
-    try:
-        import hpsklearn  # noqa: F401
-    except ImportError:
+    # find_spec, not import: hpsklearn imports hyperopt, which only resolves after install()
+    if importlib.util.find_spec("hpsklearn") is None:
         pytest.fail(
             "hyperopt-sklearn is not installed: scripts/test.sh installs it "
             "(pip install --no-deps hyperopt-sklearn==1.1.1)"
