@@ -9,8 +9,15 @@ tasks need no real cores): ``local-cluster[2,4,1024]`` (2 executor JVMs with 4
 slots each) and a standalone master + worker started by ``scripts/bench.sh
 spark`` with ``--cores 8``.
 
-One Spark application per cluster and library: each master is measured in a
-child process (one SparkContext per process), hopt and Hyperopt alternating.
+One Spark application per cluster: each master is measured in a child process
+(one SparkContext per process), hopt and Hyperopt alternating.  Before every
+run, one job occupies all 8 slots and imports both libraries in each executor
+Python worker, so no run pays the one-time import on a fresh worker (or the
+start of a worker Spark retired after a minute idle): the table measures
+steady-state dispatch.  The machine is shared and timings are noisy, so hopt
+runs ``HOPT_REPEATS`` times per parallelism and the median is reported (every
+run is in the JSON); Hyperopt, whose wall time is dominated by its 1 s polling,
+runs once.
 
     bash scripts/bench.sh spark            # both clusters; updates docs/benchmarks.md
     python benchmarks/spark_throughput.py --masters 'local-cluster[2,4,1024]'
@@ -36,6 +43,7 @@ PARALLELISMS = (1, 2, 4, 8)
 TRIALS_PER_SLOT = 8
 SLEEP_SECS = 1.0
 TARGET_EFFICIENCY = 0.85
+HOPT_REPEATS = 3
 JSON_PATH = HERE / "results" / "spark_throughput.json"
 
 
@@ -56,6 +64,22 @@ def _session(master: str):
         .config("spark.executorEnv.PYTHONPATH", os.pathsep.join([str(ROOT), str(HERE)]))
         .getOrCreate()
     )
+
+
+def _import_both(_):
+    import time
+
+    import hyperopt  # noqa: F401
+
+    import hopt  # noqa: F401
+
+    time.sleep(0.3)  # hold this worker, so the 8 tasks land on 8 different workers
+    return 0
+
+
+def _warm_workers(spark) -> None:
+    """Every executor Python worker imports hopt and hyperopt (outside the timing)."""
+    spark.sparkContext.parallelize(range(8), 8).map(_import_both).collect()
 
 
 def _one_run(library: str, spark, parallelism: int) -> dict:
@@ -112,7 +136,17 @@ def measure_master(master: str) -> list[dict]:
         rows = []
         for parallelism in PARALLELISMS:
             for library in ("hopt", "hyperopt"):
-                row = _one_run(library, spark, parallelism)
+                runs = []
+                for _ in range(HOPT_REPEATS if library == "hopt" else 1):
+                    _warm_workers(spark)
+                    runs.append(_one_run(library, spark, parallelism))
+                ok = [r for r in runs if "error" not in r]
+                if ok:
+                    ok.sort(key=lambda r: r["efficiency"])
+                    row = dict(ok[len(ok) // 2])
+                    row["efficiencies"] = [r["efficiency"] for r in runs if "error" not in r]
+                else:
+                    row = runs[0]
                 row["master"] = master
                 print(json.dumps(row), flush=True)
                 rows.append(row)
@@ -130,7 +164,12 @@ def _section(results: dict, info: dict) -> str:
         "sleeps one second, so the ideal wall time is `max_evals / p` seconds. Efficiency "
         "is ideal / measured wall time (100 % = no overhead). hopt and Hyperopt 0.3.0 run "
         "on the same cluster in the same Spark application, alternating. The clusters "
-        "declare 8 task slots on this 2-core machine; sleeping tasks need no CPU.",
+        "declare 8 task slots on this 2-core machine; sleeping tasks need no CPU, but "
+        "Spark's own work for each trial (about 0.1 CPU-second per one-task job here) "
+        "does. Before each run every executor Python worker has imported both "
+        "libraries, so the table shows steady-state dispatch, not the one-time import "
+        f"on a fresh worker. hopt's figures are the median of {HOPT_REPEATS} runs "
+        "(the machine is shared and noisy); Hyperopt's are one run.",
         "",
     ]
     for label, rows in results.items():
