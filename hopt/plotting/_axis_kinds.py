@@ -1,0 +1,153 @@
+"""How each label's value axis is drawn: numeric, log-scaled or one strip per option.
+
+Stored trial values alone cannot tell ``hp.choice`` (an index) from a whole
+number, nor a log prior from a linear one, so the space, when given, decides.
+Without it a label whose values are all whole numbers with only a few distinct
+values is drawn as categories (usually it is a choice index), anything else as
+a linear numeric axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..distributions import Categorical, RandInt
+from ..space.compile import CompiledSpace
+from ..space.graph import dfs
+from ..space.nodes import Apply, Literal
+from ._trial_table import TrialTable
+
+#: more options than this are drawn on a numeric axis: strips would be unreadable
+MAX_STRIPS = 30
+#: without a space, whole-number labels with at most this many values count as choices
+GUESS_CATEGORICAL_MAX_VALUES = 10
+_MAX_NAME_LENGTH = 18
+
+
+@dataclass(frozen=True)
+class AxisKind:
+    """What a plot needs to know about one label's values."""
+
+    kind: str = ""  # the prior's name when the space is known, e.g. "loguniform"
+    log: bool = False
+    #: for categorical labels: the stored values (choice index, randint value) in order
+    option_values: tuple[float, ...] = ()
+    option_names: tuple[str, ...] = ()
+
+    @property
+    def categorical(self) -> bool:
+        return len(self.option_values) > 0
+
+    def option_positions(self, values: np.ndarray) -> np.ndarray:
+        """Stored values as option indices 0..n-1 (NaN for a value that is no option)."""
+        lookup = {value: i for i, value in enumerate(self.option_values)}
+        return np.array([lookup.get(v, np.nan) for v in values.tolist()], dtype=float)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_NAME_LENGTH else text[: _MAX_NAME_LENGTH - 1] + "…"
+
+
+def _option_name(option: Apply, index: int) -> str:
+    """A short readable name for one branch of hp.choice / hp.pchoice."""
+    if isinstance(option, Literal):
+        obj = option.obj
+        if isinstance(obj, str):
+            return _shorten(obj)
+        return _shorten(getattr(obj, "__name__", None) or repr(obj))
+    if option.name == "dict":
+        # A branch such as {"kind": "svm", "C": ...} is best known by its string constant.
+        for _, child in option.named_args:
+            if isinstance(child, Literal) and isinstance(child.obj, str):
+                return _shorten(child.obj)
+        return _shorten(
+            ", ".join(f"{key}={_option_name(child, 0)}" for key, child in option.named_args)
+        )
+    if option.name == "hyperopt_param" and isinstance(option.pos_args[0], Literal):
+        return _shorten(f"<{option.pos_args[0].obj}>")  # another hyperparameter
+    if option.name in ("float", "int") and option.pos_args:
+        return _option_name(option.pos_args[0], index)
+    if option.name not in ("pos_args", "list_of", "switch"):
+        return _shorten(option.name)  # a scope function, e.g. a model constructor
+    return f"option {index}"
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    """Names made distinct so that two options never share a tick label."""
+    counts = {name: names.count(name) for name in names}
+    return tuple(f"{name} #{i}" if counts[name] > 1 else name for i, name in enumerate(names))
+
+
+def _choice_option_names(compiled: CompiledSpace) -> dict[str, tuple[str, ...]]:
+    """label -> names of its options, for every choice that drives a switch."""
+    by_selector = {id(param.node): label for label, param in compiled.params.items()}
+    names: dict[str, tuple[str, ...]] = {}
+    for node in dfs(compiled.expr):
+        if node.name != "switch" or not node.pos_args:
+            continue
+        label = by_selector.get(id(node.pos_args[0]))
+        if label is not None and label not in names:
+            branches = node.pos_args[1:]
+            names[label] = _unique([_option_name(b, i) for i, b in enumerate(branches)])
+    return names
+
+
+def _compile(space: Any) -> CompiledSpace:
+    if isinstance(space, CompiledSpace):
+        return space
+    compiled = getattr(space, "compiled", None)  # a hopt Domain
+    return compiled if isinstance(compiled, CompiledSpace) else CompiledSpace(space)
+
+
+def _kind_from_prior(distribution: Any, option_names: tuple[str, ...] | None) -> AxisKind:
+    kind = str(distribution.kind)
+    if isinstance(distribution, Categorical):
+        n = distribution.n_options
+        names = option_names if option_names and len(option_names) == n else None
+        return AxisKind(kind, False, tuple(float(i) for i in range(n)), names or _numbers(n))
+    if isinstance(distribution, RandInt) and distribution.n_options <= MAX_STRIPS:
+        values = tuple(float(v) for v in range(distribution.low, distribution.high))
+        return AxisKind(kind, False, values, tuple(str(int(v)) for v in values))
+    return AxisKind(kind, bool(getattr(distribution, "log", False)))
+
+
+def _numbers(n: int) -> tuple[str, ...]:
+    return tuple(str(i) for i in range(n))
+
+
+def _guess_kind(values: np.ndarray) -> AxisKind:
+    seen = np.unique(values[np.isfinite(values)])
+    whole = seen.size > 0 and bool(np.all(seen == np.round(seen)))
+    if whole and seen.size <= GUESS_CATEGORICAL_MAX_VALUES:
+        # Strips for every whole number from the smallest to the largest seen, so that
+        # an option tried by no ok trial still gets its slot.
+        low, high = int(seen.min()), int(seen.max())
+        if high - low < GUESS_CATEGORICAL_MAX_VALUES:
+            values_range = tuple(float(v) for v in range(low, high + 1))
+            return AxisKind("", False, values_range, tuple(str(int(v)) for v in values_range))
+        return AxisKind("", False, tuple(seen.tolist()), tuple(str(int(v)) for v in seen))
+    return AxisKind()
+
+
+def axis_kinds(space: Any, table: TrialTable) -> tuple[list[str], dict[str, AxisKind]]:
+    """Labels in display order (the space's, then any others) and each label's axis kind."""
+    kinds: dict[str, AxisKind] = {}
+    if space is not None:
+        compiled = _compile(space)
+        option_names = _choice_option_names(compiled)
+        for label, param in compiled.params.items():
+            kinds[label] = _kind_from_prior(param.distribution, option_names.get(label))
+    order = list(kinds)
+    for label in table.labels:  # labels the trials hold but the space does not
+        if label not in kinds:
+            kinds[label] = _guess_kind(table.values[label])
+            order.append(label)
+    return order, kinds
+
+
+def value_coordinates(kind: AxisKind, values: np.ndarray) -> np.ndarray:
+    """Where values sit on a value axis: option index for categories, else the value."""
+    return kind.option_positions(values) if kind.categorical else values
