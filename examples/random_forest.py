@@ -10,6 +10,7 @@ chosen) and how many features each split considers.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
@@ -35,6 +36,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--max-evals", type=int, default=30, help="number of trials (default 30)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--plots", default="examples/output/random_forest",
+                        help="directory for the plots (default %(default)s)")  # fmt: skip
     args = parser.parse_args()
 
     X, y = load_wine(return_X_y=True)
@@ -56,6 +59,19 @@ def main() -> None:
     print("best raw values:", best)
     print("best parameters:", space_eval(SPACE, best))
     print(f"best 3-fold CV accuracy: {1.0 - trials.best_trial['result']['loss']:.4f}")
+    save_plots(trials, args.plots)
+
+
+def save_plots(trials: Trials, directory: str) -> None:
+    """The loss history, each parameter against loss and the best trials, as PNG files."""
+    from hopt import plotting
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    plotting.plot_history(trials).savefig(out / "history.png")
+    plotting.plot_params(trials, SPACE).savefig(out / "parameters.png")
+    plotting.plot_parallel_coordinates(trials, SPACE).savefig(out / "best_trials.png")
+    print(f"plots saved in {out}/")
 
 
 if __name__ == "__main__":

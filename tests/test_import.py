@@ -67,8 +67,9 @@ def test_probe_detects_an_import_of_a_heavy_package(tmp_path):
         "from hopt import *",
         "import hopt.pyll.stochastic, hopt.space, hopt.domain",
         "import hopt.worker, hopt.mongoexp, hopt.trials.mongo; hopt.MongoTrials",
+        "import hopt.plotting, hopt.compat, hopt.base",
     ],
-    ids=["import-hopt", "star-import", "space-modules", "mongo-modules"],
+    ids=["import-hopt", "star-import", "space-modules", "mongo-modules", "plotting-compat"],
 )
 def test_import_does_not_touch_mongo_spark_or_matplotlib(statement, tmp_path):
     assert run_probe(statement, tmp_path) == {"imported": [], "looked_for": []}
