@@ -121,6 +121,19 @@ class BackendConformance:
         trials, _ = _run(make_trials, "conf-threshold", shifted_square, 200, loss_threshold=4.0)
         assert min(trials.losses()) <= 4.0 and len(trials) < 200
 
+    def test_plots_draw_every_finished_trial(self, make_trials):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .. import plotting
+
+        trials, _ = _run(make_trials, "conf-plots", shifted_square, 5)
+        figure = plotting.plot_history(trials)
+        points = sum(len(c.get_offsets()) for ax in figure.axes for c in ax.collections)
+        assert points == 5, "one point per finished trial"
+        figure = plotting.plot_params(trials, SPACE)
+        assert [ax.get_title().split()[0] for ax in figure.axes[:1]] == ["x"]
+
     def test_fmin_returns_soon_after_its_timeout(self, make_trials):
         started = time.monotonic()
         trials, _ = _run(make_trials, "conf-timeout", sleeps_half_a_second, 100, timeout=2,
