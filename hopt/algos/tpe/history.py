@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,15 +29,36 @@ class SeenConfigs:
         return SeenConfigs(*self._parts, {key})
 
 
-@dataclass
 class History:
-    """Trials as rows: a loss per row (inf for failed or in-flight) and label columns."""
+    """Trials as rows: a loss per row (inf for failed or in-flight) and a value per label.
 
-    losses: np.ndarray  # finite for ok trials; +inf for failed and pending ones
-    pending: np.ndarray  # bool: queued or running (their loss is unknown)
-    values: dict[str, np.ndarray]  # label -> value per row (nan where inactive)
-    active: dict[str, np.ndarray]  # label -> bool per row
-    configs: SeenConfigs  # configurations already evaluated or in flight
+    ``matrix`` is (labels, rows), nan where a label was inactive: the joint
+    model takes all labels of a set of rows with one indexing call.
+    """
+
+    def __init__(
+        self,
+        labels: list[str],
+        losses: np.ndarray,
+        pending: np.ndarray,
+        matrix: np.ndarray,
+        configs: SeenConfigs,
+    ) -> None:
+        self.labels = labels
+        self.losses = losses  # finite for ok trials; +inf for failed and pending ones
+        self.pending = pending  # bool: queued or running (their loss is unknown)
+        self.matrix = matrix
+        self.configs = configs  # configurations already evaluated or in flight
+
+    @functools.cached_property
+    def values(self) -> dict[str, np.ndarray]:
+        """label -> value per row (nan where inactive)."""
+        return dict(zip(self.labels, self.matrix))
+
+    @functools.cached_property
+    def active(self) -> dict[str, np.ndarray]:
+        """label -> bool per row."""
+        return dict(zip(self.labels, ~np.isnan(self.matrix)))
 
     @property
     def n_ok(self) -> int:
@@ -45,34 +66,42 @@ class History:
 
 
 class _Rows:
-    """Rows extracted from trial documents, as Python lists (cheap to extend)."""
+    """Rows extracted from trial documents: Python lists (cheap to extend) and arrays.
+
+    The arrays live in buffers that grow by doubling; only rows added since the
+    last call are converted.  Rows are never rewritten, so the read-only views
+    handed out stay valid.
+    """
 
     def __init__(self, labels: list[str]) -> None:
+        self.labels = labels
         self.losses: list[float] = []
         self.pending: list[bool] = []
-        self.columns: dict[str, list] = {label: [] for label in labels}
+        self.values: list[list[float]] = []  # per row, a value per label (nan: inactive)
         self.configs: set = set()
-        self._arrays: tuple | None = None  # the rows so far as arrays, extended on demand
+        self._done = 0
+        self._losses = np.empty(0)
+        self._pending = np.empty(0, dtype=bool)
+        self._matrix = np.empty((len(labels), 0))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """(losses, pending, columns) as arrays; only rows added since the last call convert."""
-        done = 0 if self._arrays is None else len(self._arrays[0])
-        if self._arrays is None or done < len(self.losses):
-            fresh = (
-                np.asarray(self.losses[done:], dtype=float),
-                np.asarray(self.pending[done:], dtype=bool),
-                {k: np.asarray(col[done:], dtype=float) for k, col in self.columns.items()},
-            )
-            if self._arrays is None:
-                self._arrays = fresh
-            else:
-                old_losses, old_pending, old_columns = self._arrays
-                self._arrays = (
-                    np.concatenate([old_losses, fresh[0]]),
-                    np.concatenate([old_pending, fresh[1]]),
-                    {k: np.concatenate([old_columns[k], fresh[2][k]]) for k in self.columns},
-                )
-        return self._arrays
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(losses, pending, matrix) of the rows so far, as read-only views."""
+        n, done = len(self.losses), self._done
+        if done < n:
+            if n > len(self._losses):
+                capacity = max(n, 2 * len(self._losses), 64)
+                self._losses = _grown(self._losses, capacity, done)
+                self._pending = _grown(self._pending, capacity, done)
+                self._matrix = _grown(self._matrix, capacity, done)
+            self._losses[done:n] = self.losses[done:]
+            self._pending[done:n] = self.pending[done:]
+            fresh = np.array(self.values[done:], dtype=float).reshape(n - done, len(self.labels))
+            self._matrix[:, done:n] = fresh.T
+            self._done = n
+        views = (self._losses[:n], self._pending[:n], self._matrix[:, :n])
+        for view in views:
+            view.flags.writeable = False
+        return views
 
     def add(self, trial: dict, labels: list[str]) -> bool:
         """Append one trial; False when its state makes it irrelevant (error, cancel)."""
@@ -90,15 +119,24 @@ class _Rows:
             return False
         vals = trial["misc"]["vals"]
         config = {}
+        row = []
         for label in labels:
             v = vals.get(label)
             if v:
-                self.columns[label].append(v[0])
+                row.append(v[0])
                 config[label] = v[0]
             else:
-                self.columns[label].append(math.nan)
+                row.append(math.nan)
+        self.values.append(row)
         self.configs.add(config_key(config))
         return True
+
+
+def _grown(array: np.ndarray, capacity: int, keep: int) -> np.ndarray:
+    """A copy of ``array`` with room for ``capacity`` rows (last axis); the first ``keep`` kept."""
+    bigger = np.empty(array.shape[:-1] + (capacity,), dtype=array.dtype)
+    bigger[..., :keep] = array[..., :keep]
+    return bigger
 
 
 class _PrefixCache:
@@ -146,19 +184,13 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
     for trial in docs[cache.length :]:
         if trial["tid"] not in exclude_tids:
             tail.add(trial, labels)
-    head_losses, head_pending, head_values = cache.rows.arrays()
-    values = {
-        label: np.concatenate([head_values[label], np.asarray(tail.columns[label], dtype=float)])
-        for label in labels
-    }
-    active = {label: ~np.isnan(col) for label, col in values.items()}
-    return History(
-        np.concatenate([head_losses, np.asarray(tail.losses, dtype=float)]),
-        np.concatenate([head_pending, np.asarray(tail.pending, dtype=bool)]),
-        values,
-        active,
-        SeenConfigs(cache.rows.configs, tail.configs),
-    )
+    losses, pending, matrix = cache.rows.arrays()
+    if tail.losses:  # trials in flight (or after one): copies, not views
+        tail_losses, tail_pending, tail_matrix = tail.arrays()
+        losses = np.concatenate([losses, tail_losses])
+        pending = np.concatenate([pending, tail_pending])
+        matrix = np.concatenate([matrix, tail_matrix], axis=1)
+    return History(labels, losses, pending, matrix, SeenConfigs(cache.rows.configs, tail.configs))
 
 
 def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.ndarray:

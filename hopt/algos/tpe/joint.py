@@ -6,87 +6,227 @@ component.  Candidates are drawn whole from one component, so parameters that
 work together are proposed together; the density of a candidate multiplies the
 kernels of the labels active in it.  This captures interactions that per-label
 estimators (Hyperopt's TPE) cannot.
+
+All numeric labels share one ``TruncatedNormals`` stack (a row per label), so
+fitting, sampling and scoring cost a few numpy calls whatever the number of
+labels; categorical labels look their kernels up in tables made once per space.
 """
 
 from __future__ import annotations
 
-import math
+import weakref
+from typing import Any
 
 import numpy as np
 
 from ...distributions import Categorical
-from .parzen import TruncatedNormals, gap_bandwidths, logsumexp_rows, model_space_prior
+from .kernels import NumericRows, TruncatedNormals, numeric_rows, scratch
+from .parzen import logsumexp_rows
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.6
-_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class NumericKernels(TruncatedNormals):
-    """One truncated normal per component, centred on that trial's value (the prior if unused)."""
+class CategoricalTable:
+    """The kernels a categorical label can have: one per observed option, and the prior.
 
-    def __init__(self, dist, values: np.ndarray, active: np.ndarray) -> None:
-        _, _, prior_mu, prior_sigma = model_space_prior(dist)
-        x = np.asarray(values, dtype=float)[active]
-        if getattr(dist, "log", False):
-            x = np.log(np.maximum(x, 1e-300))
-        # Each kernel is as wide as the larger gap to its neighbours along this
-        # label (Hyperopt's per-label rule, which Optuna's joint TPE also uses):
-        # narrow where trials crowd, wide where they are sparse.  A fixed Scott's
-        # rule width was clearly worse in our runs (docs/algorithms.md).
-        min_sigma = prior_sigma / min(100.0, len(x) + 1.0)
-        mus = np.full(len(active) + 1, prior_mu)
-        sigmas = np.full(len(active) + 1, prior_sigma)
-        mus[:-1][active] = x
-        sigmas[:-1][active] = gap_bandwidths(x, prior_mu, prior_sigma, min_sigma)[:-1]
-        super().__init__(dist, mus, sigmas)
+    Row ``o`` is mostly option ``o`` with a little of the prior; the last row is
+    the prior alone (a component where the label was inactive, or the prior
+    component).  A component's kernel is then a row index, its ``code``.
+    """
+
+    def __init__(self, dist: Categorical) -> None:
+        prior = np.asarray(dist.probabilities, dtype=float)
+        self.n_options = len(prior)
+        table = np.tile(prior, (self.n_options + 1, 1))
+        observed = np.arange(self.n_options)
+        table[observed] *= CATEGORICAL_SMOOTHING
+        table[observed, observed] += 1.0 - CATEGORICAL_SMOOTHING
+        self.cumulative = np.cumsum(table, axis=1)
+        self.log_table = np.log(np.maximum(table, 1e-300))
+
+    def codes(self, values: np.ndarray) -> np.ndarray:
+        """Each component's row (nan: inactive, the prior), and the prior component's."""
+        active = ~np.isnan(values)
+        codes = np.where(active, values, self.n_options).astype(np.intp)
+        return np.append(codes, self.n_options)
 
 
-class CategoricalKernels:
-    """Per component: mostly the observed option, a little of the prior."""
+class SpaceLayout:
+    """Which labels are numeric, which categorical, which can be inactive; made once per space."""
 
-    def __init__(self, dist: Categorical, values: np.ndarray, active: np.ndarray) -> None:
-        prior = np.asarray(dist.probabilities)
-        n_comp = len(values) + 1
-        table = np.tile(prior, (n_comp, 1))
-        rows = np.flatnonzero(active)
-        table[rows] *= CATEGORICAL_SMOOTHING
-        table[rows, values[rows].astype(int)] += 1.0 - CATEGORICAL_SMOOTHING
-        self.table = table
-        self._log_table = np.log(np.maximum(table, 1e-300))
+    def __init__(self, compiled: Any) -> None:
+        params = compiled.params
+        self.labels = list(params)
+        dists = [p.distribution for p in params.values()]
+        is_cat = [isinstance(d, Categorical) for d in dists]
+        self.numeric = np.flatnonzero(~np.asarray(is_cat, dtype=bool))
+        self.rows: NumericRows = numeric_rows(tuple(dists[i] for i in self.numeric))
+        self.tables = {i: CategoricalTable(d) for i, d in enumerate(dists) if is_cat[i]}
+        # a label of an exact space with a route of None is active in every candidate
+        self.conditional = [not (compiled.exact and p.always_active) for p in params.values()]
+        self.numeric_row = {int(i): r for r, i in enumerate(self.numeric)}
+        # where each label's scores come from: a row of the dense stack, a quantized
+        # numeric row, or a categorical table
+        dense_index = {int(r): d for d, r in enumerate(self.rows.continuous_rows)}
+        cell_index = {int(r): c for c, r in enumerate(self.rows.quantized_rows)}
+        self.slots: list[tuple[str, int]] = []
+        for i in range(len(self.labels)):
+            if i in self.tables:
+                self.slots.append(("categorical", i))
+            elif self.numeric_row[i] in dense_index:
+                self.slots.append(("density", dense_index[self.numeric_row[i]]))
+            else:
+                self.slots.append(("cell", cell_index[self.numeric_row[i]]))
 
-    def sample(self, rng: np.random.Generator, components: np.ndarray) -> np.ndarray:
-        cumulative = np.cumsum(self.table[components], axis=1)
-        u = rng.random(len(components))[:, None]
-        return np.minimum((u > cumulative).sum(axis=1), self.table.shape[1] - 1)
 
-    def log_kernels(self, values: np.ndarray) -> np.ndarray:
-        return self._log_table[:, np.asarray(values, dtype=int)].T
+_layouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def layout_of(compiled: Any) -> SpaceLayout:
+    layout = _layouts.get(compiled)
+    if layout is None or layout.labels != list(compiled.params):
+        layout = _layouts[compiled] = SpaceLayout(compiled)
+    return layout
 
 
 class JointParzen:
-    """Mixture of product kernels over the given rows of a history."""
+    """Mixtures of product kernels, one per group of history rows (TPE's good and bad).
 
-    def __init__(self, params: dict, values: dict, active: dict, weights, prior_weight: float):
-        self.kernels: dict[str, NumericKernels | CategoricalKernels] = {}
-        for label, param in params.items():
-            dist = param.distribution
-            if isinstance(dist, Categorical):
-                self.kernels[label] = CategoricalKernels(dist, values[label], active[label])
+    ``groups`` holds, per mixture, ``values`` (labels, rows) in layout order, nan
+    where a label was inactive, and a weight per row.  The mixtures' kernels sit
+    side by side in one set of arrays, group after group, each followed by its
+    prior component, so fitting and scoring both mixtures costs one pass.
+    """
+
+    def __init__(self, layout: SpaceLayout, groups, prior_weight: float):
+        self.layout = layout
+        values = [v for v, _ in groups]
+        mus, sigmas = _numeric_kernels(layout.rows, [v[layout.numeric] for v in values])
+        self.kernels = TruncatedNormals(layout.rows, mus, sigmas)
+        self.codes = {
+            i: np.concatenate([table.codes(v[i]) for v in values])
+            for i, table in layout.tables.items()
+        }
+        # per categorical label, (options, components): each option's log kernel values
+        self.categorical = {
+            i: np.ascontiguousarray(table.log_table[self.codes[i]].T)
+            for i, table in layout.tables.items()
+        }
+        self.log_weights = []
+        for _, weights in groups:
+            w = np.append(np.asarray(weights, dtype=float), prior_weight)
+            self.log_weights.append(np.log(w / w.sum()))
+        ends = np.cumsum([len(w) for w in self.log_weights])
+        self.columns = [slice(end - len(w), end) for end, w in zip(ends, self.log_weights)]
+
+    def sample(self, rng: np.random.Generator, size: int, group: int = 0) -> dict[str, np.ndarray]:
+        """``size`` configurations drawn whole from one group's mixture."""
+        log_weights = self.log_weights[group]
+        components = rng.choice(len(log_weights), size=size, p=np.exp(log_weights))
+        components += self.columns[group].start
+        # one row of uniforms per label, in label order (the stream per-label draws used)
+        uniforms = rng.random((len(self.layout.labels), size))
+        numeric = self.kernels.sample(uniforms[self.layout.numeric], components)
+        out: dict[str, np.ndarray] = {}
+        for i, label in enumerate(self.layout.labels):
+            table = self.layout.tables.get(i)
+            if table is None:
+                out[label] = numeric[self.layout.numeric_row[i]]
             else:
-                self.kernels[label] = NumericKernels(dist, values[label], active[label])
-        w = np.append(np.asarray(weights, dtype=float), prior_weight)
-        self.log_weights = np.log(w / w.sum())
-
-    def sample(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
-        components = rng.choice(len(self.log_weights), size=size, p=np.exp(self.log_weights))
-        return {label: k.sample(rng, components) for label, k in self.kernels.items()}
+                cumulative = table.cumulative[self.codes[i][components]]
+                drawn = (uniforms[i][:, None] > cumulative).sum(axis=1)
+                out[label] = np.minimum(drawn, table.n_options - 1)
+        return out
 
     def log_pdf(self, values: dict[str, np.ndarray], masks: dict[str, np.ndarray]) -> np.ndarray:
-        n = len(next(iter(values.values())))
-        total = np.tile(self.log_weights, (n, 1))
-        for label, kernel in self.kernels.items():
-            mask = masks[label]
-            if mask.any():
-                total[mask] += kernel.log_kernels(values[label][mask])
-        return logsumexp_rows(total)
+        """(groups, n): each mixture's log density of each configuration."""
+        layout = self.layout
+        n = len(values[layout.labels[0]])
+        numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
+        numeric = numeric.reshape(len(layout.numeric), n)
+        dense = self.kernels.log_density(numeric)
+        cells, cell_index = self.kernels.log_cell_masses(numeric)
+        total = scratch("total", (n, self.columns[-1].stop))
+        for columns, log_weights in zip(self.columns, self.log_weights):
+            total[:, columns] = log_weights
+        block = scratch("block", total.shape)
+        # labels are added one by one in a fixed order, so the sums do not depend on
+        # how the terms were computed; an inactive label adds nothing (ufunc ``where``).
+        # np.take with mode="clip" writes straight into ``block``; the default mode
+        # buffers a copy (the indices are always in range)
+        for i, label in enumerate(layout.labels):
+            mask = masks[label] if layout.conditional[i] else None
+            if mask is not None and not mask.any():
+                continue
+            kind, index = layout.slots[i]
+            if kind == "density":
+                term = dense[index]
+            elif kind == "cell":
+                term = np.take(cells, cell_index[index], axis=0, out=block, mode="clip")
+            else:
+                options = np.asarray(values[label], dtype=np.intp)
+                term = np.take(self.categorical[i], options, axis=0, out=block, mode="clip")
+            if mask is None:
+                total += term
+            else:
+                np.add(total, term, out=total, where=mask[:, None])
+        return np.array([logsumexp_rows(total[:, c], out=total[:, c]) for c in self.columns])
+
+
+def _numeric_kernels(rows: NumericRows, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(mus, sigmas), (labels, kernels): per group one kernel per trial, then the prior.
+
+    Each kernel is as wide as the larger gap to its neighbours along its label
+    within its group (Hyperopt's per-label rule, which Optuna's joint TPE also
+    uses): narrow where trials crowd, wide where they are sparse.  A fixed
+    Scott's rule width was clearly worse in our runs (docs/algorithms.md).  A
+    trial that did not use a label gets the prior's kernel there.
+    """
+    n_labels = len(rows.dists)
+    widest = max(x.shape[1] for x in groups)
+    prior_mu = rows.prior_mu[:, None]
+    prior_sigma = rows.prior_sigma[:, None]
+    # every group's points in one array, padded with +inf (sorted last, then ignored)
+    points = np.full((len(groups), n_labels, widest + 1), np.inf)
+    counts = np.empty((len(groups), n_labels))
+    actives = []
+    for g, x in enumerate(groups):
+        active = ~np.isnan(x)
+        rows.to_model(x)
+        points[g, :, : x.shape[1]] = np.where(active, x, np.inf)
+        points[g, :, x.shape[1]] = rows.prior_mu  # after the trials: ties keep this order
+        counts[g] = active.sum(axis=1)
+        actives.append(active)
+    widths = gap_widths_by_row(points.reshape(-1, widest + 1), counts.reshape(-1) + 1)
+    widths = widths.reshape(points.shape)
+    # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
+    min_sigma = rows.prior_sigma / np.minimum(100.0, counts + 1.0)
+    np.clip(widths, min_sigma[:, :, None], prior_sigma, out=widths)
+    mus, sigmas = [], []
+    for g, (x, active) in enumerate(zip(groups, actives)):
+        mus += [np.where(active, x, prior_mu), prior_mu]
+        sigmas += [np.where(active, widths[g, :, : x.shape[1]], prior_sigma), prior_sigma]
+    return np.concatenate(mus, axis=1), np.concatenate(sigmas, axis=1)
+
+
+def gap_widths_by_row(points: np.ndarray, n_finite: np.ndarray) -> np.ndarray:
+    """Per row, each point's larger gap to its sorted neighbours (unclipped).
+
+    Row ``r`` has ``n_finite[r]`` real points; the others are +inf and are
+    ignored.  Ties keep their order (a stable sort), so a row gives exactly
+    what ``parzen.gap_bandwidths`` gives for its real points alone.
+    """
+    n_rows, n_points = points.shape
+    order = np.argsort(points, axis=1, kind="stable")
+    # flat positions: np.take and np.put cost a fraction of take/put_along_axis
+    order += (np.arange(n_rows) * n_points)[:, None]
+    ranked = np.take(points, order)
+    # gaps[:, i] lies left of sorted point i; none left of the first or right of the last
+    gaps = np.zeros((n_rows, n_points + 1))
+    with np.errstate(invalid="ignore"):  # inf - inf past the real points, zeroed below
+        np.subtract(ranked[:, 1:], ranked[:, :-1], out=gaps[:, 1:-1])
+    gaps[np.arange(n_points + 1) >= n_finite[:, None]] = 0.0
+    widths = np.empty_like(points)
+    np.put(widths, order, np.maximum(gaps[:, :-1], gaps[:, 1:]))
+    return widths

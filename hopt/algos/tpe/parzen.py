@@ -9,23 +9,30 @@ is a smoothed histogram.  Everything is vectorised over candidates.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.special import ndtr, ndtri
 
-from ...distributions import Categorical, Distribution, Normal, RandInt, Uniform
+from ...distributions import Categorical, Distribution
+from .kernels import TruncatedNormals, model_space_prior, numeric_rows
 
-_SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
+__all__ = ["CategoricalParzen", "NumericParzen", "make_parzen", "model_space_prior"]
 
 
-def logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    """log(sum(exp(a), axis=1)) without overflow; scipy's version costs more per call."""
+def logsumexp_rows(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """log(sum(exp(a), axis=1)) without overflow; scipy's version costs more per call.
+
+    ``out`` (which may be ``a``) is the workspace for the shifted exponentials.
+    """
     peak = a.max(axis=1)
     peak = np.where(np.isfinite(peak), peak, 0.0)
-    shifted = a - peak[:, None]
+    shifted = np.subtract(a, peak[:, None], out=out)
+    # exp is exactly 0 below -745.2 either way, but libm's underflow handling is slow
+    # and far kernels underflow often (half of the bad mixture at 1000 trials)
+    np.putmask(shifted, shifted < _EXP_IS_ZERO_BELOW, -np.inf)
     np.exp(shifted, out=shifted)
     return np.log(shifted.sum(axis=1)) + peak
+
+
+_EXP_IS_ZERO_BELOW = -746.0
 
 
 def forgetting_weights(n: int, linear_forgetting: int) -> np.ndarray:
@@ -36,67 +43,6 @@ def forgetting_weights(n: int, linear_forgetting: int) -> np.ndarray:
         return np.ones(n)
     ramp = np.linspace(1.0 / n, 1.0, num=n - linear_forgetting)
     return np.concatenate([ramp, np.ones(linear_forgetting)])
-
-
-class TruncatedNormals:
-    """One normal kernel per component, truncated to the prior's support, in model space.
-
-    Model space is log space for log priors.  Quantized parameters are scored
-    by each kernel's probability mass on the value's grid cell, not a density.
-    Shared by the per-label mixture below and the joint model (``joint.py``).
-    """
-
-    def __init__(self, dist: Distribution, mus: np.ndarray, sigmas: np.ndarray, offset=0.0):
-        """``offset``: a log term per kernel added to every score (a mixture's log weights)."""
-        self.dist = dist
-        self.log = bool(getattr(dist, "log", False))
-        self.q: float | None = 1.0 if isinstance(dist, RandInt) else getattr(dist, "q", None)
-        self.low, self.high, _, _ = model_space_prior(dist)
-        self.mus, self.sigmas = mus, sigmas
-        self._cdf_low = ndtr((self.low - mus) / sigmas)
-        self._cdf_high = ndtr((self.high - mus) / sigmas)
-        # log of each kernel's mass inside the support, minus the offset
-        self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300)) - offset
-        self._const: np.ndarray | None = None  # per-kernel log constants, made on use
-        self._inv_sigmas = np.empty(0)
-
-    def to_model(self, values: np.ndarray) -> np.ndarray:
-        return np.log(np.maximum(values, 1e-300)) if self.log else values
-
-    def sample(self, rng: np.random.Generator, components: np.ndarray) -> np.ndarray:
-        """One value from each given kernel, snapped onto the prior's grid."""
-        lo, hi = self._cdf_low[components], self._cdf_high[components]
-        u = np.clip(lo + rng.random(len(components)) * (hi - lo), 1e-12, 1 - 1e-12)
-        x = np.clip(self.mus[components] + self.sigmas[components] * ndtri(u), self.low, self.high)
-        values = np.exp(x) if self.log else x
-        return self.dist.snap(values) if self.q is not None else values
-
-    def log_kernels(self, values: np.ndarray) -> np.ndarray:
-        """(n values, n kernels): log density, or log cell mass when quantized, plus offset."""
-        values = np.asarray(values, dtype=float)
-        if self.q is not None:
-            # candidates repeat grid points: score each distinct point once
-            distinct, back = np.unique(values, return_inverse=True)
-            return self._log_cell_mass(distinct)[back.reshape(-1)]
-        if self._const is None:
-            self._inv_sigmas = 1.0 / self.sigmas
-            self._const = -np.log(self.sigmas) - _SQRT_2PI_LOG - self._log_norm
-        z = (self.to_model(values)[:, None] - self.mus) * self._inv_sigmas
-        z *= z
-        z *= -0.5
-        z += self._const
-        return z
-
-    def _log_cell_mass(self, values: np.ndarray) -> np.ndarray:
-        q = float(self.q or 0.0)  # only called for quantized parameters
-        upper = self.to_model(values + q / 2)
-        lower = values - q / 2
-        if self.log:  # a cell reaching down to 0 or below starts at log(0)
-            lower = np.where(lower > 0, np.log(np.maximum(lower, 1e-300)), -np.inf)
-        upper = np.minimum(upper, self.high)[:, None]
-        lower = np.maximum(lower, self.low)[:, None]
-        mass = ndtr((upper - self.mus) / self.sigmas) - ndtr((lower - self.mus) / self.sigmas)
-        return np.log(np.maximum(mass, 1e-300)) - self._log_norm
 
 
 class NumericParzen:
@@ -124,19 +70,29 @@ class NumericParzen:
             sigmas = gap_bandwidths(x, prior_mu, prior_sigma, min_sigma)
         w = np.append(w, prior_weight)
         self.log_weights = np.log(w / w.sum())
-        self.kernels = TruncatedNormals(dist, np.append(x, prior_mu), sigmas, self.log_weights)
+        # a stack of one row (see kernels.py)
+        mus = np.append(x, prior_mu)[None, :]
+        self.kernels = TruncatedNormals(
+            numeric_rows((dist,)), mus, sigmas[None, :], self.log_weights
+        )
 
     @property
     def mus(self) -> np.ndarray:
-        return self.kernels.mus
+        return self.kernels.mus[0]
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         components = rng.choice(len(self.log_weights), size=size, p=np.exp(self.log_weights))
-        return self.kernels.sample(rng, components)
+        return self.kernels.sample(rng.random((1, size)), components)[0]
 
     def log_pdf(self, values: np.ndarray) -> np.ndarray:
         """Log density (continuous) or log probability mass (quantized) of each value."""
-        return logsumexp_rows(self.kernels.log_kernels(values))
+        stacked = np.asarray(values, dtype=float).reshape(1, -1)
+        if self.kernels.rows.quantized[0]:
+            table, index = self.kernels.log_cell_masses(stacked)
+            log_kernels = table[index[0]]
+        else:
+            log_kernels = self.kernels.log_density(stacked)[0]
+        return logsumexp_rows(log_kernels, out=log_kernels)
 
 
 class CategoricalParzen:
@@ -162,27 +118,6 @@ def make_parzen(dist: Distribution, observed, weights, prior_weight: float):
     if isinstance(dist, Categorical):
         return CategoricalParzen(dist, observed, weights, prior_weight)
     return NumericParzen(dist, observed, weights, prior_weight)
-
-
-def model_space_prior(dist: Distribution) -> tuple[float, float, float, float]:
-    """(low, high, prior mean, prior sigma) in the space the mixture lives in."""
-    if isinstance(dist, Uniform):
-        low, high = dist.low, dist.high
-        if dist.q is not None:
-            # widen by half a step so the end grid points get a full cell
-            if dist.log:
-                lo_v, hi_v = dist.value_bounds()
-                low = math.log(max(lo_v - dist.q / 2, 1e-300)) if lo_v - dist.q / 2 > 0 else low
-                high = math.log(hi_v + dist.q / 2)
-            else:
-                low, high = low - dist.q / 2, high + dist.q / 2
-        return low, high, (low + high) / 2, high - low
-    if isinstance(dist, RandInt):
-        low, high = dist.low - 0.5, dist.high - 0.5
-        return low, high, (low + high) / 2, high - low
-    if isinstance(dist, Normal):
-        return -math.inf, math.inf, dist.mu, dist.sigma
-    raise TypeError(f"no numeric Parzen estimator for {dist!r}")
 
 
 # Above this many observations, those closer than half the narrowest kernel are binned.

@@ -19,7 +19,7 @@ import numpy as np
 from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
-from .joint import JointParzen
+from .joint import JointParzen, layout_of
 from .parzen import forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
@@ -147,17 +147,17 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
 
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
     below = split_below(history.losses, gamma)
-    models = []
+    layout = layout_of(compiled)
+    groups = []
     for rows in (np.flatnonzero(below), np.flatnonzero(~below)):
         weights = forgetting_weights(len(rows), forgetting)
         rows, weights = _thin_components(rows, weights)
-        values = {label: col[rows] for label, col in history.values.items()}
-        active = {label: col[rows] for label, col in history.active.items()}
-        models.append(JointParzen(compiled.params, values, active, weights, prior_weight))
-    good, bad = models
-    cand_values = good.sample(rng, n_candidates)
+        groups.append((np.take(history.matrix, rows, axis=1), weights))
+    model = JointParzen(layout, groups, prior_weight)  # the good and the bad mixture
+    cand_values = model.sample(rng, n_candidates, group=0)
     cand_masks = compiled.active_masks(cand_values, n_candidates)
-    scores = good.log_pdf(cand_values, cand_masks) - bad.log_pdf(cand_values, cand_masks)
+    good, bad = model.log_pdf(cand_values, cand_masks)
+    scores = good - bad
     return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
 
 
@@ -186,18 +186,11 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
 
 def _add_pending(history: History, values: dict, masks: dict, config: dict) -> History:
     """The history with one more in-flight trial (the one just picked)."""
-    new_values = {}
-    new_active = {}
-    for label, col in history.values.items():
-        is_active = bool(masks[label][0])
-        v = float(values[label][0]) if is_active else np.nan
-        new_values[label] = np.append(col, v)
-        new_active[label] = np.append(history.active[label], is_active)
-    configs = history.configs.plus(config_key(config))
+    column = [float(values[label][0]) if masks[label][0] else np.nan for label in history.labels]
     return History(
+        history.labels,
         np.append(history.losses, np.inf),
         np.append(history.pending, True),
-        new_values,
-        new_active,
-        configs,
+        np.concatenate([history.matrix, np.array(column, dtype=float)[:, None]], axis=1),
+        history.configs.plus(config_key(config)),
     )

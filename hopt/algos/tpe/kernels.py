@@ -1,0 +1,218 @@
+"""Truncated normal kernels for several numeric labels at once.
+
+One row per label, one column per kernel: the per-label mixture (``parzen.py``)
+is a stack of one row, the joint model (``joint.py``) stacks every numeric
+label of the space.  A suggestion then makes a few numpy calls over
+``(labels, candidates, kernels)`` arrays instead of a few per label and per
+mixture.  Every array operation is elementwise along the label axis, so a
+stacked row gives bit for bit what the same label computed alone would, and
+suggestions do not depend on how the work is grouped.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from ...distributions import Distribution, Normal, RandInt, Uniform
+
+_SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
+
+
+def model_space_prior(dist: Distribution) -> tuple[float, float, float, float]:
+    """(low, high, prior mean, prior sigma) in the space the mixture lives in."""
+    if isinstance(dist, Uniform):
+        low, high = dist.low, dist.high
+        if dist.q is not None:
+            # widen by half a step so the end grid points get a full cell
+            if dist.log:
+                lo_v, hi_v = dist.value_bounds()
+                low = math.log(max(lo_v - dist.q / 2, 1e-300)) if lo_v - dist.q / 2 > 0 else low
+                high = math.log(hi_v + dist.q / 2)
+            else:
+                low, high = low - dist.q / 2, high + dist.q / 2
+        return low, high, (low + high) / 2, high - low
+    if isinstance(dist, RandInt):
+        low, high = dist.low - 0.5, dist.high - 0.5
+        return low, high, (low + high) / 2, high - low
+    if isinstance(dist, Normal):
+        return -math.inf, math.inf, dist.mu, dist.sigma
+    raise TypeError(f"no numeric Parzen estimator for {dist!r}")
+
+
+@functools.lru_cache(maxsize=512)
+def numeric_rows(dists: tuple[Distribution, ...]) -> NumericRows:
+    """The rows of these priors, made once: priors are frozen value objects."""
+    return NumericRows(dists)
+
+
+class NumericRows:
+    """What the kernels of each numeric label need from its prior, as per-row arrays."""
+
+    def __init__(self, dists: Sequence[Distribution]) -> None:
+        self.dists = list(dists)
+        bounds = np.array([model_space_prior(d) for d in self.dists], dtype=float).reshape(-1, 4)
+        self.low, self.high = bounds[:, 0:1], bounds[:, 1:2]  # (labels, 1): broadcast on kernels
+        self.prior_mu, self.prior_sigma = bounds[:, 2], bounds[:, 3]
+        self.log = np.array([bool(getattr(d, "log", False)) for d in self.dists], dtype=bool)
+        q = [1.0 if isinstance(d, RandInt) else getattr(d, "q", None) for d in self.dists]
+        self.quantized = np.array([v is not None for v in q], dtype=bool)
+        self.q = np.array([np.nan if v is None else float(v) for v in q])
+        self.continuous_rows = np.flatnonzero(~self.quantized)
+        self.quantized_rows = np.flatnonzero(self.quantized)
+        self.log_rows = np.flatnonzero(self.log)
+        self.any_log = bool(self.log.any())
+        # per quantized row: is it on a log scale (its cells are cut in log space)
+        self.quantized_log = self.log[self.quantized_rows]
+
+    def to_model(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Values (rows, n) in model space: log for log priors.  Modifies ``values``."""
+        log = self.log_rows if rows is None else np.flatnonzero(self.log[rows])
+        if len(log):
+            values[log] = np.log(np.maximum(values[log], 1e-300))
+        return values
+
+
+class TruncatedNormals:
+    """Kernel ``k`` of row ``r``: a normal (mus[r, k], sigmas[r, k]) truncated to row r's support.
+
+    Model space is log space for log priors.  Quantized rows are scored by each
+    kernel's probability mass on the value's grid cell, not a density.
+    ``offset`` is a log term per kernel added to every score (a mixture's log weights).
+    """
+
+    def __init__(self, rows: NumericRows, mus: np.ndarray, sigmas: np.ndarray, offset=0.0):
+        self.rows = rows
+        self.mus, self.sigmas = mus, sigmas
+        self._cdf_low = exact_ndtr((rows.low - mus) / sigmas)
+        self._cdf_high = exact_ndtr((rows.high - mus) / sigmas)
+        # log of each kernel's mass inside the support, minus the offset
+        self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300)) - offset
+        cont = rows.continuous_rows
+        self._inv_sigmas = 1.0 / sigmas[cont]
+        self._const = -np.log(sigmas[cont]) - _SQRT_2PI_LOG - self._log_norm[cont]
+
+    def sample(self, uniforms: np.ndarray, components: np.ndarray) -> np.ndarray:
+        """(rows, n): row r's value from kernel ``components[j]`` driven by ``uniforms[r, j]``."""
+        lo = np.take(self._cdf_low, components, axis=1)
+        hi = np.take(self._cdf_high, components, axis=1)
+        u = np.clip(lo + uniforms * (hi - lo), 1e-12, 1 - 1e-12)
+        mus = np.take(self.mus, components, axis=1)
+        x = mus + np.take(self.sigmas, components, axis=1) * ndtri(u)
+        x = np.clip(x, self.rows.low, self.rows.high)
+        if self.rows.any_log:
+            x[self.rows.log_rows] = np.exp(x[self.rows.log_rows])
+        for r in self.rows.quantized_rows:  # snapped onto the prior's grid
+            x[r] = self.rows.dists[r].snap(x[r])
+        return x
+
+    def log_density(self, values: np.ndarray) -> np.ndarray:
+        """(continuous rows, n, kernels): log density at ``values`` (rows, n), plus offset.
+
+        The result is a scratch buffer, valid until the next call.
+        """
+        cont = self.rows.continuous_rows
+        x = self.rows.to_model(values[cont], cont)
+        z = scratch("density", (len(cont), x.shape[1], self.mus.shape[1]))
+        np.subtract(x[:, :, None], self.mus[cont][:, None, :], out=z)
+        np.multiply(z, self._inv_sigmas[:, None, :], out=z)
+        np.multiply(z, z, out=z)
+        np.multiply(z, -0.5, out=z)
+        np.add(z, self._const[:, None, :], out=z)
+        return z
+
+    def log_cell_masses(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log mass of each quantized row's value cells: (table, index).
+
+        ``values`` is (rows, n); ``table[index[j, c]]`` holds, for candidate ``c``
+        of the ``j``-th quantized row, the log mass of its grid cell under each
+        kernel.  Candidates repeat grid points and neighbouring cells share an
+        edge, so each distinct (row, value) and each distinct (row, edge) is
+        computed once, for all quantized rows together.
+        """
+        qrows = self.rows.quantized_rows
+        v = values[qrows]
+        distinct, pair, index = _distinct_by_row(v)
+        row = qrows[pair]
+        half = self.rows.q[row] / 2
+        upper = distinct + half
+        lower = distinct - half
+        log = self.rows.log[row]
+        if log.any():  # a cell reaching down to 0 or below starts at log(0)
+            upper[log] = np.log(np.maximum(upper[log], 1e-300))
+            low = lower[log]
+            lower[log] = np.where(low > 0, np.log(np.maximum(low, 1e-300)), -np.inf)
+        upper = np.minimum(upper, self.rows.high[row, 0])
+        lower = np.maximum(lower, self.rows.low[row, 0])
+        both, both_rows = np.concatenate([lower, upper]), np.concatenate([row, row])
+        edges, edge_row, edge_id = _distinct_pairs(both, both_rows)
+        mus, sigmas = np.take(self.mus, edge_row, axis=0), np.take(self.sigmas, edge_row, axis=0)
+        cdf = exact_ndtr((edges[:, None] - mus) / sigmas)
+        n_pairs = len(distinct)
+        mass = np.take(cdf, edge_id[n_pairs:], axis=0) - np.take(cdf, edge_id[:n_pairs], axis=0)
+        log_mass = np.log(np.maximum(mass, 1e-300))
+        log_mass -= np.take(self._log_norm, row, axis=0)
+        return log_mass, index
+
+
+def _distinct_by_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct values, their row, index): ``distinct[index[r, j]] == values[r, j]``."""
+    n_rows, n = values.shape
+    order = np.argsort(values, axis=1)
+    ranked = np.take_along_axis(values, order, axis=1)
+    new = np.ones((n_rows, n), dtype=bool)
+    np.not_equal(ranked[:, 1:], ranked[:, :-1], out=new[:, 1:])
+    index = np.empty((n_rows, n), dtype=np.intp)
+    np.put_along_axis(index, order, (np.cumsum(new) - 1).reshape(n_rows, n), axis=1)
+    return ranked[new], np.nonzero(new)[0], index
+
+
+def _distinct_pairs(values: np.ndarray, rows: np.ndarray):
+    """Distinct (row, value) pairs, and the pair of each input: ``v[ids] == values``."""
+    order = np.lexsort((values, rows))
+    v, r = values[order], rows[order]
+    new = np.ones(len(v), dtype=bool)
+    new[1:] = (v[1:] != v[:-1]) | (r[1:] != r[:-1])
+    ids = np.empty(len(v), dtype=np.intp)
+    ids[order] = np.cumsum(new) - 1
+    return v[new], r[new], ids
+
+
+#: Past these, the normal cdf rounds to exactly 1 (the tail is below half an ulp of 1,
+#: 2**-54, from z = 8.3) or 0 (below half the smallest subnormal from z = -38.5), in
+#: exact arithmetic and in scipy's ndtr alike, so it need not be computed there.
+_NDTR_ONE_FROM = 8.3
+_NDTR_ZERO_TO = -38.5
+
+
+def exact_ndtr(z: np.ndarray) -> np.ndarray:
+    """``ndtr(z)``, computed only where it is not exactly 0 or 1 (kernels far from a point)."""
+    out = (z >= _NDTR_ONE_FROM).astype(float)
+    live = z < _NDTR_ONE_FROM
+    live &= z > _NDTR_ZERO_TO
+    out[live] = ndtr(z[live])
+    return out
+
+
+_scratch = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A reusable buffer of this shape (contents undefined), one per name and thread.
+
+    Scoring makes arrays of candidates x kernels (128 kB and up).  Allocated
+    fresh on every call, they come from new pages of memory each time, and the
+    page faults cost more than the arithmetic (2.6 ms against 1.8 ms per
+    suggestion at 1000 trials).  Kept per thread, they are reused.
+    """
+    buffers = _scratch.__dict__.setdefault("buffers", {})
+    size = math.prod(shape)
+    buffer = buffers.get(name)
+    if buffer is None or len(buffer) < size:
+        buffer = buffers[name] = np.empty(size)
+    return buffer[:size].reshape(shape)
