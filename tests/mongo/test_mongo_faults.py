@@ -166,3 +166,22 @@ def test_fmin_and_workers_survive_a_server_restart(tmp_path, start_workers):
             assert worker.wait() == 0
     finally:
         server.stop()
+
+
+def test_refresh_sees_every_change_a_worker_makes(mongo_url):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    trials = MongoTrials(jobs, exp_key="sync")
+    tid = queue_one_trial(trials)
+    trials.refresh()
+    assert [t["state"] for t in trials._dynamic_trials] == [JOB_STATE_NEW]
+    doc = jobs.reserve("w", "token", 30, exp_key="sync")
+    trials.refresh()
+    assert trials.trials[0]["state"] == JOB_STATE_RUNNING and trials.trials[0]["owner"] == "w"
+    assert jobs.checkpoint(doc["_id"], "token", {"status": "running", "step": 1})
+    trials.refresh()
+    assert trials.trials[0]["result"] == {"status": "running", "step": 1}
+    assert jobs.finish(doc, "token", {"status": STATUS_OK, "loss": 0.25})
+    trials.refresh()
+    assert trials.losses() == [0.25] and trials.tids == [tid]
+    trials.delete_all()
+    assert len(trials) == 0 and trials._dynamic_trials == []

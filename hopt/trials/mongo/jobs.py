@@ -140,6 +140,21 @@ class MongoJobs:
             "read trials", lambda: list(self.jobs.find(query).sort([("tid", 1), ("_id", 1)]))
         )
 
+    def versions(self, exp_key: Any) -> list[tuple[Any, int]]:
+        """``(_id, version)`` of every trial, in trial order: what changed, cheaply."""
+        return self.conn.call(
+            "read trial versions",
+            lambda: [
+                (doc["_id"], doc.get("version", 0))
+                for doc in self.jobs.find(_exp_filter(exp_key), {"_id": 1, "version": 1}).sort(
+                    [("tid", 1), ("_id", 1)]
+                )
+            ],
+        )
+
+    def find_ids(self, ids: list) -> list[dict]:
+        return self.conn.call("read trials", lambda: list(self.jobs.find({"_id": {"$in": ids}})))
+
     def count(self, exp_key: Any, states: Iterable[int]) -> int:
         query = {**_exp_filter(exp_key), "state": {"$in": list(states)}}
         return self.conn.call("count trials", lambda: self.jobs.count_documents(query))
@@ -191,6 +206,7 @@ class MongoJobs:
                 "$set": {
                     "lease_expires": {"$add": ["$$NOW", int(lease_secs * 1000)]},
                     "refresh_time": "$$NOW",
+                    "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
                 }
             }
         ]
@@ -205,7 +221,11 @@ class MongoJobs:
             "checkpoint a trial",
             lambda: self.jobs.update_one(
                 self._guarded(doc_id, token),
-                {"$set": {"result": result}, "$currentDate": {"refresh_time": True}},
+                {
+                    "$set": {"result": result},
+                    "$currentDate": {"refresh_time": True},
+                    "$inc": {"version": 1},
+                },
             ),
         )
         return done.matched_count == 1

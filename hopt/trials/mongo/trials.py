@@ -56,6 +56,7 @@ class MongoTrials(Trials):
     _key: bytes | None
     _last_sweep: float
     _seen_changes: int | None
+    _doc_cache: dict  # _id -> (version, document), see refresh()
 
     def __init__(
         self,
@@ -119,6 +120,7 @@ class MongoTrials(Trials):
         state = self.__dict__.copy()
         state["handle"] = self.handle.url  # a MongoURL; str() of it hides the password
         state.pop("attachments", None)
+        state.pop("_doc_cache", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -138,12 +140,27 @@ class MongoTrials(Trials):
     def view(self, exp_key: str | None = None, refresh: bool = True) -> MongoTrials:
         other = cast(MongoTrials, super().view(exp_key=exp_key, refresh=False))
         other.attachments = other._store(exp_key)
+        other._doc_cache = {}
         if refresh:
             other.refresh()
         return other
 
     def refresh(self) -> None:
-        docs = self.handle.find(self._query_key)
+        """Re-read the experiment: every write bumps a trial's ``version``, so only the
+        ``(_id, version)`` pairs and the changed documents cross the network."""
+        # (Something that edits trial documents without bumping their version is not
+        # seen until the trial changes again; every hopt writer bumps it.)
+        cache: dict = self.__dict__.setdefault("_doc_cache", {})
+        listing = self.handle.versions(self._query_key)
+        stale = [_id for _id, version in listing if cache.get(_id, (None,))[0] != version]
+        for doc in self.handle.find_ids(stale) if stale else []:
+            cache[doc["_id"]] = (doc.get("version", 0), doc)
+        # a document that changed again between the two reads is simply newer: fine
+        docs = [cache[_id][1] for _id, _ in listing if _id in cache]
+        if len(cache) > len(listing):  # trials deleted meanwhile
+            keep = {_id for _id, _ in listing}
+            for _id in [k for k in cache if k not in keep]:
+                del cache[_id]
         self._dynamic_trials = docs
         self._trials = [doc for doc in docs if doc["state"] in JOB_VALID_STATES]
         self._ids = {doc["tid"] for doc in docs}
