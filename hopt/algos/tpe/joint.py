@@ -163,10 +163,10 @@ class JointParzen:
             if kind == "density":
                 term = dense[index]
             elif kind == "cell":
-                term = np.take(cells, cell_index[index], axis=0, out=block, mode="clip")
+                term = cells.take(cell_index[index], axis=0, out=block, mode="clip")
             else:
                 options = np.asarray(values[label], dtype=np.intp)
-                term = np.take(self.categorical[i], options, axis=0, out=block, mode="clip")
+                term = self.categorical[i].take(options, axis=0, out=block, mode="clip")
             if mask is None:
                 total += term
             else:
@@ -218,15 +218,15 @@ def gap_widths_by_row(points: np.ndarray, n_finite: np.ndarray) -> np.ndarray:
     what ``parzen.gap_bandwidths`` gives for its real points alone.
     """
     n_rows, n_points = points.shape
-    order = np.argsort(points, axis=1, kind="stable")
-    # flat positions: np.take and np.put cost a fraction of take/put_along_axis
+    order = points.argsort(axis=1, kind="stable")
+    # flat positions: take and put cost a fraction of take/put_along_axis
     order += (np.arange(n_rows) * n_points)[:, None]
-    ranked = np.take(points, order)
+    ranked = points.take(order)
     # gaps[:, i] lies left of sorted point i; none left of the first or right of the last
     gaps = np.zeros((n_rows, n_points + 1))
     with np.errstate(invalid="ignore"):  # inf - inf past the real points, zeroed below
         np.subtract(ranked[:, 1:], ranked[:, :-1], out=gaps[:, 1:-1])
     gaps[np.arange(n_points + 1) >= n_finite[:, None]] = 0.0
     widths = np.empty_like(points)
-    np.put(widths, order, np.maximum(gaps[:, :-1], gaps[:, 1:]))
+    widths.put(order, np.maximum(gaps[:, :-1], gaps[:, 1:]))
     return widths

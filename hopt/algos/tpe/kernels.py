@@ -99,11 +99,10 @@ class TruncatedNormals:
 
     def sample(self, uniforms: np.ndarray, components: np.ndarray) -> np.ndarray:
         """(rows, n): row r's value from kernel ``components[j]`` driven by ``uniforms[r, j]``."""
-        lo = np.take(self._cdf_low, components, axis=1)
-        hi = np.take(self._cdf_high, components, axis=1)
+        lo = self._cdf_low.take(components, axis=1)
+        hi = self._cdf_high.take(components, axis=1)
         u = np.clip(lo + uniforms * (hi - lo), 1e-12, 1 - 1e-12)
-        mus = np.take(self.mus, components, axis=1)
-        x = mus + np.take(self.sigmas, components, axis=1) * ndtri(u)
+        x = self.mus.take(components, axis=1) + self.sigmas.take(components, axis=1) * ndtri(u)
         x = np.clip(x, self.rows.low, self.rows.high)
         if self.rows.any_log:
             x[self.rows.log_rows] = np.exp(x[self.rows.log_rows])
@@ -151,35 +150,40 @@ class TruncatedNormals:
         lower = np.maximum(lower, self.rows.low[row, 0])
         both, both_rows = np.concatenate([lower, upper]), np.concatenate([row, row])
         edges, edge_row, edge_id = _distinct_pairs(both, both_rows)
-        mus, sigmas = np.take(self.mus, edge_row, axis=0), np.take(self.sigmas, edge_row, axis=0)
+        mus, sigmas = self.mus.take(edge_row, axis=0), self.sigmas.take(edge_row, axis=0)
         cdf = exact_ndtr((edges[:, None] - mus) / sigmas)
         n_pairs = len(distinct)
-        mass = np.take(cdf, edge_id[n_pairs:], axis=0) - np.take(cdf, edge_id[:n_pairs], axis=0)
+        mass = cdf.take(edge_id[n_pairs:], axis=0) - cdf.take(edge_id[:n_pairs], axis=0)
         log_mass = np.log(np.maximum(mass, 1e-300))
-        log_mass -= np.take(self._log_norm, row, axis=0)
+        log_mass -= self._log_norm.take(row, axis=0)
         return log_mass, index
 
 
 def _distinct_by_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(distinct values, their row, index): ``distinct[index[r, j]] == values[r, j]``."""
     n_rows, n = values.shape
-    order = np.argsort(values, axis=1)
-    ranked = np.take_along_axis(values, order, axis=1)
-    new = np.ones((n_rows, n), dtype=bool)
+    if n == 0:
+        return values.reshape(0), np.zeros(0, dtype=np.intp), np.zeros((n_rows, 0), np.intp)
+    order = values.argsort(axis=1)
+    order += (np.arange(n_rows) * n)[:, None]  # flat positions
+    ranked = values.take(order)
+    new = np.empty((n_rows, n), dtype=bool)
+    new[:, 0] = True
     np.not_equal(ranked[:, 1:], ranked[:, :-1], out=new[:, 1:])
     index = np.empty((n_rows, n), dtype=np.intp)
-    np.put_along_axis(index, order, (np.cumsum(new) - 1).reshape(n_rows, n), axis=1)
-    return ranked[new], np.nonzero(new)[0], index
+    index.put(order, new.cumsum() - 1)
+    return ranked[new], new.nonzero()[0], index
 
 
 def _distinct_pairs(values: np.ndarray, rows: np.ndarray):
     """Distinct (row, value) pairs, and the pair of each input: ``v[ids] == values``."""
     order = np.lexsort((values, rows))
     v, r = values[order], rows[order]
-    new = np.ones(len(v), dtype=bool)
+    new = np.empty(len(v), dtype=bool)
+    new[:1] = True
     new[1:] = (v[1:] != v[:-1]) | (r[1:] != r[:-1])
     ids = np.empty(len(v), dtype=np.intp)
-    ids[order] = np.cumsum(new) - 1
+    ids[order] = new.cumsum() - 1
     return v[new], r[new], ids
 
 

@@ -152,7 +152,7 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
     for rows in (np.flatnonzero(below), np.flatnonzero(~below)):
         weights = forgetting_weights(len(rows), forgetting)
         rows, weights = _thin_components(rows, weights)
-        groups.append((np.take(history.matrix, rows, axis=1), weights))
+        groups.append((history.matrix.take(rows, axis=1), weights))
     model = JointParzen(layout, groups, prior_weight)  # the good and the bad mixture
     cand_values = model.sample(rng, n_candidates, group=0)
     cand_masks = compiled.active_masks(cand_values, n_candidates)
