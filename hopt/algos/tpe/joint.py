@@ -145,7 +145,8 @@ class JointParzen:
         n = len(values[layout.labels[0]])
         numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
         numeric = numeric.reshape(len(layout.numeric), n)
-        dense = self.kernels.log_density(numeric)
+        rows = layout.rows
+        dense = rows.to_model(numeric[rows.continuous_rows], rows.continuous_rows)
         cells, cell_index = self.kernels.log_cell_masses(numeric)
         total = scratch("total", (n, self.columns[-1].stop))
         for columns, log_weights in zip(self.columns, self.log_weights):
@@ -161,7 +162,7 @@ class JointParzen:
                 continue
             kind, index = layout.slots[i]
             if kind == "density":
-                term = dense[index]
+                term = self.kernels.log_density(index, dense[index], block)
             elif kind == "cell":
                 term = cells.take(cell_index[index], axis=0, out=block, mode="clip")
             else:

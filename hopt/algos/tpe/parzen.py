@@ -86,12 +86,14 @@ class NumericParzen:
 
     def log_pdf(self, values: np.ndarray) -> np.ndarray:
         """Log density (continuous) or log probability mass (quantized) of each value."""
-        stacked = np.asarray(values, dtype=float).reshape(1, -1)
+        stacked = np.array(values, dtype=float).reshape(1, -1)  # a copy: to_model writes
         if self.kernels.rows.quantized[0]:
             table, index = self.kernels.log_cell_masses(stacked)
             log_kernels = table[index[0]]
         else:
-            log_kernels = self.kernels.log_density(stacked)[0]
+            x = self.kernels.rows.to_model(stacked)[0]
+            log_kernels = np.empty((len(x), self.kernels.mus.shape[1]))
+            self.kernels.log_density(0, x, log_kernels)
         return logsumexp_rows(log_kernels, out=log_kernels)
 
 
