@@ -1,0 +1,256 @@
+"""One trial of a search: cross-validate one parameter setting of an estimator.
+
+:class:`CrossValidationObjective` is the objective ``fmin`` minimises.  It holds
+everything a trial needs (the estimator, the data, the folds, the scorers), so
+the same object runs in process with ``Trials`` and, pickled, on Spark
+executors or in ``hopt-worker`` processes.  It returns the fold scores and
+times inside the trial's result, where the driver finds them to build
+``cv_results_``; every value in that result is a plain float, int, str or list,
+so any backend can store it (MongoDB included).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing
+from sklearn.utils.metaestimators import _safe_split
+
+from .._types import STATUS_FAIL, STATUS_OK
+from ..exceptions import InvalidSpaceError
+
+#: Tracebacks kept in a trial's result are cut to this many characters.
+MAX_TRACEBACK_CHARS = 4000
+
+
+def describe_error(exc: BaseException, split: int | None = None) -> dict[str, Any]:
+    """A storable record of an exception: type, message, traceback (and fold)."""
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    record: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": tb[-MAX_TRACEBACK_CHARS:],
+    }
+    if split is not None:
+        record["split"] = split
+    return record
+
+
+def _fold_fit_params(fit_params: Mapping[str, Any], n_samples: int, indices: np.ndarray):
+    """Fit parameters for one fold: per-sample arrays (sample_weight, ...) are indexed."""
+    fold = {}
+    for name, value in fit_params.items():
+        per_sample = (
+            value is not None
+            and not isinstance(value, (str, bytes, Mapping))
+            and hasattr(value, "__len__")
+            and hasattr(value, "__getitem__")
+            and len(value) == n_samples
+        )
+        fold[name] = _safe_indexing(value, indices) if per_sample else value
+    return fold
+
+
+def _as_score(name: str, value: Any) -> float:
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
+        raise TypeError(
+            f"HoptSearchCV: the scorer {name!r} returned {type(value).__name__} {value!r:.80}; "
+            "a scorer must return one number. For several metrics pass scoring as a dict "
+            "(or list) of scorers."
+        )
+    return float(value)
+
+
+def _score_fold(estimator, X, y, scorers, error_score, errors, split):
+    """``{metric: score}`` on (X, y); a failing scorer gives ``error_score`` (or raises)."""
+    scores = {}
+    for name, scorer in scorers.items():
+        try:
+            scores[name] = _as_score(name, scorer(estimator, X, y))
+        except Exception as exc:
+            if error_score == "raise":
+                raise
+            scores[name] = float(error_score)
+            errors.append(describe_error(exc, split))
+    return scores
+
+
+def evaluate_fold(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    train: np.ndarray,
+    test: np.ndarray,
+    split: int,
+    fit_params: Mapping[str, Any],
+    scorers: Mapping[str, Callable],
+    error_score: Any,
+    return_train_score: bool,
+) -> dict[str, Any]:
+    """Fit ``estimator`` on one fold's train part and score it; never raises unless
+    ``error_score == "raise"``.  A failed fit scores ``error_score`` everywhere."""
+    X_train, y_train = _safe_split(estimator, X, y, train)
+    X_test, y_test = _safe_split(estimator, X, y, test, train)
+    fold_params = _fold_fit_params(fit_params, _n_samples(X), train) if fit_params else {}
+    fold: dict[str, Any] = {"test": {}, "train": {}, "errors": []}
+    start = time.perf_counter()
+    try:
+        if y_train is None:
+            estimator.fit(X_train, **fold_params)
+        else:
+            estimator.fit(X_train, y_train, **fold_params)
+    except Exception as exc:
+        if error_score == "raise":
+            raise
+        fold["fit_time"] = time.perf_counter() - start
+        fold["score_time"] = 0.0
+        fold["errors"].append(describe_error(exc, split))
+        failed = {name: float(error_score) for name in scorers}
+        fold["test"] = failed
+        if return_train_score:
+            fold["train"] = dict(failed)
+        return fold
+    fold["fit_time"] = time.perf_counter() - start
+    start = time.perf_counter()
+    fold["test"] = _score_fold(
+        estimator, X_test, y_test, scorers, error_score, fold["errors"], split
+    )
+    fold["score_time"] = time.perf_counter() - start
+    if return_train_score:
+        fold["train"] = _score_fold(
+            estimator, X_train, y_train, scorers, error_score, fold["errors"], split
+        )
+    return fold
+
+
+def _n_samples(X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return int(shape[0])
+    return len(X)
+
+
+class CrossValidationObjective:
+    """The objective of one search: ``params -> result`` with the fold scores.
+
+    ``metric`` names the scorer whose mean test score is maximised (the loss is
+    minus that mean).  ``search_key`` identifies the data, folds and scoring, so
+    a reused ``Trials`` holding another search's trials is noticed.
+    """
+
+    def __init__(
+        self,
+        estimator: Any,
+        X: Any,
+        y: Any,
+        splits: Sequence[tuple[np.ndarray, np.ndarray]],
+        scorers: Mapping[str, Callable],
+        metric: str,
+        fit_params: Mapping[str, Any],
+        error_score: Any,
+        return_train_score: bool,
+        n_jobs: int | None,
+        pre_dispatch: Any,
+        search_key: str,
+    ) -> None:
+        self.estimator = estimator
+        self.X = X
+        self.y = y
+        self.splits = list(splits)
+        self.scorers = dict(scorers)
+        self.metric = metric
+        self.fit_params = dict(fit_params)
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.n_jobs = n_jobs
+        self.pre_dispatch = pre_dispatch
+        self.search_key = search_key
+
+    def configured_estimator(self, params: Any) -> Any:
+        """A clone of the estimator with ``params`` set, or an error naming the fix."""
+        if not isinstance(params, Mapping):
+            raise InvalidSpaceError(
+                f"HoptSearchCV: the space must give a dict of estimator parameters; got "
+                f"{type(params).__name__} {params!r:.200}. Use a dict such as "
+                "{'C': hp.loguniform('C', -3, 3)} (an hp.choice between such dicts works too)."
+            )
+        estimator = clone(self.estimator)
+        try:
+            estimator.set_params(**clone(dict(params), safe=False))
+        except (ValueError, TypeError) as exc:
+            valid = sorted(estimator.get_params(deep=True))
+            raise InvalidSpaceError(
+                f"HoptSearchCV: the space gave parameters {sorted(params)!r}, which "
+                f"{type(estimator).__name__}.set_params refused ({exc}). Name parameters of "
+                f"the estimator (nested ones as 'step__param'): {valid!r}."
+            ) from exc
+        return estimator
+
+    def __call__(self, params: Any) -> dict[str, Any]:
+        estimator = self.configured_estimator(params)
+        parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
+        folds = parallel(
+            delayed(evaluate_fold)(
+                clone(estimator),
+                self.X,
+                self.y,
+                train,
+                test,
+                split,
+                self.fit_params,
+                self.scorers,
+                self.error_score,
+                self.return_train_score,
+            )  # fmt: skip
+            for split, (train, test) in enumerate(self.splits)
+        )
+        return self.summarize(folds)
+
+    def summarize(self, folds: list[dict[str, Any]]) -> dict[str, Any]:
+        """The trial result: per-fold scores and times, the loss, any fold errors."""
+        cv: dict[str, list[float]] = {
+            "fit_time": [float(f["fit_time"]) for f in folds],
+            "score_time": [float(f["score_time"]) for f in folds],
+        }
+        for name in self.scorers:
+            cv[f"test_{name}"] = [f["test"][name] for f in folds]
+            if self.return_train_score:
+                cv[f"train_{name}"] = [f["train"][name] for f in folds]
+        errors = [error for f in folds for error in f["errors"]]
+        result: dict[str, Any] = {"cv": cv, "search_key": self.search_key}
+        if errors:
+            # the first error keeps its traceback; the others say where and what
+            result["fold_errors"] = [errors[0]] + [
+                {k: v for k, v in e.items() if k != "traceback"} for e in errors[1:]
+            ]
+        mean = float(np.mean(cv[f"test_{self.metric}"]))
+        if math.isfinite(mean):
+            result["status"] = STATUS_OK
+            result["loss"] = -mean
+            return result
+        result["status"] = STATUS_FAIL
+        if errors:
+            first = errors[0]
+            result["error"] = {
+                "type": first["type"],
+                "message": f"{len(errors)} of {len(folds)} folds failed; fold {first['split']}: "
+                f"{first['message']}",
+                "traceback": first["traceback"],
+            }
+        else:
+            result["error"] = {
+                "type": "InvalidLossError",
+                "message": f"the mean test {self.metric} over the folds is {mean}, not a "
+                "finite number, so this setting cannot be ranked.",
+            }
+        return result

@@ -1,0 +1,446 @@
+"""``HoptSearchCV``: a scikit-learn search estimator driven by ``fmin``.
+
+``fit`` computes the cross-validation folds once, wraps the estimator, the data,
+the folds and the scorers in a :class:`CrossValidationObjective` and lets
+``fmin`` minimise minus its mean test score over ``space`` with any algorithm
+and any ``Trials`` backend.  The driver then reads the fold scores back from
+the trial results (wherever the trials ran) into ``cv_results_``, picks the
+best trial and refits.  Prediction, scoring and ``classes_`` come from
+scikit-learn's ``BaseSearchCV``, as for ``GridSearchCV``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from joblib import hash as joblib_hash
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import check_scoring, get_scorer, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.model_selection._search import BaseSearchCV
+from sklearn.utils import indexable
+
+from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from ..exceptions import AllTrialsFailedError, HoptError, InvalidArgumentError
+from ..fmin import fmin
+from ..space.nodes import Apply
+from ..trials import Trials
+from ._objective import CrossValidationObjective
+from ._results import Candidate, build_cv_results, finished_candidates
+
+
+class TrialFailedError(HoptError, RuntimeError):
+    """A trial's objective raised in another process (a Spark executor, a hopt-worker)."""
+
+
+class AllFitsFailedError(AllTrialsFailedError, ValueError):
+    """No trial of a search scored; a ValueError too, as scikit-learn's searches raise."""
+
+
+#: attributes a fit sets (trials_ excepted: warm_start continues it)
+_FIT_ATTRIBUTES = (
+    "best_estimator_", "best_index_", "best_params_", "best_score_", "cv_results_",
+    "feature_names_in_", "multimetric_", "n_splits_", "refit_time_", "scorer_",
+)  # fmt: skip
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+class HoptSearchCV(BaseSearchCV):
+    """Search an hp space for the best parameters of a scikit-learn estimator.
+
+    Each trial cross-validates ``clone(estimator).set_params(**params)``, with
+    ``params`` drawn from ``space`` by ``algo``; the search minimises minus the
+    mean test score.  See docs/sklearn.md for every parameter and attribute.
+
+    The positional order of the first parameters is that of Hyperopt's
+    ``hyperopt.sklearn.HyperoptSearchCV``, so code written for it runs unchanged.
+    """
+
+    _required_parameters = ["estimator", "space"]
+
+    def __init__(
+        self,
+        estimator: Any,
+        space: Any,
+        max_evals: int | None = 10,
+        trials: Any = None,
+        algo: Callable | None = None,
+        warm_start: bool = False,
+        scoring: Any = None,
+        n_jobs: int | None = None,
+        refit: Any = True,
+        cv: Any = None,
+        verbose: int = 0,
+        pre_dispatch: Any = "2*n_jobs",
+        random_state: Any = None,
+        error_score: Any = np.nan,
+        return_train_score: bool = False,
+        *,
+        timeout: float | None = None,
+        loss_threshold: float | None = None,
+        early_stop_fn: Callable | None = None,
+    ) -> None:
+        super().__init__(
+            estimator=estimator,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.space = space
+        self.max_evals = max_evals
+        self.trials = trials
+        self.algo = algo
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.timeout = timeout
+        self.loss_threshold = loss_threshold
+        self.early_stop_fn = early_stop_fn
+
+    # -- validation (scikit-learn style: in fit, not in __init__) -------------------------
+    def _check_params(self) -> None:
+        where = f"{type(self).__name__}"
+        if not hasattr(self.estimator, "fit"):
+            raise InvalidArgumentError(
+                f"{where}: estimator must be a scikit-learn estimator with a fit method; "
+                f"got estimator={self.estimator!r}."
+            )
+        if not isinstance(self.space, (Mapping, Apply)):
+            raise InvalidArgumentError(
+                f"{where}: space must be a dict of estimator parameter name -> hp expression "
+                f"(or an hp.choice between such dicts); got space={self.space!r:.200}."
+            )
+        stops = (self.timeout, self.loss_threshold, self.early_stop_fn)
+        if self.max_evals is None and all(s is None for s in stops):
+            raise InvalidArgumentError(
+                f"{where}: max_evals=None needs another stopping rule; give max_evals, "
+                "timeout, loss_threshold or early_stop_fn."
+            )
+        if self.max_evals is not None and (not _is_int(self.max_evals) or self.max_evals < 1):
+            raise InvalidArgumentError(
+                f"{where}: max_evals must be a positive int (the number of trials); "
+                f"got max_evals={self.max_evals!r}."
+            )
+        if self.algo is not None and not callable(self.algo):
+            raise InvalidArgumentError(
+                f"{where}: algo must be a suggest function such as tpe.suggest or "
+                f"rand.suggest; got algo={self.algo!r}."
+            )
+        if self.error_score != "raise" and (
+            isinstance(self.error_score, bool) or not isinstance(self.error_score, numbers.Real)
+        ):
+            raise InvalidArgumentError(
+                f"{where}: error_score must be 'raise' or a number (np.nan by default); "
+                f"got error_score={self.error_score!r}."
+            )
+        if not (isinstance(self.refit, (bool, str)) or callable(self.refit)):
+            raise InvalidArgumentError(
+                f"{where}: refit must be True, False, a metric name or a callable; "
+                f"got refit={self.refit!r}."
+            )
+        if self.n_jobs is not None and not _is_int(self.n_jobs):
+            raise InvalidArgumentError(
+                f"{where}: n_jobs must be an int or None; got n_jobs={self.n_jobs!r}."
+            )
+        for name in ("warm_start", "return_train_score"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise InvalidArgumentError(
+                    f"{where}: {name} must be True or False; got {name}={getattr(self, name)!r}."
+                )
+
+    def _scorers(self) -> tuple[dict[str, Callable], bool, str]:
+        """``({name: scorer}, multimetric, metric to optimise)``."""
+        scoring = self.scoring
+        if scoring is None or isinstance(scoring, str) or callable(scoring):
+            if isinstance(scoring, str):
+                _check_scorer_name(scoring)
+            if isinstance(self.refit, str):
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: refit may name a metric only when scoring has "
+                    f"several (a list or dict); got refit={self.refit!r} with "
+                    f"scoring={scoring!r}. Use refit=True."
+                )
+            return {"score": check_scoring(self.estimator, scoring=scoring)}, False, "score"
+        if isinstance(scoring, (list, tuple, set)):
+            names = list(scoring)
+            if (
+                not names
+                or not all(isinstance(n, str) for n in names)
+                or len(set(names)) < len(names)
+            ):
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: a list of scoring must hold distinct scorer "
+                    f"names; got scoring={scoring!r}."
+                )
+            scorers = {name: _check_scorer_name(name) for name in names}
+        elif isinstance(scoring, Mapping) and scoring:
+            scorers = {}
+            for name, value in scoring.items():
+                if isinstance(value, str):
+                    _check_scorer_name(value)
+                elif not callable(value):
+                    raise InvalidArgumentError(
+                        f"{type(self).__name__}: scoring[{name!r}] must be a scorer name or "
+                        f"a callable scorer(estimator, X, y); got {value!r}."
+                    )
+                scorers[str(name)] = check_scoring(self.estimator, scoring=value)
+        else:
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: scoring must be None, a scorer name, a callable, "
+                f"or a list or dict of them; got scoring={scoring!r}."
+            )
+        if not (isinstance(self.refit, str) and self.refit in scorers):
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: with several metrics, refit must name the one the "
+                f"search optimises, one of {sorted(scorers)!r}; got refit={self.refit!r}."
+            )
+        return scorers, True, self.refit
+
+    def _trials_for_fit(self) -> Trials:
+        previous = getattr(self, "trials_", None)
+        if self.warm_start and previous is not None:
+            return previous
+        given = self.trials
+        if given is None:
+            return Trials()
+        if isinstance(given, Trials):
+            return given
+        if callable(given):
+            made = given()
+            if isinstance(made, Trials):
+                return made
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: trials() must return a Trials object; it "
+                f"returned {made!r:.200}."
+            )
+        raise InvalidArgumentError(
+            f"{type(self).__name__}: trials must be None, a Trials object (Trials, SparkTrials, "
+            f"MongoTrials) or a function returning a fresh one; got trials={given!r:.200}."
+        )
+
+    # -- fit -----------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any):
+        """Search ``space`` with cross-validation on (X, y); then refit the best if asked.
+
+        ``groups`` goes to the cv splitter; ``fit_params`` go to the estimator's
+        ``fit`` (per-sample arrays such as ``sample_weight`` are split by fold).
+        """
+        self._check_params()
+        scorers, multimetric, metric = self._scorers()
+        for name in _FIT_ATTRIBUTES:  # nothing stale from an earlier fit survives a new one
+            self.__dict__.pop(name, None)
+        X, y, groups = indexable(X, y, groups)
+        splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = [(np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(X, y, groups)]
+        if not splits:
+            raise InvalidArgumentError(
+                f"{type(self).__name__}: cv gave no train/test splits; got cv={self.cv!r}."
+            )
+        n_splits = len(splits)
+        search_key = _search_key(X, y, splits, scorers, self.estimator)
+        objective = CrossValidationObjective(
+            estimator=self.estimator, X=X, y=y, splits=splits, scorers=scorers, metric=metric,
+            fit_params=fit_params, error_score=self.error_score,
+            return_train_score=bool(self.return_train_score), n_jobs=self.n_jobs,
+            pre_dispatch=self.pre_dispatch, search_key=search_key,
+        )  # fmt: skip
+        trials = self._trials_for_fit()
+        trials.refresh()
+        _check_reused_trials(trials, search_key, type(self).__name__)
+        earlier = set(trials.tids)
+        if self.verbose > 0:
+            print(
+                f"{type(self).__name__}: fitting {n_splits} folds for each of "
+                f"{self.max_evals} trials"
+            )
+        self.trials_ = trials
+        self._run_fmin(objective, trials, earlier)
+        trials.refresh()
+
+        candidates = finished_candidates(trials, self.space)
+        _raise_for_failed_objectives(
+            [c for c in candidates if c.tid not in earlier], type(self).__name__
+        )
+        _warn_about_failed_fits(candidates, earlier, self.error_score)
+        metrics = list(scorers)
+        results = build_cv_results(candidates, n_splits, metrics, bool(self.return_train_score))
+        if not any(c.result.get("status") == STATUS_OK for c in candidates):
+            raise AllFitsFailedError(_all_failed_message(type(self).__name__, candidates))
+
+        self.multimetric_ = multimetric
+        self.n_splits_ = n_splits
+        self.scorer_ = scorers if multimetric else scorers["score"]
+        self.cv_results_ = results
+        self.best_index_ = self._pick_best(results, metric)
+        if not callable(self.refit):
+            self.best_score_ = float(results[f"mean_test_{metric}"][self.best_index_])
+        self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            start = time.perf_counter()
+            if y is None:
+                self.best_estimator_.fit(X, **fit_params)
+            else:
+                self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.perf_counter() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        return self
+
+    def _run_fmin(self, objective: CrossValidationObjective, trials: Trials, earlier: set) -> None:
+        algo = self.algo
+        if algo is None:
+            from .. import tpe
+
+            algo = tpe.suggest
+        user_stop = self.early_stop_fn
+
+        def early_stop(trials: Any, *args: Any):
+            # an objective that raised on another process stops the search at once
+            if any(_objective_raised(t) for t in trials.trials if t["tid"] not in earlier):
+                return True, list(args)
+            if user_stop is None:
+                return False, list(args)
+            return user_stop(trials, *args)
+
+        try:
+            fmin(
+                objective,
+                self.space,
+                algo=algo,
+                max_evals=self.max_evals,
+                timeout=self.timeout,
+                loss_threshold=self.loss_threshold,
+                trials=trials,
+                rstate=self.random_state,
+                verbose=self.verbose > 0,
+                show_progressbar=self.verbose > 0,
+                early_stop_fn=early_stop if (trials.asynchronous or user_stop) else None,
+                return_argmin=False,
+            )
+        except AllTrialsFailedError:
+            pass  # fit reports it, with the search's own message, from the trials
+
+    def _pick_best(self, results: dict[str, Any], metric: str) -> int:
+        if callable(self.refit):
+            best = self.refit(results)
+            if not _is_int(best) or not 0 <= best < len(results["params"]):
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: refit(cv_results_) must return the index of the "
+                    f"best row, an int in [0, {len(results['params'])}); got {best!r}."
+                )
+            return int(best)
+        return int(np.argmin(results[f"rank_test_{metric}"]))
+
+
+def _check_scorer_name(name: str) -> Callable:
+    try:
+        return get_scorer(name)
+    except (ValueError, KeyError):
+        names = sorted(get_scorer_names())
+        near = difflib.get_close_matches(name, names, n=3)
+        hint = f" Did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        raise InvalidArgumentError(
+            f"HoptSearchCV: {name!r} is not a scikit-learn scorer name; see "
+            f"sklearn.metrics.get_scorer_names().{hint}"
+        ) from None
+
+
+def _search_key(X: Any, y: Any, splits: list, scorers: Mapping, estimator: Any) -> str:
+    """A digest of what makes trials comparable: data, folds, metrics, estimator type."""
+    try:
+        return joblib_hash([X, y, splits, sorted(scorers), type(estimator).__qualname__])
+    except Exception:  # data joblib cannot hash: no reuse check then
+        return "unhashable"
+
+
+def _objective_raised(trial: Mapping) -> bool:
+    """A finished trial whose objective raised (it has no fold scores)."""
+    result = trial.get("result") or {}
+    return (
+        trial.get("state") == JOB_STATE_DONE
+        and result.get("status") == STATUS_FAIL
+        and "cv" not in result
+    )
+
+
+def _check_reused_trials(trials: Trials, search_key: str, where: str) -> None:
+    if search_key == "unhashable":
+        return
+    foreign = [
+        t
+        for t in trials.trials
+        if t["state"] == JOB_STATE_DONE
+        and not _objective_raised(t)
+        and t["result"].get("search_key") != search_key
+    ]
+    if foreign:
+        raise InvalidArgumentError(
+            f"{where}: trials already holds {len(foreign)} finished trials of another search "
+            "(other data, folds, scoring or estimator; or trials from a plain fmin), whose "
+            "scores cannot be ranked with this one's. Pass a fresh Trials, trials=None, or "
+            "the same X, y and cv to continue that search."
+        )
+
+
+def _raise_for_failed_objectives(new: list[Candidate], where: str) -> None:
+    """An objective that raised elsewhere (or in process, caught by a backend) is an error
+    here, as in scikit-learn: a bad space, error_score='raise', an unpicklable estimator."""
+    for candidate in new:
+        if candidate.evaluated or candidate.result.get("status") != STATUS_FAIL:
+            continue
+        error = candidate.result.get("error") or {}
+        message = (
+            f"{where}: trial {candidate.tid} (params {candidate.params!r:.300}) raised "
+            f"{error.get('type', 'an error')}: {error.get('message', '')}"
+        )
+        if error.get("traceback"):
+            message += "\n" + error["traceback"]
+        raise TrialFailedError(message)
+
+
+def _warn_about_failed_fits(candidates: list[Candidate], earlier: set, error_score: Any) -> None:
+    errors = [
+        e for c in candidates if c.tid not in earlier for e in c.result.get("fold_errors", ())
+    ]
+    if not errors:
+        return
+    first = errors[0]
+    warnings.warn(
+        f"HoptSearchCV: {len(errors)} fits or scorings failed; their scores are "
+        f"error_score={error_score!r}. The first (fold {first.get('split')}): "
+        f"{first['type']}: {first['message']}",
+        FitFailedWarning,
+        stacklevel=3,
+    )
+
+
+def _all_failed_message(where: str, candidates: list[Candidate]) -> str:
+    if not candidates:
+        return (
+            f"{where}: no trial finished, so there is no best setting; raise max_evals or timeout."
+        )
+    message = f"{where}: all {len(candidates)} trials failed"
+    first = next((c for c in candidates if c.result.get("error")), None)
+    if first is not None:
+        error = first.result["error"]
+        message += f"; the first (trial {first.tid}): {error.get('type')}: {error.get('message')}"
+        if error.get("traceback"):
+            message += "\n" + error["traceback"]
+    return message + "\nFix the estimator or the space, or set error_score to a number."

@@ -1,0 +1,47 @@
+"""HoptSearchCV with MongoTrials: hopt-worker processes cross-validate the trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from sklearn.datasets import load_diabetes  # noqa: E402
+from sklearn.linear_model import Ridge  # noqa: E402
+from sklearn.model_selection import cross_val_score  # noqa: E402
+
+from hopt import JOB_STATE_DONE, hp, rand  # noqa: E402
+from hopt.sklearn import HoptSearchCV  # noqa: E402
+from hopt.trials.mongo import MongoTrials  # noqa: E402
+
+X, Y = load_diabetes(return_X_y=True)
+X, Y = X[:120], Y[:120]
+SPACE = {"alpha": hp.loguniform("alpha", np.log(1e-3), np.log(10))}
+
+
+def test_workers_cross_validate_and_a_second_fit_continues_the_experiment(mongo_url, start_workers):
+    start_workers(2, "--exp-key", "ridge-search")
+    search = HoptSearchCV(
+        Ridge(), SPACE, max_evals=4, algo=rand.suggest, cv=3,
+        trials=MongoTrials(mongo_url, exp_key="ridge-search"), random_state=0,
+    )  # fmt: skip
+    search.fit(X, Y)
+    trials = search.trials_
+    assert all(t["state"] == JOB_STATE_DONE for t in trials.trials)
+    assert len({t["owner"] for t in trials.trials}) >= 1
+    results = search.cv_results_
+    assert len(results["params"]) == 4
+    assert sorted(results["tid"]) == sorted(trials.tids)
+    best = Ridge(**search.best_params_)
+    assert search.best_score_ == pytest.approx(cross_val_score(best, X, Y, cv=3).mean())
+    assert search.predict(X).shape == (120,)
+
+    # a new driver on the same experiment (same data and folds) resumes it
+    again = HoptSearchCV(
+        Ridge(), SPACE, max_evals=6, algo=rand.suggest, cv=3,
+        trials=MongoTrials(mongo_url, exp_key="ridge-search"), random_state=0,
+    )  # fmt: skip
+    again.fit(X, Y)
+    assert len(again.cv_results_["params"]) == 6
+    assert set(results["tid"]) <= set(again.cv_results_["tid"])
