@@ -142,7 +142,8 @@ def main() -> None:
                 rstate=args.seed)  # fmt: skip
     best_params = space_eval(SPACE, best)
     layers = ", ".join(
-        f"{layer['units']} units / dropout {layer['dropout']:.2f}" for layer in best_params["layers"]
+        f"{layer['units']} units / dropout {layer['dropout']:.2f}"
+        for layer in best_params["layers"]
     )
     print(f"best validation accuracy: {trials.best_trial['result']['accuracy']:.3f}")
     print(f"best network: {layers}; optimizer {best_params['optimizer']['name']}, "

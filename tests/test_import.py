@@ -11,7 +11,7 @@ import pytest
 import hopt
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ["pymongo", "pyspark", "py4j", "matplotlib"]
+HEAVY = ["pymongo", "pyspark", "py4j", "matplotlib", "sklearn"]
 
 # Run in a fresh interpreter; report which heavy packages got imported and which
 # were even looked for (a guarded ``try: import pymongo`` counts: with pymongo
