@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
 
 import numpy as np
+from _plots import save_plots  # examples/_plots.py
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -148,18 +148,7 @@ def main() -> None:
     print(f"best validation accuracy: {trials.best_trial['result']['accuracy']:.3f}")
     print(f"best network: {layers}; optimizer {best_params['optimizer']['name']}, "
           f"learning rate {best_params['learning_rate']:.2g}, batch {best_params['batch_size']}")  # fmt: skip
-    save_plots(trials, args.plots)
-
-
-def save_plots(trials: Trials, directory: str) -> None:
-    """Loss history and each parameter against loss, as PNG files (needs matplotlib)."""
-    from hopt import plotting
-
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    plotting.plot_history(trials).savefig(out / "history.png")
-    plotting.plot_params(trials, SPACE).savefig(out / "parameters.png")
-    print(f"plots saved in {out}/")
+    save_plots(trials, SPACE, args.plots)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ chosen) and how many features each split considers.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from _plots import save_plots  # examples/_plots.py
 from sklearn.datasets import load_wine
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -59,19 +59,7 @@ def main() -> None:
     print("best raw values:", best)
     print("best parameters:", space_eval(SPACE, best))
     print(f"best 3-fold CV accuracy: {1.0 - trials.best_trial['result']['loss']:.4f}")
-    save_plots(trials, args.plots)
-
-
-def save_plots(trials: Trials, directory: str) -> None:
-    """The loss history, each parameter against loss and the best trials, as PNG files."""
-    from hopt import plotting
-
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    plotting.plot_history(trials).savefig(out / "history.png")
-    plotting.plot_params(trials, SPACE).savefig(out / "parameters.png")
-    plotting.plot_parallel_coordinates(trials, SPACE).savefig(out / "best_trials.png")
-    print(f"plots saved in {out}/")
+    save_plots(trials, SPACE, args.plots)
 
 
 if __name__ == "__main__":

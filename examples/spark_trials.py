@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from pathlib import Path
 
+from _plots import save_plots  # examples/_plots.py
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -84,18 +84,7 @@ def main() -> None:
     print(f"{trials.count_successful_trials()} trials ok, {trials.count_failed_trials()} failed")
     print("best parameters:", space_eval(SPACE, best))
     print(f"best 5-fold CV accuracy: {trials.best_trial['result']['accuracy']:.4f}")
-    save_plots(trials, args.plots)
-
-
-def save_plots(trials, directory: str) -> None:
-    """Loss history and each parameter against loss, as PNG files (needs matplotlib)."""
-    from hopt import plotting
-
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    plotting.plot_history(trials).savefig(out / "history.png")
-    plotting.plot_params(trials, SPACE).savefig(out / "parameters.png")
-    print(f"plots saved in {out}/")
+    save_plots(trials, SPACE, args.plots)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,12 @@ def check_example_output(script: str, run: subprocess.CompletedProcess, tmp_path
 
 
 @pytest.mark.parametrize(
-    "script", sorted(p.name for p in EXAMPLES.glob("*.py") if p.name not in NEEDS_A_SERVER)
+    "script",
+    sorted(
+        p.name
+        for p in EXAMPLES.glob("*.py")
+        if p.name not in NEEDS_A_SERVER and not p.name.startswith("_")  # _plots.py: a helper
+    ),
 )
 def test_example_runs_with_a_tiny_budget(script, tmp_path):
     check_example_output(script, run_example(script, tmp_path=tmp_path), tmp_path)
