@@ -8,7 +8,6 @@ retries only what the objective cannot cause, such as a lost executor.
 from __future__ import annotations
 
 import pickle
-import time
 from typing import Any
 
 # Python workers are reused across tasks: unpickle each run's domain once per worker.
@@ -23,19 +22,12 @@ def _domain(run_id: str, payload: Any) -> Any:
     return domain
 
 
-def evaluate_on_executor(run_id: str, payload: Any, config: dict) -> tuple[dict, float, float]:
-    """The trial's result dict (``attachments`` included, stored by the driver).
-
-    Also the wall-clock times (``time.time()``) at which the task started and
-    finished the trial: a trial may wait in Spark's queue after the driver
-    submits it, so only the executor knows when it really ran.
-    """
-    started = time.time()
+def evaluate_on_executor(run_id: str, payload: Any, config: dict) -> dict:
+    """The trial's result dict (``attachments`` included, stored by the driver)."""
     from ...results import exception_result
 
     try:
         domain = _domain(run_id, payload)
-        result = domain.evaluate(config, ctrl=None, attach_attachments=False)
+        return domain.evaluate(config, ctrl=None, attach_attachments=False)
     except Exception as exc:  # recorded as a failed trial, never retried by Spark
-        result = exception_result(exc)
-    return result, started, time.time()
+        return exception_result(exc)

@@ -3,20 +3,16 @@
 How a run goes (see docs/spark.md):
 
 * ``attach_fmin`` pickles the domain once, broadcasts it, and opens a thread
-  pool with a thread per Spark job in flight.
+  pool with one thread per concurrent trial.
 * fmin inserts NEW trials; ``_dispatch`` marks up to ``parallelism`` of them
   RUNNING and gives each to a pool thread, which runs one Spark job of one task
   in its own job group (so each trial can be cancelled alone).  Every job maps
-  the same one-element RDD, made once per run.
+  the same one-element RDD, made once per run: a ``parallelize`` per trial
+  costs a temporary file, more Py4J calls and a new RDD for Spark to track.
 * A finished trial becomes DONE (ok or failed, with the objective's traceback)
   and its thread immediately starts the next NEW trial, so no slot waits for
   the driver's loop.  ``idle_slots`` tells fmin how many trials to ask TPE for
   at once, so suggestions come in batches that fill the free slots.
-* Queueing ahead: when the run uses every task slot of the cluster and trials
-  are short, each slot also gets its next trial submitted in advance.  Spark
-  holds it until a slot frees, then starts it at once, without the round trip
-  through the driver (result, record, suggest, submit) in between.  Spark's
-  slots, not the driver, then cap the trials running at once.
 * When fmin stops (max_evals, a timeout, loss_threshold, early_stop_fn, an
   interrupt), ``detach_fmin`` cancels what still runs: those trials and the
   never-started ones become JOB_STATE_CANCEL with the reason in their result.
@@ -24,14 +20,11 @@ How a run goes (see docs/spark.md):
 
 from __future__ import annotations
 
-import datetime
 import logging
 import numbers
-import statistics
 import threading
 import time
 import uuid
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -56,24 +49,19 @@ logger = logging.getLogger("hopt.spark")
 
 #: how long detach_fmin waits for cancelled Spark jobs to give their threads back
 CANCEL_GRACE_SECS = 60.0
-#: queue each slot's next trial in Spark ahead of time while trials take less than this
-#: (median run time on the executors, seconds); above it the saved ~0.1-0.3 s per trial
-#: is noise, and TPE is better off suggesting later, knowing more results
-QUEUE_AHEAD_BELOW_SECS = 10.0
 
 
 class _Run:
     """The state of one fmin call on a SparkTrials (threads, broadcast, running trials)."""
 
-    def __init__(self, parallelism: int, payload: Any, base_rdd: Any, queue_ahead: bool) -> None:
+    def __init__(
+        self, parallelism: int, payload: Any, base_rdd: Any, pool: ThreadPoolExecutor
+    ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.parallelism = parallelism
         self.payload = payload
         self.base_rdd = base_rdd  # one partition, one element: every trial's job maps it
-        self.queue_ahead = queue_ahead  # this run holds every slot: Spark caps what runs
-        workers = 2 * parallelism if queue_ahead else parallelism  # a thread per Spark job
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hopt-spark")
-        self.run_secs: deque[float] = deque(maxlen=parallelism)  # recent trials, executor time
+        self.pool = pool
         self.running: dict[Any, Any] = {}  # tid -> Future of its pool thread
         self.cancelled: set = set()  # tids whose Spark job we cancelled
         self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
@@ -81,16 +69,6 @@ class _Run:
 
     def group(self, tid: Any) -> str:
         return f"hopt-{self.id}-trial-{tid}"
-
-    def max_in_flight(self) -> int:
-        """Trials handed to Spark at once: one per slot, plus one queued per slot if short."""
-        if (
-            self.queue_ahead
-            and self.run_secs
-            and statistics.median(self.run_secs) < QUEUE_AHEAD_BELOW_SECS
-        ):
-            return 2 * self.parallelism
-        return self.parallelism
 
 
 class SparkTrials(Trials):
@@ -158,15 +136,11 @@ class SparkTrials(Trials):
             self._spark = active_session(None)
         sc = self._spark.sparkContext
         max_evals = settings.get("max_evals")
-        slots = task_slots(sc)
-        parallelism = effective_parallelism(self._requested_parallelism, slots, max_evals)
+        parallelism = effective_parallelism(self._requested_parallelism, task_slots(sc), max_evals)
         self.parallelism = parallelism
         payload = sc.broadcast(dumps_domain(domain))  # an unpicklable objective fails here
-        # Queued trials wait for a free slot only if this run fills every slot and the
-        # cluster cannot grow (dynamic allocation would start them on new executors).
-        dynamic = str(sc.getConf().get("spark.dynamicAllocation.enabled", "false")).lower()
-        queue_ahead = parallelism >= slots and dynamic != "true"
-        self._run = _Run(parallelism, payload, sc.parallelize([0], 1), queue_ahead)
+        pool = ThreadPoolExecutor(max_workers=parallelism, thread_name_prefix="hopt-spark")
+        self._run = _Run(parallelism, payload, sc.parallelize([0], 1), pool)
         self._started_at = time.monotonic()
         self.fmin_cancelled_reason = None
         logger.info("SparkTrials: running up to %d trials at a time", parallelism)
@@ -198,7 +172,7 @@ class SparkTrials(Trials):
         run = self._run
         if run is None or run.stop_reason is not None:
             return 0
-        return max(run.max_in_flight() - len(run.running), 0)
+        return max(run.parallelism - len(run.running), 0)
 
     def wait_for_progress(self, seconds: float) -> None:
         """Start queued trials, then sleep until one changes (or ``seconds`` pass)."""
@@ -247,8 +221,9 @@ class SparkTrials(Trials):
             while run.scan_from < len(docs) and docs[run.scan_from]["state"] != JOB_STATE_NEW:
                 run.scan_from += 1
             index = run.scan_from
-            limit = run.max_in_flight()
-            while run.stop_reason is None and len(run.running) < limit and index < len(docs):
+            while (
+                run.stop_reason is None and len(run.running) < run.parallelism and index < len(docs)
+            ):
                 doc = docs[index]
                 index += 1
                 if doc["state"] != JOB_STATE_NEW:
@@ -262,10 +237,8 @@ class SparkTrials(Trials):
     def _run_trial(self, run: _Run, doc: dict) -> None:
         """Pool thread: one Spark job with one task for this trial; record what came back."""
         tid = doc["tid"]
-        ran: tuple[float, float] | None = None
         try:
-            result, started, finished = self._evaluate_remotely(run, doc)
-            ran = (started, finished)
+            result = self._evaluate_remotely(run, doc)
             state = JOB_STATE_DONE
         except BaseException as exc:  # noqa: BLE001 - any failure must still record the trial
             if tid in run.cancelled or run.stop_reason is not None:
@@ -278,10 +251,10 @@ class SparkTrials(Trials):
                     "SparkJobError", f"the Spark job of trial {tid} failed: {_first_line(exc)}"
                 )
                 logger.warning("SparkTrials: trial %s: Spark job failed: %s", tid, exc)
-        self._record(run, doc, result, state, ran)
+        self._record(run, doc, result, state)
         self._dispatch()  # keep this slot busy without waiting for fmin's loop
 
-    def _evaluate_remotely(self, run: _Run, doc: dict) -> tuple[dict, float, float]:
+    def _evaluate_remotely(self, run: _Run, doc: dict) -> dict:
         assert self._spark is not None
         sc = self._spark.sparkContext
         tid = doc["tid"]
@@ -294,25 +267,10 @@ class SparkTrials(Trials):
         rdd = run.base_rdd.map(lambda _: evaluate_on_executor(run_id, payload, config))
         return rdd.collect()[0]
 
-    def _record(
-        self,
-        run: _Run,
-        doc: dict,
-        result: dict,
-        state: int,
-        ran: tuple[float, float] | None = None,
-    ) -> None:
+    def _record(self, run: _Run, doc: dict, result: dict, state: int) -> None:
         attachments = result.pop("attachments", None)
         result = to_python(result)
-        now = utcnow()
         with self._changed:
-            if ran is not None:
-                # When the task really ran (it may have waited in Spark's queue), kept
-                # between submission and now in case the executor's clock is off.
-                started, finished = ran
-                run.run_secs.append(max(finished - started, 0.0))
-                doc["book_time"] = _between(_utc(started), doc["book_time"], now)
-                now = _between(_utc(finished), doc["book_time"], now)
             if attachments:
                 store = self.trial_attachments(doc)
                 for key, blob in dict(attachments).items():
@@ -321,7 +279,7 @@ class SparkTrials(Trials):
             if error is not None:
                 doc["misc"]["error"] = (error["type"], error["message"])
             doc["result"] = result
-            doc["refresh_time"] = now
+            doc["refresh_time"] = utcnow()
             doc["state"] = state  # last: readers see a finished trial with its result
             run.running.pop(doc["tid"], None)
             self._news += 1
@@ -375,16 +333,6 @@ class SparkTrials(Trials):
 
     def count_total_trials(self) -> int:
         return len(self._dynamic_trials)
-
-
-def _utc(epoch_secs: float) -> datetime.datetime:
-    """An executor's ``time.time()`` in the trial documents' format (naive UTC, ms)."""
-    when = datetime.datetime.fromtimestamp(epoch_secs, datetime.timezone.utc)
-    return when.replace(tzinfo=None, microsecond=(when.microsecond // 1000) * 1000)
-
-
-def _between(value: datetime.datetime, low: datetime.datetime, high: datetime.datetime):
-    return min(max(value, low), high)
 
 
 def _first_line(exc: BaseException) -> str:
