@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
+from .._special import ndtr, ndtri
 from ..distributions import Categorical, Distribution
 from ..exceptions import InvalidArgumentError
 from .documents import docs_from_columns

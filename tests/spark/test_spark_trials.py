@@ -170,10 +170,12 @@ def test_fmin_timeout_cancels_running_trials_and_returns_promptly(spark, tmp_pat
 
 def test_sparktrials_timeout_stops_the_search(spark):
     def slow(params):
-        time.sleep(1.0)
+        time.sleep(0.5)
         return params["x"] ** 2
 
-    trials = SparkTrials(parallelism=2, timeout=6, spark_session=spark)
+    # 10 s leaves room for a fresh executor Python worker on a loaded 2-core machine
+    # (CI saw a 6 s timeout pass with no trial finished on local-cluster).
+    trials = SparkTrials(parallelism=2, timeout=10, spark_session=spark)
     start = time.monotonic()
     fmin(
         slow,

@@ -17,8 +17,8 @@ import threading
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
+from ..._special import ndtr, ndtri
 from ...distributions import Distribution, Normal, RandInt, Uniform
 
 _SQRT_2PI_LOG = 0.5 * math.log(2 * math.pi)
