@@ -169,3 +169,29 @@ def test_missing_pymongo_gives_an_install_hint():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "MissingDependencyError" in done.stdout and "pip install 'hopt[mongo]'" in done.stdout
+
+
+def test_an_objective_the_worker_cannot_load_becomes_a_failed_trial(mongo_url, start_workers):
+    import pickle
+    import types
+
+    # A domain pickled by reference to a module that only exists in this process.
+    module = types.ModuleType("only_in_the_driver_xyz")
+    exec("class Objective:\n    pass", module.__dict__)
+    module.Objective.__module__ = module.__name__
+    sys.modules[module.__name__] = module
+    try:
+        blob = pickle.dumps(module.Objective())
+    finally:
+        del sys.modules[module.__name__]
+    trials = MongoTrials(mongo_url, exp_key="unloadable")
+    file_id = trials.attachments.put("FMinIter_Domain", blob, signature=None)
+    trials.handle.set_domain("unloadable", file_id, None)
+    queue_one_trial(trials)
+    (worker,) = start_workers(1, "--exp-key", "unloadable", "--max-jobs", "1")
+    assert worker.wait(60) == 0
+    (doc,) = trials.handle.find("unloadable")
+    error = doc["result"]["error"]
+    assert doc["result"]["status"] == "fail" and error["type"] == "DomainUnavailableError"
+    assert "cannot load the objective" in error["message"]
+    assert "only_in_the_driver_xyz" in error["message"]

@@ -71,6 +71,22 @@ class GridFSStore(MutableMapping):
             raise KeyError(name)
         return found
 
+    def read_id(self, file_id: Any) -> tuple[bytes, dict]:
+        """The blob of one stored file (by id) and its file document; KeyError if gone."""
+        import gridfs
+
+        def by_id() -> tuple[bytes, dict] | None:
+            try:
+                grid_out = self._fs.get(file_id)
+            except gridfs.errors.NoFile:
+                return None
+            return grid_out.read(), dict(grid_out._file)
+
+        found = self._conn.call("read a stored file", by_id)
+        if found is None:
+            raise KeyError(file_id)
+        return found
+
     def __getitem__(self, name: str) -> Any:
         blob, info = self.read(name)
         return blob.decode() if info.get("text") else blob

@@ -38,6 +38,14 @@ logger = logging.getLogger("hopt.mongo")
 #: how many times a trial may lose its worker before it is recorded as failed
 DEFAULT_MAX_ATTEMPTS = 3
 
+#: pipeline-update expression: the document's version plus one (every write bumps it)
+_NEXT_VERSION = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
+
+
+def _server_now_plus(seconds: float) -> dict:
+    """Pipeline-update expression: the server's clock plus ``seconds``."""
+    return {"$add": ["$$NOW", int(seconds * 1000)]}
+
 
 def experiment_id(exp_key: str | None) -> str:
     """The ``_id`` of an experiment's document (``None`` is an experiment of its own)."""
@@ -180,9 +188,9 @@ class MongoJobs:
                     "lease": {"$literal": token},
                     "book_time": "$$NOW",
                     "refresh_time": "$$NOW",
-                    "lease_expires": {"$add": ["$$NOW", int(lease_secs * 1000)]},
+                    "lease_expires": _server_now_plus(lease_secs),
                     "attempts": {"$add": [{"$ifNull": ["$attempts", 0]}, 1]},
-                    "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                    "version": _NEXT_VERSION,
                 }
             }
         ]
@@ -204,9 +212,9 @@ class MongoJobs:
         update = [
             {
                 "$set": {
-                    "lease_expires": {"$add": ["$$NOW", int(lease_secs * 1000)]},
+                    "lease_expires": _server_now_plus(lease_secs),
                     "refresh_time": "$$NOW",
-                    "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                    "version": _NEXT_VERSION,
                 }
             }
         ]
@@ -306,7 +314,7 @@ class MongoJobs:
                             "lost_owners": keep_owner,
                             "lease": None,
                             "refresh_time": "$$NOW",
-                            "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                            "version": _NEXT_VERSION,
                         }
                     }
                 ],
@@ -323,7 +331,7 @@ class MongoJobs:
                             "lost_owners": keep_owner,
                             "owner": None,
                             "lease": None,
-                            "version": {"$add": [{"$ifNull": ["$version", 0]}, 1]},
+                            "version": _NEXT_VERSION,
                         }
                     }
                 ],
@@ -404,7 +412,7 @@ class MongoJobs:
     def worker_seen(self, worker_id: str, info: dict, stale_after_secs: float) -> None:
         fields: dict[str, Any] = {key: {"$literal": value} for key, value in info.items()}
         fields["last_seen"] = "$$NOW"
-        fields["stale_at"] = {"$add": ["$$NOW", int(stale_after_secs * 1000)]}
+        fields["stale_at"] = _server_now_plus(stale_after_secs)
         self.conn.call(
             "report this worker",
             lambda: self.workers.update_one({"_id": worker_id}, [{"$set": fields}], upsert=True),

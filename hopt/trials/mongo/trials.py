@@ -109,6 +109,7 @@ class MongoTrials(Trials):
         self._last_sweep = 0.0
         self._idle: tuple[float, int] = (0.0, 0)
         self._no_workers_since: float | None = None
+        self._doc_cache = {}
         super().__init__(exp_key=exp_key, refresh=refresh)
         self.attachments = self._store(exp_key)
 
@@ -128,6 +129,7 @@ class MongoTrials(Trials):
         self.__dict__.update(state)
         self.handle = MongoJobs.new_from_connection_str(url, where="MongoTrials")
         self.attachments = self._store(self._exp_key)
+        self._doc_cache = {}
 
     @property
     def _query_key(self) -> Any:
@@ -150,7 +152,7 @@ class MongoTrials(Trials):
         ``(_id, version)`` pairs and the changed documents cross the network."""
         # (Something that edits trial documents without bumping their version is not
         # seen until the trial changes again; every hopt writer bumps it.)
-        cache: dict = self.__dict__.setdefault("_doc_cache", {})
+        cache = self._doc_cache
         listing = self.handle.versions(self._query_key)
         stale = [_id for _id, version in listing if cache.get(_id, (None,))[0] != version]
         for doc in self.handle.find_ids(stale) if stale else []:
@@ -166,7 +168,7 @@ class MongoTrials(Trials):
         self._ids = {doc["tid"] for doc in docs}
 
     def refresh_tids(self, tids: Iterable | None = None) -> None:
-        """Hyperopt's partial refresh; hopt reads the whole experiment (cheap: one query)."""
+        """Hyperopt's partial refresh; hopt's refresh already fetches only changed trials."""
         self.refresh()
 
     def new_trial_ids(self, n: int) -> list[int]:
@@ -279,7 +281,7 @@ class MongoTrials(Trials):
             self.handle.requeue_expired()
         pause = 0.02
         while True:
-            changes = self.handle.changes(self._exp_key if self._exp_key is not None else None)
+            changes = self.handle.changes(self._exp_key)
             if self._seen_changes is not None and changes != self._seen_changes:
                 self._seen_changes = changes
                 return

@@ -27,6 +27,7 @@ from ..documents import spec_from_misc, to_python
 from .files import GridFSStore
 from .jobs import ANY, MongoJobs, experiment_id
 from .signing import verify
+from .trials import DOMAIN_ATTACHMENT, MongoTrials
 
 logger = logging.getLogger("hopt.worker")
 
@@ -42,8 +43,6 @@ class MongoCtrl(Ctrl):
     """``Ctrl`` of a trial run by a worker: checkpoints and attachments go to the database."""
 
     def __init__(self, worker: MongoWorker, doc: dict, token: str) -> None:
-        from .trials import MongoTrials
-
         super().__init__(MongoTrials(worker.handle, exp_key=doc.get("exp_key"), refresh=False), doc)
         self._worker = worker
         self._token = token
@@ -231,14 +230,18 @@ class MongoWorker:
         exp_key = doc.get("exp_key")
         experiment = self.handle.experiment(exp_key)
         if experiment is None or experiment.get("domain_file") is None:
-            return _NoDomain(
+            return DomainUnavailableError(
                 f"no domain is stored for exp_key {exp_key!r}; run fmin with MongoTrials first"
             )
         file_id = experiment["domain_file"]
         cached = self._domains.get(experiment_id(exp_key))
         if cached is not None and cached[0] == file_id:
             return cached[1]
-        blob, info = self._read_domain(exp_key, file_id)
+        store = self.store(doc)
+        try:
+            blob, info = store.read_id(file_id)
+        except KeyError:  # replaced by a newer fmin meanwhile: read that one
+            blob, info = store.read(DOMAIN_ATTACHMENT)
         try:
             verify(self.key, experiment_id(exp_key), blob, info.get("signature"))
         except UntrustedPayloadError:
@@ -247,28 +250,15 @@ class MongoWorker:
         try:
             domain = pickle.loads(blob)
         except Exception as exc:  # e.g. a module the objective needs is not installed here
-            domain = type(exc)(f"cannot load the objective on worker {self.id}: {exc}")
+            domain = DomainUnavailableError(
+                f"cannot load the objective on worker {self.id}: {type(exc).__name__}: {exc}"
+            )
         self._domains[experiment_id(exp_key)] = (file_id, domain)
         return domain
 
-    def _read_domain(self, exp_key: str | None, file_id: Any) -> tuple[bytes, dict]:
-        import gridfs
 
-        fs = gridfs.GridFS(self.handle.conn.db, collection=self.handle.fs_prefix)
-        try:
-            return self.handle.conn.call("read the domain", lambda: _read_file(fs, file_id))
-        except gridfs.errors.NoFile:  # replaced by a newer fmin meanwhile: read that one
-            newer = (self.handle.experiment(exp_key) or {}).get("domain_file")
-            return self.handle.conn.call("read the domain", lambda: _read_file(fs, newer))
-
-
-class _NoDomain(RuntimeError):
-    """The trial's experiment has no stored domain."""
-
-
-def _read_file(fs: Any, file_id: Any) -> tuple[bytes, dict]:
-    grid_out = fs.get(file_id)
-    return grid_out.read(), dict(grid_out._file)
+class DomainUnavailableError(RuntimeError):
+    """This worker cannot load the trial's objective (none stored, or it does not unpickle)."""
 
 
 @contextlib.contextmanager
