@@ -408,12 +408,12 @@ class FMinIter:
                     n_queued, stopped = self._enqueue(n_queued, N, queue_len)
                     if self.asynchronous:
                         trials.wait_for_progress(self.poll_interval_secs)
-                        trials.refresh()
+                        trials.refresh()  # the counts below read this copy, not the backend
                         self._update_best_from_trials()
                         unfinished = (JOB_STATE_NEW, JOB_STATE_RUNNING)
                         # trials drawn in a batch but not stored yet are unfinished too
                         all_done = (
-                            not self._held and trials.count_by_state_unsynced(unfinished) == 0
+                            not self._held and trials.count_by_state_synced(unfinished) == 0
                         )
                     else:
                         # one trial per iteration, so every stopping rule sees every result
@@ -447,7 +447,7 @@ class FMinIter:
             return
         parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
         if self.asynchronous:  # others run the trials: show what they are doing
-            running = self.trials.count_by_state_unsynced(JOB_STATE_RUNNING)
+            running = self.trials.count_by_state_synced(JOB_STATE_RUNNING)  # just refreshed
             failed = sum(1 for r in self.trials.results if r.get("status") == STATUS_FAIL)
             parts += [f"running: {running}", f"failed: {failed}"]
         if parts:
