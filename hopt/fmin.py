@@ -412,9 +412,7 @@ class FMinIter:
                         self._update_best_from_trials()
                         unfinished = (JOB_STATE_NEW, JOB_STATE_RUNNING)
                         # trials drawn in a batch but not stored yet are unfinished too
-                        all_done = (
-                            not self._held and trials.count_by_state_synced(unfinished) == 0
-                        )
+                        all_done = not self._held and trials.count_by_state_synced(unfinished) == 0
                     else:
                         # one trial per iteration, so every stopping rule sees every result
                         self._refill_serial_queue()
