@@ -119,7 +119,9 @@ class BackendConformance:
 
     def test_loss_threshold_stops_the_search(self, make_trials):
         trials, _ = _run(make_trials, "conf-threshold", shifted_square, 200, loss_threshold=4.0)
-        assert min(trials.losses()) <= 4.0 and len(trials) < 200
+        # a trial still running elsewhere when fmin stopped has no loss yet
+        finished = [loss for loss in trials.losses() if loss is not None]
+        assert min(finished) <= 4.0 and len(trials) < 200
 
     def test_plots_draw_every_finished_trial(self, make_trials):
         import matplotlib

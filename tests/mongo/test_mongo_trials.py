@@ -184,7 +184,9 @@ def test_loss_threshold_and_early_stop_fn_stop_the_run(mongo_url, start_workers)
     trials = MongoTrials(mongo_url, exp_key="stop")
     fmin(quadratic, SPACE, algo=rand.suggest, max_evals=200, trials=trials, loss_threshold=2.0,
          rstate=0)  # fmt: skip
-    assert min(trials.losses()) <= 2.0 and len(trials) < 200
+    # a trial still running on the other worker when fmin stopped has no loss yet
+    finished = [loss for loss in trials.losses() if loss is not None]
+    assert min(finished) <= 2.0 and len(trials) < 200
     stopped = MongoTrials(mongo_url, exp_key="stop-early")
     start_workers(1, "--exp-key", "stop-early")
     fmin(quadratic, SPACE, algo=rand.suggest, max_evals=200, trials=stopped,
