@@ -351,7 +351,9 @@ class FMinIter:
             count = min(len(self._held), self.max_queue_len)
             self._insert([self._held.popleft() for _ in range(count)])
             return n_queued, False
-        held_back = capacity > self.max_queue_len
+        # A serial batch beyond max_queue_len is held back and stored bit by bit; an
+        # asynchronous backend gets its idle slots' trials at once, to start together.
+        held_back = not self.asynchronous and capacity > self.max_queue_len
         while queue_len < capacity and n_queued < N:
             n_to_enqueue = min(capacity - queue_len, N - n_queued)
             new_ids = self.trials.new_trial_ids(n_to_enqueue)

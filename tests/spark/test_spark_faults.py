@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -128,3 +129,41 @@ def test_objective_defined_in_a_script_main_runs_on_executors(spark, spark_maste
     line = [row for row in done.stdout.splitlines() if row.startswith("RESULT")][0]
     _, n, ok, _ = line.split()
     assert (n, ok) == ("6", "6")
+
+
+def test_a_trial_that_crashes_its_python_worker_fails_alone(spark, tmp_path, caplog):
+    # Trials started together share one Spark job, and Spark aborts a whole job
+    # when one task fails for good; the others must be re-run, not lost.
+    def crashes_at_minus_one(params):
+        if params["x"] == -1.0:
+            os._exit(3)  # kills the Python worker: Spark fails the task (every attempt)
+        if params["x"] == 0.5:
+            first_run = tmp_path / "first-run"
+            if not first_run.exists():  # still running when Spark gives up on the job
+                first_run.touch()
+                time.sleep(30)
+        return params["x"]
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    caplog.set_level(logging.WARNING, logger="hopt.spark")
+    fmin(
+        crashes_at_minus_one,
+        {"x": hp.uniform("x", -1, 1)},
+        algo=rand.suggest,
+        max_evals=4,
+        trials=trials,
+        points_to_evaluate=[{"x": -1.0}, {"x": 0.5}],
+        rstate=0,
+        show_progressbar=False,
+    )
+    assert sorted(trials.tids) == [0, 1, 2, 3]
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    crashed = by_x[-1.0]
+    assert crashed["state"] == JOB_STATE_DONE
+    assert crashed["result"]["status"] == "fail"
+    assert crashed["result"]["error"]["type"] == "SparkJobError"
+    # its batch-mate was re-run and finished normally, as did every other trial
+    others = [t for x, t in by_x.items() if x != -1.0]
+    assert [t["result"]["status"] for t in others] == ["ok"] * 3
+    assert by_x[0.5]["result"]["loss"] == 0.5
+    assert "re-running its unfinished trials [0, 1] one per job" in caplog.text

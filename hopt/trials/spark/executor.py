@@ -31,3 +31,17 @@ def evaluate_on_executor(run_id: str, payload: Any, config: dict) -> dict:
         return domain.evaluate(config, ctrl=None, attach_attachments=False)
     except Exception as exc:  # recorded as a failed trial, never retried by Spark
         return exception_result(exc)
+
+
+def run_trial_task(run_id: str, payload: Any, batch: list, results: Any) -> list:
+    """The body of one Spark task of a batch job: partition ``k`` runs ``batch[k]``.
+
+    ``batch`` is a list of ``(tid, config)``. The result travels to the driver
+    through the ``results`` accumulator (see delivery.py) as soon as this task
+    ends; the task itself returns only the tid.
+    """
+    from pyspark import TaskContext
+
+    tid, config = batch[TaskContext.get().partitionId()]
+    results.add([(tid, evaluate_on_executor(run_id, payload, config))])
+    return [tid]
