@@ -21,8 +21,9 @@ Labels without any usable trial are drawn from the prior.
 
 Deliberate differences from Hyperopt: anchors are drawn only among finished
 trials with a loss (Hyperopt ranked failed and in-flight trials last but could
-still start from one); several ids per call each get their own anchor, as if
-suggested one by one (Hyperopt's ``suggest`` accepted one id; its
+still start from one); equal losses rank in random order (Hyperopt: whatever
+numpy's unstable sort gave); several ids per call each get their own anchor, as
+if suggested one by one (Hyperopt's ``suggest`` accepted one id; its
 ``suggest_batch`` drew an anchor per label and point).
 """
 
@@ -71,11 +72,19 @@ def suggest(
     success = 1.0 / avg_best_idx
 
     def draw_rows(eligible: np.ndarray, size: int) -> np.ndarray:
-        """``size`` rows among ``eligible`` (bool per row), the k-th best with k geometric."""
+        """``size`` rows among ``eligible`` (bool per row), the k-th best with k geometric.
+
+        Ties are ranked in random order, independently for each draw: the trial at
+        rank k is any of the trials whose loss equals the k-th smallest.
+        """
         rows = np.flatnonzero(eligible)
         ranked = rows[np.argsort(history.losses[rows], kind="stable")]
-        k = rng.geometric(success, size) - 1
-        return ranked[np.minimum(k, len(ranked) - 1)]
+        ordered = history.losses[ranked]
+        k = np.minimum(rng.geometric(success, size) - 1, len(ranked) - 1)
+        first = np.searchsorted(ordered, ordered[k], side="left")
+        after = np.searchsorted(ordered, ordered[k], side="right")
+        tied = (first + rng.random(size) * (after - first)).astype(np.int64)
+        return ranked[np.minimum(tied, after - 1)]
 
     # anchors[i, :counts[i]]: the anchor of point i, then its runners-up (rows of history)
     order = compiled._mask_order

@@ -73,6 +73,14 @@ def test_the_start_point_is_the_kth_best_with_k_geometric():
         assert share[option] == pytest.approx(p, abs=0.025)
 
 
+def test_tied_losses_favour_no_trial():
+    space = {"c": hp.choice("c", list(range(4)))}
+    domain, trials = _history(space, [({"c": i}, 1.0) for i in range(4)])
+    c = _suggest(domain, trials, shrink_coef=1e9)["c"]
+    for option in range(4):  # a fixed order among ties would give 1/2, 1/4, 1/8, 1/8
+        assert np.mean(c == option) == pytest.approx(1 / 4, abs=0.03)
+
+
 def test_avg_best_idx_one_always_starts_from_the_best_trial():
     space = {"x": hp.uniform("x", 0, 100)}
     domain, trials = _history(space, _uniform_rows([10, 50, 90], losses=[2.0, 0.0, 1.0]))
