@@ -1,25 +1,46 @@
-"""Simulated-annealing-style search (Hyperopt's ``anneal.suggest``).
+"""Annealing search, with the semantics of Hyperopt 0.3.0's ``anneal.suggest``.
 
-Each new trial starts from a good earlier trial (the k-th best, k drawn from a
-geometric distribution with mean ``avg_best_idx``) and perturbs every active
-parameter; the perturbation shrinks as ``1 / (1 + T * shrink_coef)`` where T
-is how often that parameter has been observed.
+A new point starts from one earlier trial, its *anchor*: the k-th best trial,
+k + 1 drawn from a geometric distribution with mean ``avg_best_idx``.  Every
+label active in the new point is then drawn near the anchor's value, from a
+neighbourhood that shrinks to ``1 / (1 + T * shrink_coef)`` of the prior's
+size, T being how many trials used the label:
+
+- uniform priors (plain, log, quantized): uniform on a window of that fraction
+  of the range, centred on the anchor's value (in log space for log priors) and
+  shifted back inside the bounds, then quantized;
+- normal priors (plain, log, quantized): a normal at the anchor's value whose
+  sigma is the prior's sigma times the fraction, then quantized;
+- choice, pchoice and randint: the anchor's option with probability ``1 - f``,
+  otherwise a draw from the prior (f being the fraction).
+
+A label the anchor did not use (another branch of a choice) takes its centre
+from a runner-up: the first of the runners-up drawn so far for this point that
+used it, else a new one, drawn the same way among the trials that used it.
+Labels without any usable trial are drawn from the prior.
+
+Deliberate differences from Hyperopt: anchors are drawn only among finished
+trials with a loss (Hyperopt ranked failed and in-flight trials last but could
+still start from one); equal losses rank in random order (Hyperopt: whatever
+numpy's unstable sort gave); several ids per call each get their own anchor, as
+if suggested one by one (Hyperopt's ``suggest`` accepted one id; its
+``suggest_batch`` drew an anchor per label and point).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .._special import ndtr, ndtri
-from ..distributions import Categorical, Distribution
+from ..distributions import Categorical, Distribution, Normal, RandInt, Uniform
 from ..exceptions import InvalidArgumentError
 from .documents import docs_from_columns
 from .tpe.history import collect
-from .tpe.parzen import model_space_prior
+
+#: Hyperopt's guard against log(0) for the centre of a quantized log-normal label
+_LOG_GUARD = 1e-16
 
 
 def suggest(
@@ -30,7 +51,11 @@ def suggest(
     avg_best_idx: float = 2.0,
     shrink_coef: float = 0.1,
 ) -> list[dict]:
-    """Suggest ``len(new_ids)`` trials near good earlier ones (any number per call)."""
+    """Suggest ``len(new_ids)`` points near good earlier trials (any number per call).
+
+    ``avg_best_idx`` is the mean rank (1 = best) of the trial a point starts
+    from; ``shrink_coef`` how fast neighbourhoods shrink as a label is observed.
+    """
     if not avg_best_idx >= 1:
         raise InvalidArgumentError(
             f"anneal.suggest: avg_best_idx must be >= 1; got avg_best_idx={avg_best_idx!r}."
@@ -41,40 +66,107 @@ def suggest(
         )
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
-    history = collect(domain, trials, exclude_tids=set(new_ids))
-    ok_rows = np.flatnonzero(np.isfinite(history.losses))
-    ranked = ok_rows[np.argsort(history.losses[ok_rows], kind="stable")]
     n = len(new_ids)
-    values, _ = compiled.sample(rng, n)  # prior draws, used where there is no centre
-    for i in range(n):
-        if len(ranked) == 0:
+    history = collect(domain, trials, exclude_tids=set(new_ids))
+    finished = np.isfinite(history.losses)
+    success = 1.0 / avg_best_idx
+
+    def draw_rows(eligible: np.ndarray, size: int) -> np.ndarray:
+        """``size`` rows among ``eligible`` (bool per row), the k-th best with k geometric.
+
+        Ties are ranked in random order, independently for each draw: the trial at
+        rank k is any of the trials whose loss equals the k-th smallest.
+        """
+        rows = np.flatnonzero(eligible)
+        ranked = rows[np.argsort(history.losses[rows], kind="stable")]
+        ordered = history.losses[ranked]
+        k = np.minimum(rng.geometric(success, size) - 1, len(ranked) - 1)
+        first = np.searchsorted(ordered, ordered[k], side="left")
+        after = np.searchsorted(ordered, ordered[k], side="right")
+        tied = (first + rng.random(size) * (after - first)).astype(np.int64)
+        return ranked[np.minimum(tied, after - 1)]
+
+    # anchors[i, :counts[i]]: the anchor of point i, then its runners-up (rows of history)
+    order = compiled._mask_order
+    anchors = np.zeros((n, len(order) + 1), dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    if finished.any():
+        anchors[:, 0] = draw_rows(finished, n)
+        counts[:] = 1
+    slots = np.arange(anchors.shape[1])
+
+    # the prior, kept where no trial can serve
+    values = {label: p.distribution.sample(rng, n) for label, p in compiled.params.items()}
+    masks: dict[str, np.ndarray] = {}
+    for label in order:
+        param = compiled.params[label]
+        if param.always_active:
+            mask = np.ones(n, dtype=bool)
+        else:
+            mask = np.zeros(n, dtype=bool)
+            for selector, branch in param.routes:
+                mask |= masks[selector] & (values[selector] == branch)
+        masks[label] = mask
+        used = history.active[label]
+        usable = used & finished
+        points = np.flatnonzero(mask)
+        if not usable.any() or len(points) == 0:
             continue
-        k = min(int(rng.geometric(1.0 / avg_best_idx)) - 1, len(ranked) - 1)
-        centre_row = ranked[k]
-        for label, param in compiled.params.items():
-            if not history.active[label][centre_row]:
-                continue
-            observations = int(history.active[label].sum())
-            shrink = 1.0 / (1.0 + observations * shrink_coef)
-            centre = history.values[label][centre_row]
-            values[label][i] = _perturb(param.distribution, centre, shrink, rng)
-    masks = compiled.active_masks(values, n)
+        # the first anchor or runner-up of each point that used this label ...
+        known = anchors[points]
+        serves = used[known] & (slots < counts[points, None])
+        found = serves.any(axis=1)
+        rows = known[np.arange(len(points)), np.argmax(serves, axis=1)]
+        # ... or a new runner-up, remembered for the point's later labels
+        lacking = points[~found]
+        if len(lacking):
+            extra = draw_rows(usable, len(lacking))
+            anchors[lacking, counts[lacking]] = extra
+            counts[lacking] += 1
+            rows[~found] = extra
+        fraction = 1.0 / (1.0 + int(used.sum()) * shrink_coef)
+        centres = history.values[label][rows]
+        values[label] = np.array(values[label], dtype=float)
+        values[label][points] = _near(param.distribution, centres, fraction, rng)
+    if not compiled.exact:
+        masks = _masks_by_evaluation(compiled, values, n)
     return docs_from_columns(new_ids, domain, trials, values, masks)
 
 
-def _perturb(dist: Distribution, centre: float, shrink: float, rng: np.random.Generator):
-    if isinstance(dist, Categorical):
-        prior = np.asarray(dist.probabilities)
-        p = shrink * prior
-        p[int(centre)] += 1.0 - shrink
-        return float(rng.choice(len(p), p=p / p.sum()))
-    low, high, _, prior_sigma = model_space_prior(dist)
-    log = bool(getattr(dist, "log", False))
-    x = math.log(max(centre, 1e-300)) if log else centre
-    sigma = max(prior_sigma * shrink, 1e-12)
-    # a normal around the centre, truncated to the bounds (inverse-CDF sampling)
-    a, b = ndtr((low - x) / sigma), ndtr((high - x) / sigma)
-    u = min(max(a + rng.random() * (b - a), 1e-12), 1 - 1e-12)
-    draw = min(max(x + sigma * float(ndtri(u)), low), high)
-    value = math.exp(draw) if log else draw
-    return float(dist.snap(np.asarray([value]))[0])
+def _near(dist: Distribution, centres: np.ndarray, fraction: float, rng: np.random.Generator):
+    """One draw per centre from ``dist``'s neighbourhood of that size around it."""
+    m = len(centres)
+    if isinstance(dist, (Categorical, RandInt)):
+        # mixing one-hot(centre) with the prior: keep the centre, else draw the prior
+        keep = rng.random(m) >= fraction
+        return np.where(keep, centres, dist.sample(rng, m))
+    if isinstance(dist, Uniform):
+        x = np.log(centres) if dist.log else centres
+        half = 0.5 * (dist.high - dist.low) * fraction
+        middle = np.clip(x, dist.low + half, dist.high - half)
+        draws = np.clip(rng.uniform(middle - half, middle + half), dist.low, dist.high)
+        if dist.log:
+            draws = np.exp(draws)
+        return dist.snap(draws)
+    if isinstance(dist, Normal):
+        if dist.log:
+            guard = _LOG_GUARD if dist.q is not None else 0.0
+            with np.errstate(divide="ignore"):
+                mu = np.log(centres + guard)
+        else:
+            mu = centres
+        draws = rng.normal(mu, dist.sigma * fraction)
+        if dist.log:
+            draws = np.exp(draws)
+        return dist.snap(draws)
+    raise TypeError(f"anneal.suggest: no neighbourhood for {type(dist).__name__}")
+
+
+def _masks_by_evaluation(compiled: Any, values: dict, n: int) -> dict[str, np.ndarray]:
+    """Active labels of each point, by evaluating the graph (spaces with computed switches)."""
+    masks = {label: np.zeros(n, dtype=bool) for label in compiled.params}
+    for i in range(n):
+        config = {label: column[i] for label, column in values.items()}
+        for label in compiled.active_labels_by_evaluation(config):
+            masks[label][i] = True
+    return masks
