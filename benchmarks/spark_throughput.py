@@ -165,8 +165,9 @@ def _section(results: dict, info: dict) -> str:
         "is ideal / measured wall time (100 % = no overhead). hopt and Hyperopt 0.3.0 run "
         "on the same cluster in the same Spark application, alternating. The clusters "
         "declare 8 task slots on this 2-core machine; sleeping tasks need no CPU, but "
-        "Spark's own work for each trial (about 0.1 CPU-second per one-task job here) "
-        "does. Before each run every executor Python worker has imported both "
+        "Spark's own work for each trial does (about 0.1 CPU-second for a one-task job "
+        "here, about a third of that per task in an 8-task job; hopt starts the trials "
+        "it suggests together as one job, Hyperopt runs one job per trial). Before each run every executor Python worker has imported both "
         "libraries, so the table shows steady-state dispatch, not the one-time import "
         f"on a fresh worker. hopt's figures are the median of {HOPT_REPEATS} runs "
         "(the machine is shared and noisy); Hyperopt's are one run.",

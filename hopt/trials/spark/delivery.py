@@ -30,14 +30,13 @@ Handler = Callable[[list], None]
 _handlers: dict[str, Handler] = {}
 _handlers_lock = threading.Lock()
 
-try:  # pyspark is optional for hopt; SparkTrials imports this module only with it
-    from pyspark.accumulators import AccumulatorParam
-except ImportError:  # pragma: no cover - SparkTrials checks for pyspark first
-    AccumulatorParam = object  # type: ignore[assignment,misc]
 
+class ResultStream:
+    """Accumulates ``(tid, result)`` pairs in a task; hands them to the run's handler on the driver.
 
-class ResultStream(AccumulatorParam):  # type: ignore[misc,valid-type]
-    """Accumulates ``(tid, result)`` pairs in a task; hands them to the run's handler on the driver."""
+    PySpark's ``AccumulatorParam`` protocol (``zero`` and ``addInPlace``); not a
+    subclass, so importing hopt never imports pyspark.
+    """
 
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
