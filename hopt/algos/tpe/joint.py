@@ -94,15 +94,22 @@ class JointParzen:
     """Mixtures of product kernels, one per group of history rows (TPE's good and bad).
 
     ``groups`` holds, per mixture, ``values`` (labels, rows) in layout order, nan
-    where a label was inactive, and a weight per row.  The mixtures' kernels sit
+    where a label was inactive, and a weight per row.  ``clip_counts`` may give,
+    per mixture, the number of observations per label that sets its narrowest
+    kernel (None: the mixture's own count; see ``_numeric_kernels``).  The mixtures' kernels sit
     side by side in one set of arrays, group after group, each followed by its
     prior component, so fitting and scoring both mixtures costs one pass.
     """
 
-    def __init__(self, layout: SpaceLayout, groups, prior_weight: float):
+    def __init__(self, layout: SpaceLayout, groups, prior_weight: float, clip_counts=None):
         self.layout = layout
         values = [v for v, _ in groups]
-        mus, sigmas = _numeric_kernels(layout.rows, [v[layout.numeric] for v in values])
+        numeric = [v[layout.numeric] for v in values]
+        if clip_counts is not None:
+            clip_counts = [
+                None if c is None else np.asarray(c)[layout.numeric] for c in clip_counts
+            ]
+        mus, sigmas = _numeric_kernels(layout.rows, numeric, clip_counts)
         self.kernels = TruncatedNormals(layout.rows, mus, sigmas)
         self.codes = {
             i: np.concatenate([table.codes(v[i]) for v in values])
@@ -175,7 +182,9 @@ class JointParzen:
         return np.array([logsumexp_rows(total[:, c], out=total[:, c]) for c in self.columns])
 
 
-def _numeric_kernels(rows: NumericRows, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _numeric_kernels(
+    rows: NumericRows, groups: list[np.ndarray], clip_counts=None
+) -> tuple[np.ndarray, np.ndarray]:
     """(mus, sigmas), (labels, kernels): per group one kernel per trial, then the prior.
 
     Each kernel is as wide as the larger gap to its neighbours along its label
@@ -183,6 +192,10 @@ def _numeric_kernels(rows: NumericRows, groups: list[np.ndarray]) -> tuple[np.nd
     uses): narrow where trials crowd, wide where they are sparse.  A fixed
     Scott's rule width was clearly worse in our runs (docs/algorithms.md).  A
     trial that did not use a label gets the prior's kernel there.
+
+    Widths are clipped below at Hyperopt's floor, the prior's width over
+    ``min(100, n + 1)``, where ``n`` is the label's count of observations in the
+    group, or ``clip_counts[g]`` (per label) when given for group ``g``.
     """
     n_labels = len(rows.dists)
     widest = max(x.shape[1] for x in groups)
@@ -202,6 +215,11 @@ def _numeric_kernels(rows: NumericRows, groups: list[np.ndarray]) -> tuple[np.nd
     widths = gap_widths_by_row(points.reshape(-1, widest + 1), counts.reshape(-1) + 1)
     widths = widths.reshape(points.shape)
     # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
+    if clip_counts is not None:
+        counts = counts.copy()
+        for g, given in enumerate(clip_counts):
+            if given is not None:
+                counts[g] = given
     min_sigma = rows.prior_sigma / np.minimum(100.0, counts + 1.0)
     np.clip(widths, min_sigma[:, :, None], prior_sigma, out=widths)
     mus, sigmas = [], []

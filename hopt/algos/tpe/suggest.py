@@ -25,7 +25,7 @@ from .parzen import forgetting_weights, make_parzen
 DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
     "n_startup_jobs": 10,
-    "n_EI_candidates": 64,
+    "n_EI_candidates": 24,
     "gamma": 0.15,
     "linear_forgetting": 25,
     "multivariate": True,
@@ -39,7 +39,7 @@ def suggest(
     seed: Any,
     prior_weight: float = 1.0,
     n_startup_jobs: int = 10,
-    n_EI_candidates: int = 64,
+    n_EI_candidates: int = 24,
     gamma: float = 0.15,
     linear_forgetting: int = 25,
     multivariate: bool = True,
@@ -117,7 +117,66 @@ def _take(values: dict, masks: dict, row: int):
     )
 
 
+#: share of branch draws that follow the prior instead of the good trials' branches
+BRANCH_PRIOR_SHARE = 0.5
+
+
+def gating_label(compiled) -> str | None:
+    """The first always-active choice that switches other labels on and off, if any."""
+    if not compiled.exact:
+        return None
+    selectors = {route[0] for p in compiled.params.values() for route in p.routes if route}
+    for label, param in compiled.params.items():
+        if label in selectors and param.always_active:
+            return label
+    return None
+
+
+def branch_probabilities(options: np.ndarray, below: np.ndarray, prior, prior_weight: float):
+    """Each branch's chance: the good trials' branch counts with prior pseudo-counts,
+    mixed with the prior itself (``BRANCH_PRIOR_SHARE``), so no branch starves."""
+    prior = np.asarray(prior, dtype=float)
+    good = options[below & ~np.isnan(options)].astype(np.intp)
+    counts = np.bincount(good, minlength=len(prior)) + prior_weight * len(prior) * prior
+    p = (1.0 - BRANCH_PRIOR_SHARE) * counts / counts.sum() + BRANCH_PRIOR_SHARE * prior
+    return p / p.sum()
+
+
+def _in_branch(compiled, rng, history: History, prior_weight, gamma):
+    """(label, option, history of that branch's trials), or (None, None, history).
+
+    In a space that starts with a choice of branches, the branch is drawn first
+    (``branch_probabilities``) and TPE then looks only at the trials of that branch,
+    good and bad split among them: a branch whose trials are all worse than
+    another branch's best still has its better and worse regions told apart.
+    """
+    label = gating_label(compiled)
+    if label is None:
+        return None, None, history
+    options = history.values[label]
+    prior = compiled.params[label].distribution.probabilities
+    p = branch_probabilities(options, split_below(history.losses, gamma), prior, prior_weight)
+    option = int(rng.choice(len(p), p=p))
+    rows = np.flatnonzero(options == option)
+    sub = History(
+        history.labels,
+        history.losses[rows],
+        history.pending[rows],
+        history.matrix[:, rows],
+        history.configs,
+    )
+    return label, option, sub
+
+
+def _set_branch(compiled, values, n, label, option):
+    """Candidates put in the drawn branch, and their active masks."""
+    if label is not None:
+        values[label] = np.full(n, option, dtype=np.asarray(values[label]).dtype)
+    return compiled.active_masks(values, n)
+
+
 def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, gamma)
     above = ~below
     # Candidates: each label drawn from its "below" density.
@@ -135,7 +194,7 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
         )
         models[label] = (good_model, bad_model)
         cand_values[label] = good_model.sample(rng, n_candidates)
-    cand_masks = compiled.active_masks(cand_values, n_candidates)
+    cand_masks = _set_branch(compiled, cand_values, n_candidates, branch_label, option)
     scores = np.zeros(n_candidates)
     for label, (good_model, bad_model) in models.items():
         mask = cand_masks[label]
@@ -146,6 +205,7 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
 
 
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, gamma)
     layout = layout_of(compiled)
     groups = []
@@ -153,9 +213,14 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
         weights = forgetting_weights(len(rows), forgetting)
         rows, weights = _thin_components(rows, weights)
         groups.append((history.matrix.take(rows, axis=1), weights))
-    model = JointParzen(layout, groups, prior_weight)  # the good and the bad mixture
+    # the good group holds at most 25 trials: were its narrowest kernel set by its own
+    # count, kernels would never get narrower than 1/26 of the range, however long the
+    # search; it is set by the count of all observations of each label instead
+    n_observed = (~np.isnan(history.matrix)).sum(axis=1)
+    # the good and the bad mixture
+    model = JointParzen(layout, groups, prior_weight, clip_counts=[n_observed, None])
     cand_values = model.sample(rng, n_candidates, group=0)
-    cand_masks = compiled.active_masks(cand_values, n_candidates)
+    cand_masks = _set_branch(compiled, cand_values, n_candidates, branch_label, option)
     good, bad = model.log_pdf(cand_values, cand_masks)
     scores = good - bad
     return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
