@@ -57,7 +57,7 @@ from .session import active_session, check_parallelism, effective_parallelism, t
 logger = logging.getLogger("hopt.spark")
 
 #: after a trial finishes, how long to wait for others so their slots refill as one job
-COALESCE_SECS = 0.05
+COALESCE_SECS = 0.1
 
 #: how long detach_fmin waits for cancelled Spark jobs to give their threads back
 CANCEL_GRACE_SECS = 60.0
