@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 
 import numpy as np
 import pytest
@@ -169,3 +170,82 @@ def test_multivariate_tpe_finds_a_correlated_valley():
             best.append(min(trials.losses()))
         results[name] = float(np.median(best))
     assert results["mv"] < results["rand"] / 2
+
+
+def _with_running(n_done, n_running, seed=0):
+    """Trials of a 1-d quadratic: ``n_done`` finished, then ``n_running`` still running."""
+    from hopt import JOB_STATE_RUNNING
+
+    space = {"x": hp.uniform("x", -5, 5)}
+    trials = Trials()
+    if n_done:
+        fmin(quadratic, space, algo=rand.suggest, max_evals=n_done, trials=trials,
+             rstate=seed, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    docs = rand.suggest(trials.new_trial_ids(n_running), domain, trials, seed + 1)
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+    for doc in trials.trials[-n_running:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+    return domain, trials
+
+
+def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
+    # 2 results and 8 running: as many suggestions as a sequential run's 10 startup
+    # jobs were made, so the model takes over; with no result at all it cannot
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    calls = []
+    real = module._joint_pick
+    monkeypatch.setattr(module, "_joint_pick", lambda *a: calls.append(1) or real(*a))
+    domain, trials = _with_running(2, 8)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]
+    domain, trials = _with_running(1, 8)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]  # 9 < 10: still random
+    domain, trials = _with_running(0, 12)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]  # nothing finished: random
+
+
+def test_in_flight_trials_weigh_a_tenth_in_the_bad_group():
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    domain, trials = _with_running(30, 5)
+    from hopt.algos.tpe.history import collect
+
+    history = collect(domain, trials, exclude_tids=set())
+    rows = np.arange(len(history.losses))
+    weights = module._bad_weights(history, rows, forgetting=25)
+    plain = module.forgetting_weights(len(rows), 25)
+    assert history.pending.sum() == 5
+    np.testing.assert_array_equal(weights[~history.pending], plain[~history.pending])
+    np.testing.assert_allclose(
+        weights[history.pending], module.IN_FLIGHT_WEIGHT * plain[history.pending]
+    )
+    assert module.IN_FLIGHT_WEIGHT < 1
+
+
+def test_in_flight_trials_near_the_optimum_do_not_hide_it():
+    # 8 running trials sit around the optimum of a well-explored quadratic; the next
+    # suggestions still go near it (a full-weight liar pushed them well away)
+    from hopt import JOB_STATE_RUNNING
+
+    space = {"x": hp.uniform("x", -5, 5)}
+    near = []
+    for seed in range(6):
+        trials = Trials()
+        fmin(quadratic, space, algo=tpe.suggest, max_evals=60, trials=trials, rstate=seed,
+             show_progressbar=False)  # fmt: skip
+        domain = Domain(lambda p: 0, space)
+        docs = rand.suggest(trials.new_trial_ids(8), domain, trials, seed)
+        for k, doc in enumerate(docs):
+            doc["misc"]["vals"]["x"] = [1.0 + (k - 3.5) * 0.02]
+        trials.insert_trial_docs(docs)
+        trials.refresh()
+        for doc in trials.trials[-8:]:
+            doc["state"] = JOB_STATE_RUNNING
+        trials.refresh()
+        picks = tpe.suggest(trials.new_trial_ids(4), domain, trials, seed=seed + 100)
+        near += [abs(d["misc"]["vals"]["x"][0] - 1.0) for d in picks]
+    assert float(np.median(near)) < 0.2
