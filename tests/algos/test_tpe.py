@@ -226,10 +226,15 @@ def test_in_flight_trials_weigh_a_tenth_in_the_bad_group():
     assert module.IN_FLIGHT_WEIGHT < 1
 
 
-def test_in_flight_trials_near_the_optimum_do_not_hide_it():
+def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
     # 8 running trials sit around the optimum of a well-explored quadratic; the next
-    # suggestions still go near it (a full-weight liar pushed them well away)
+    # suggestions still go near it (a full-weight liar pushed them well away).  The
+    # smaller good group while trials are in flight is switched off here: it sends
+    # more picks far from all trials (its prior component weighs more)
     from hopt import JOB_STATE_RUNNING
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    monkeypatch.setattr(module, "IN_FLIGHT_GREED", 0.0)
 
     space = {"x": hp.uniform("x", -5, 5)}
     near = []
@@ -249,3 +254,18 @@ def test_in_flight_trials_near_the_optimum_do_not_hide_it():
         picks = tpe.suggest(trials.new_trial_ids(4), domain, trials, seed=seed + 100)
         near += [abs(d["misc"]["vals"]["x"][0] - 1.0) for d in picks]
     assert float(np.median(near)) < 0.2
+
+
+def test_good_group_is_greedier_while_trials_are_in_flight():
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    from hopt.algos.tpe.history import collect, split_below
+
+    domain, trials = _with_running(60, 8)
+    history = collect(domain, trials, exclude_tids=set())
+    gamma = module.good_fraction(0.15, history)
+    assert gamma < 0.15
+    assert split_below(history.losses, gamma).sum() < split_below(history.losses, 0.15).sum()
+    domain, trials = _with_running(60, 1)
+    finished = collect(domain, trials, exclude_tids={trials.trials[-1]["tid"]})
+    assert finished.pending.sum() == 0
+    assert module.good_fraction(0.15, finished) == 0.15
