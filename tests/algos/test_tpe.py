@@ -269,3 +269,25 @@ def test_good_group_is_greedier_while_trials_are_in_flight():
     finished = collect(domain, trials, exclude_tids={trials.trials[-1]["tid"]})
     assert finished.pending.sum() == 0
     assert module.good_fraction(0.15, finished) == 0.15
+
+
+def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):
+    from hopt import JOB_STATE_RUNNING
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    space = hp.choice("arm", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
+    trials = Trials()
+    fmin(lambda p: p.get("a", 0.5) + p.get("b", 0.7), space, algo=tpe.suggest, max_evals=40,
+         trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
+    trials.refresh()
+    for doc in trials.trials[-8:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+    seen = []
+    real = module.split_below
+    monkeypatch.setattr(module, "split_below", lambda losses, g: seen.append(g) or real(losses, g))
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=5)
+    assert len(seen) == 2  # the branch choice, then the model in that branch
+    assert all(g < 0.15 for g in seen)

@@ -194,7 +194,8 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         return None, None, history
     options = history.values[label]
     prior = compiled.params[label].distribution.probabilities
-    p = branch_probabilities(options, split_below(history.losses, gamma), prior, prior_weight)
+    below = split_below(history.losses, good_fraction(gamma, history))
+    p = branch_probabilities(options, below, prior, prior_weight)
     option = int(rng.choice(len(p), p=p))
     rows = np.flatnonzero(options == option)
     sub = History(
