@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 
 import numpy as np
 import pytest
@@ -169,3 +170,124 @@ def test_multivariate_tpe_finds_a_correlated_valley():
             best.append(min(trials.losses()))
         results[name] = float(np.median(best))
     assert results["mv"] < results["rand"] / 2
+
+
+def _with_running(n_done, n_running, seed=0):
+    """Trials of a 1-d quadratic: ``n_done`` finished, then ``n_running`` still running."""
+    from hopt import JOB_STATE_RUNNING
+
+    space = {"x": hp.uniform("x", -5, 5)}
+    trials = Trials()
+    if n_done:
+        fmin(quadratic, space, algo=rand.suggest, max_evals=n_done, trials=trials,
+             rstate=seed, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    docs = rand.suggest(trials.new_trial_ids(n_running), domain, trials, seed + 1)
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+    for doc in trials.trials[-n_running:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+    return domain, trials
+
+
+def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
+    # 2 results and 8 running: as many suggestions as a sequential run's 10 startup
+    # jobs were made, so the model takes over; with no result at all it cannot
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    calls = []
+    real = module._joint_pick
+    monkeypatch.setattr(module, "_joint_pick", lambda *a: calls.append(1) or real(*a))
+    domain, trials = _with_running(2, 8)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]
+    domain, trials = _with_running(1, 8)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]  # 9 < 10: still random
+    domain, trials = _with_running(0, 12)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
+    assert calls == [1]  # nothing finished: random
+
+
+def test_in_flight_trials_weigh_a_tenth_in_the_bad_group():
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    domain, trials = _with_running(30, 5)
+    from hopt.algos.tpe.history import collect
+
+    history = collect(domain, trials, exclude_tids=set())
+    rows = np.arange(len(history.losses))
+    weights = module._bad_weights(history, rows, forgetting=25)
+    plain = module.forgetting_weights(len(rows), 25)
+    assert history.pending.sum() == 5
+    np.testing.assert_array_equal(weights[~history.pending], plain[~history.pending])
+    np.testing.assert_allclose(
+        weights[history.pending], module.IN_FLIGHT_WEIGHT * plain[history.pending]
+    )
+    assert module.IN_FLIGHT_WEIGHT < 1
+
+
+def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
+    # 8 running trials sit around the optimum of a well-explored quadratic; the next
+    # suggestions still go near it (a full-weight liar pushed them well away).  The
+    # smaller good group while trials are in flight is switched off here: it sends
+    # more picks far from all trials (its prior component weighs more)
+    from hopt import JOB_STATE_RUNNING
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    monkeypatch.setattr(module, "IN_FLIGHT_GREED", 0.0)
+
+    space = {"x": hp.uniform("x", -5, 5)}
+    near = []
+    for seed in range(6):
+        trials = Trials()
+        fmin(quadratic, space, algo=tpe.suggest, max_evals=60, trials=trials, rstate=seed,
+             show_progressbar=False)  # fmt: skip
+        domain = Domain(lambda p: 0, space)
+        docs = rand.suggest(trials.new_trial_ids(8), domain, trials, seed)
+        for k, doc in enumerate(docs):
+            doc["misc"]["vals"]["x"] = [1.0 + (k - 3.5) * 0.02]
+        trials.insert_trial_docs(docs)
+        trials.refresh()
+        for doc in trials.trials[-8:]:
+            doc["state"] = JOB_STATE_RUNNING
+        trials.refresh()
+        picks = tpe.suggest(trials.new_trial_ids(4), domain, trials, seed=seed + 100)
+        near += [abs(d["misc"]["vals"]["x"][0] - 1.0) for d in picks]
+    assert float(np.median(near)) < 0.2
+
+
+def test_good_group_is_greedier_while_trials_are_in_flight():
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    from hopt.algos.tpe.history import collect, split_below
+
+    domain, trials = _with_running(60, 8)
+    history = collect(domain, trials, exclude_tids=set())
+    gamma = module.good_fraction(0.15, history)
+    assert gamma < 0.15
+    assert split_below(history.losses, gamma).sum() < split_below(history.losses, 0.15).sum()
+    domain, trials = _with_running(60, 1)
+    finished = collect(domain, trials, exclude_tids={trials.trials[-1]["tid"]})
+    assert finished.pending.sum() == 0
+    assert module.good_fraction(0.15, finished) == 0.15
+
+
+def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):
+    from hopt import JOB_STATE_RUNNING
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    space = hp.choice("arm", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
+    trials = Trials()
+    fmin(lambda p: p.get("a", 0.5) + p.get("b", 0.7), space, algo=tpe.suggest, max_evals=40,
+         trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+    domain = Domain(lambda p: 0, space)
+    trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
+    trials.refresh()
+    for doc in trials.trials[-8:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+    seen = []
+    real = module.split_below
+    monkeypatch.setattr(module, "split_below", lambda losses, g: seen.append(g) or real(losses, g))
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=5)
+    assert len(seen) == 2  # the branch choice, then the model in that branch
+    assert all(g < 0.15 for g in seen)
