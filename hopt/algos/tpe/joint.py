@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ...distributions import Categorical
-from .kernels import NumericRows, TruncatedNormals, numeric_rows, scratch
-from .parzen import logsumexp_rows
+from .kernels import NumericRows, TruncatedNormals, draw_index, numeric_rows, scratch
+from .parzen import _EXP_IS_ZERO_BELOW
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.6
@@ -126,11 +126,12 @@ class JointParzen:
             self.log_weights.append(np.log(w / w.sum()))
         ends = np.cumsum([len(w) for w in self.log_weights])
         self.columns = [slice(end - len(w), end) for end, w in zip(ends, self.log_weights)]
+        self.starts = [c.start for c in self.columns]
 
     def sample(self, rng: np.random.Generator, size: int, group: int = 0) -> dict[str, np.ndarray]:
         """``size`` configurations drawn whole from one group's mixture."""
         log_weights = self.log_weights[group]
-        components = rng.choice(len(log_weights), size=size, p=np.exp(log_weights))
+        components = draw_index(rng, np.exp(log_weights), size)
         components += self.columns[group].start
         # one row of uniforms per label, in label order (the stream per-label draws used)
         uniforms = rng.random((len(self.layout.labels), size))
@@ -158,6 +159,8 @@ class JointParzen:
         total = scratch("total", (n, self.columns[-1].stop))
         for columns, log_weights in zip(self.columns, self.log_weights):
             total[:, columns] = log_weights
+        densities = scratch("densities", (len(dense),) + total.shape)
+        self.kernels.log_densities(dense, densities)
         block = scratch("block", total.shape)
         # labels are added one by one in a fixed order, so the sums do not depend on
         # how the terms were computed; an inactive label adds nothing (ufunc ``where``).
@@ -169,7 +172,7 @@ class JointParzen:
                 continue
             kind, index = layout.slots[i]
             if kind == "density":
-                term = self.kernels.log_density(index, dense[index], block)
+                term = densities[index]
             elif kind == "cell":
                 term = cells.take(cell_index[index], axis=0, out=block, mode="clip")
             else:
@@ -179,7 +182,26 @@ class JointParzen:
                 total += term
             else:
                 np.add(total, term, out=total, where=mask[:, None])
-        return np.array([logsumexp_rows(total[:, c], out=total[:, c]) for c in self.columns])
+        return self._logsumexp(total)
+
+    def _logsumexp(self, total: np.ndarray) -> np.ndarray:
+        """(groups, n): per mixture, log(sum(exp)) over its columns of ``total`` (overwritten).
+
+        What ``parzen.logsumexp_rows`` gives per mixture, bit for bit, with the
+        elementwise steps done once over all mixtures' columns.
+        """
+        peak = np.maximum.reduceat(total, self.starts, axis=1)  # (n, groups); max is exact
+        peak[~np.isfinite(peak)] = 0.0
+        for g, columns in enumerate(self.columns):
+            np.subtract(total[:, columns], peak[:, g : g + 1], out=total[:, columns])
+        # exp is exactly 0 below -745.2 either way, but libm's underflow handling is slow
+        np.putmask(total, total < _EXP_IS_ZERO_BELOW, -np.inf)
+        np.exp(total, out=total)
+        # sums per mixture: np.add.reduceat would not sum pairwise as sum() does
+        sums = np.stack([total[:, columns].sum(axis=1) for columns in self.columns], axis=1)
+        np.log(sums, out=sums)
+        sums += peak
+        return sums.T
 
 
 def _numeric_kernels(
