@@ -58,6 +58,7 @@ class NumericRows:
         self.dists = list(dists)
         bounds = np.array([model_space_prior(d) for d in self.dists], dtype=float).reshape(-1, 4)
         self.low, self.high = bounds[:, 0:1], bounds[:, 1:2]  # (labels, 1): broadcast on kernels
+        self.bounds = np.stack([self.low, self.high])  # (2, labels, 1)
         self.prior_mu, self.prior_sigma = bounds[:, 2], bounds[:, 3]
         self.log = np.array([bool(getattr(d, "log", False)) for d in self.dists], dtype=bool)
         q = [1.0 if isinstance(d, RandInt) else getattr(d, "q", None) for d in self.dists]
@@ -125,8 +126,10 @@ class TruncatedNormals:
     def __init__(self, rows: NumericRows, mus: np.ndarray, sigmas: np.ndarray, offset=0.0):
         self.rows = rows
         self.mus, self.sigmas = mus, sigmas
-        self._cdf_low = exact_ndtr((rows.low - mus) / sigmas)
-        self._cdf_high = exact_ndtr((rows.high - mus) / sigmas)
+        # both ends of the support in one pass: (2, rows, kernels)
+        z = np.subtract(rows.bounds, mus)
+        z /= sigmas
+        self._cdf_low, self._cdf_high = exact_ndtr(z)
         # log of each kernel's mass inside the support, minus the offset
         self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300)) - offset
         cont = rows.continuous_rows

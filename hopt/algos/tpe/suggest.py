@@ -20,7 +20,8 @@ from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, layout_of
-from .parzen import forgetting_weights, make_parzen
+from .kernels import draw_index
+from .parzen import even_spacing, forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
@@ -156,7 +157,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
     options = history.values[label]
     prior = compiled.params[label].distribution.probabilities
     p = branch_probabilities(options, split_below(history.losses, gamma), prior, prior_weight)
-    option = int(rng.choice(len(p), p=p))
+    option = int(draw_index(rng, p))  # rng.choice(len(p), p=p), the same draw
     rows = np.flatnonzero(options == option)
     sub = History(
         history.labels,
@@ -241,7 +242,7 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
         return rows, weights
     keep_new = MAX_JOINT_COMPONENTS // 2
     n_old = len(rows) - keep_new
-    picked = np.linspace(0, n_old - 1, MAX_JOINT_COMPONENTS - keep_new).round().astype(int)
+    picked = even_spacing(0, n_old - 1, MAX_JOINT_COMPONENTS - keep_new).round().astype(int)
     old_weights = weights[picked] * (weights[:n_old].sum() / weights[picked].sum())
     return (
         np.concatenate([rows[picked], rows[n_old:]]),
