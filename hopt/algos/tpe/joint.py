@@ -116,6 +116,7 @@ class JointParzen:
             self.columns.append(slice(start, start + len(w)))
             start += len(w)
         self.starts = [c.start for c in self.columns]
+        self.log_weight_row = np.concatenate(self.log_weights)
         # one column per component, group after group; a prior component is a column
         # of nan: like a label inactive in a trial, it gets the prior's kernel
         pieces = []
@@ -165,8 +166,7 @@ class JointParzen:
         dense = rows.to_model(numeric[rows.continuous_rows], rows.continuous_rows)
         cells, cell_index = self.kernels.log_cell_masses(numeric)
         total = scratch("total", (n, self.columns[-1].stop))
-        for columns, log_weights in zip(self.columns, self.log_weights):
-            total[:, columns] = log_weights
+        started = False  # total holds the log weights plus the labels added so far
         densities = scratch("densities", (len(dense),) + total.shape)
         self.kernels.log_densities(dense, densities)
         block = scratch("block", total.shape)
@@ -186,10 +186,19 @@ class JointParzen:
             else:
                 options = np.asarray(values[label], dtype=np.intp)
                 term = self.categorical[i].take(options, axis=0, out=block, mode="clip")
+            if mask is None and not started:  # weight + term: addition commutes exactly
+                np.add(term, self.log_weight_row, out=total)
+                started = True
+                continue
+            if not started:
+                total[:] = self.log_weight_row
+                started = True
             if mask is None:
                 total += term
             else:
                 np.add(total, term, out=total, where=mask[:, None])
+        if not started:
+            total[:] = self.log_weight_row
         return self._logsumexp(total)
 
     def _logsumexp(self, total: np.ndarray) -> np.ndarray:
