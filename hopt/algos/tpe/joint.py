@@ -163,7 +163,10 @@ class JointParzen:
         numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
         numeric = numeric.reshape(len(layout.numeric), n)
         rows = layout.rows
-        dense = rows.to_model(numeric[rows.continuous_rows], rows.continuous_rows)
+        dense = numeric[rows.continuous_rows]
+        log = rows.continuous_log_rows  # to model space (rows.to_model, indices made once)
+        if len(log):
+            dense[log] = np.log(np.maximum(dense[log], 1e-300))
         cells, cell_index = self.kernels.log_cell_masses(numeric)
         total = scratch("total", (n, self.columns[-1].stop))
         started = False  # total holds the log weights plus the labels added so far

@@ -67,6 +67,7 @@ class NumericRows:
         self.continuous_rows = np.flatnonzero(~self.quantized)
         self.quantized_rows = np.flatnonzero(self.quantized)
         self.log_rows = np.flatnonzero(self.log)
+        self.continuous_log_rows = np.flatnonzero(self.log[self.continuous_rows])
         self.any_log = bool(self.log.any())
         # per quantized row: is it on a log scale (its cells are cut in log space)
         self.quantized_log = self.log[self.quantized_rows]
@@ -141,9 +142,11 @@ class TruncatedNormals:
         """(rows, n): row r's value from kernel ``components[j]`` driven by ``uniforms[r, j]``."""
         lo = self._cdf_low.take(components, axis=1)
         hi = self._cdf_high.take(components, axis=1)
-        u = np.clip(lo + uniforms * (hi - lo), 1e-12, 1 - 1e-12)
+        # np.minimum(np.maximum(...)) is np.clip without its Python-level wrapper
+        u = lo + uniforms * (hi - lo)
+        np.minimum(np.maximum(u, 1e-12, out=u), 1 - 1e-12, out=u)
         x = self.mus.take(components, axis=1) + self.sigmas.take(components, axis=1) * ndtri(u)
-        x = np.clip(x, self.rows.low, self.rows.high)
+        np.minimum(np.maximum(x, self.rows.low, out=x), self.rows.high, out=x)
         if self.rows.any_log:
             x[self.rows.log_rows] = np.exp(x[self.rows.log_rows])
         self.rows.snap(x)  # quantized rows onto the prior's grid
