@@ -20,7 +20,6 @@ from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, layout_of
-from .kernels import draw_index
 from .parzen import even_spacing, forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
@@ -157,7 +156,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
     options = history.values[label]
     prior = compiled.params[label].distribution.probabilities
     p = branch_probabilities(options, split_below(history.losses, gamma), prior, prior_weight)
-    option = int(draw_index(rng, p))  # rng.choice(len(p), p=p), the same draw
+    option = int(rng.choice(len(p), p=p))
     rows = np.flatnonzero(options == option)
     sub = History(
         history.labels,
