@@ -205,7 +205,8 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
     n_below = min(int(math.ceil(gamma * n_ok)), max_below, n_ok)
     below = np.zeros(len(losses), dtype=bool)
     if n_below > 0:
-        ranked = np.where(finite, losses, np.inf)
+        # failed and pending trials rank last (a nan loss too)
+        ranked = losses if n_ok == len(losses) else np.where(finite, losses, np.inf)
         if n_below < len(losses):  # only the best few are needed, not a full sort
             ranked_rows = np.argpartition(ranked, n_below - 1)[:n_below]
         else:

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from ...distributions import Categorical
-from .kernels import NumericRows, TruncatedNormals, numeric_rows, scratch
-from .parzen import logsumexp_rows
+from .kernels import NumericRows, TruncatedNormals, draw_index, numeric_rows, scratch
+from .parzen import _EXP_IS_ZERO_BELOW
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.6
@@ -50,6 +50,10 @@ class CategoricalTable:
         active = ~np.isnan(values)
         codes = np.where(active, values, self.n_options).astype(np.intp)
         return np.append(codes, self.n_options)
+
+    def codes_of_components(self, values: np.ndarray) -> np.ndarray:
+        """Each component's row: its option, or the prior's row where nan."""
+        return np.where(np.isnan(values), self.n_options, values).astype(np.intp)
 
 
 class SpaceLayout:
@@ -103,34 +107,40 @@ class JointParzen:
 
     def __init__(self, layout: SpaceLayout, groups, prior_weight: float, clip_counts=None):
         self.layout = layout
-        values = [v for v, _ in groups]
-        numeric = [v[layout.numeric] for v in values]
-        if clip_counts is not None:
-            clip_counts = [
-                None if c is None else np.asarray(c)[layout.numeric] for c in clip_counts
-            ]
-        mus, sigmas = _numeric_kernels(layout.rows, numeric, clip_counts)
-        self.kernels = TruncatedNormals(layout.rows, mus, sigmas)
-        self.codes = {
-            i: np.concatenate([table.codes(v[i]) for v in values])
-            for i, table in layout.tables.items()
-        }
-        # per categorical label, (options, components): each option's log kernel values
-        self.categorical = {
-            i: np.ascontiguousarray(table.log_table[self.codes[i]].T)
-            for i, table in layout.tables.items()
-        }
         self.log_weights = []
         for _, weights in groups:
             w = np.append(np.asarray(weights, dtype=float), prior_weight)
             self.log_weights.append(np.log(w / w.sum()))
-        ends = np.cumsum([len(w) for w in self.log_weights])
-        self.columns = [slice(end - len(w), end) for end, w in zip(ends, self.log_weights)]
+        self.columns, start = [], 0
+        for w in self.log_weights:
+            self.columns.append(slice(start, start + len(w)))
+            start += len(w)
+        self.starts = [c.start for c in self.columns]
+        self.log_weight_row = np.concatenate(self.log_weights)
+        # one column per component, group after group; a prior component is a column
+        # of nan: like a label inactive in a trial, it gets the prior's kernel
+        pieces = []
+        for values, _ in groups:
+            pieces += [values, np.full((len(layout.labels), 1), np.nan)]
+        matrix = np.concatenate(pieces, axis=1)
+        if clip_counts is not None:
+            clip_counts = [
+                None if c is None else np.asarray(c)[layout.numeric] for c in clip_counts
+            ]
+        mus, sigmas = _numeric_kernels(
+            layout.rows, matrix[layout.numeric], self.columns, clip_counts
+        )
+        self.kernels = TruncatedNormals(layout.rows, mus, sigmas)
+        self.codes = {}
+        self.categorical = {}  # per categorical label, (options, components): log kernel values
+        for i, table in layout.tables.items():
+            self.codes[i] = codes = table.codes_of_components(matrix[i])
+            self.categorical[i] = np.ascontiguousarray(table.log_table[codes].T)
 
     def sample(self, rng: np.random.Generator, size: int, group: int = 0) -> dict[str, np.ndarray]:
         """``size`` configurations drawn whole from one group's mixture."""
         log_weights = self.log_weights[group]
-        components = rng.choice(len(log_weights), size=size, p=np.exp(log_weights))
+        components = draw_index(rng, np.exp(log_weights), size)
         components += self.columns[group].start
         # one row of uniforms per label, in label order (the stream per-label draws used)
         uniforms = rng.random((len(self.layout.labels), size))
@@ -153,11 +163,15 @@ class JointParzen:
         numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
         numeric = numeric.reshape(len(layout.numeric), n)
         rows = layout.rows
-        dense = rows.to_model(numeric[rows.continuous_rows], rows.continuous_rows)
+        dense = numeric[rows.continuous_rows]
+        log = rows.continuous_log_rows  # to model space (rows.to_model, indices made once)
+        if len(log):
+            dense[log] = np.log(np.maximum(dense[log], 1e-300))
         cells, cell_index = self.kernels.log_cell_masses(numeric)
         total = scratch("total", (n, self.columns[-1].stop))
-        for columns, log_weights in zip(self.columns, self.log_weights):
-            total[:, columns] = log_weights
+        started = False  # total holds the log weights plus the labels added so far
+        densities = scratch("densities", (len(dense),) + total.shape)
+        self.kernels.log_densities(dense, densities)
         block = scratch("block", total.shape)
         # labels are added one by one in a fixed order, so the sums do not depend on
         # how the terms were computed; an inactive label adds nothing (ufunc ``where``).
@@ -169,23 +183,55 @@ class JointParzen:
                 continue
             kind, index = layout.slots[i]
             if kind == "density":
-                term = self.kernels.log_density(index, dense[index], block)
+                term = densities[index]
             elif kind == "cell":
                 term = cells.take(cell_index[index], axis=0, out=block, mode="clip")
             else:
                 options = np.asarray(values[label], dtype=np.intp)
                 term = self.categorical[i].take(options, axis=0, out=block, mode="clip")
+            if mask is None and not started:  # weight + term: addition commutes exactly
+                np.add(term, self.log_weight_row, out=total)
+                started = True
+                continue
+            if not started:
+                total[:] = self.log_weight_row
+                started = True
             if mask is None:
                 total += term
             else:
                 np.add(total, term, out=total, where=mask[:, None])
-        return np.array([logsumexp_rows(total[:, c], out=total[:, c]) for c in self.columns])
+        if not started:
+            total[:] = self.log_weight_row
+        return self._logsumexp(total)
+
+    def _logsumexp(self, total: np.ndarray) -> np.ndarray:
+        """(groups, n): per mixture, log(sum(exp)) over its columns of ``total`` (overwritten).
+
+        What ``parzen.logsumexp_rows`` gives per mixture, bit for bit, with the
+        elementwise steps done once over all mixtures' columns.
+        """
+        peak = np.maximum.reduceat(total, self.starts, axis=1)  # (n, groups); max is exact
+        peak[~np.isfinite(peak)] = 0.0
+        for g, columns in enumerate(self.columns):
+            np.subtract(total[:, columns], peak[:, g : g + 1], out=total[:, columns])
+        # exp is exactly 0 below -745.2 either way, but libm's underflow handling is slow
+        np.putmask(total, total < _EXP_IS_ZERO_BELOW, -np.inf)
+        np.exp(total, out=total)
+        # sums per mixture: np.add.reduceat would not sum pairwise as sum() does
+        sums = np.stack([total[:, columns].sum(axis=1) for columns in self.columns], axis=1)
+        np.log(sums, out=sums)
+        sums += peak
+        return sums.T
 
 
 def _numeric_kernels(
-    rows: NumericRows, groups: list[np.ndarray], clip_counts=None
+    rows: NumericRows, x: np.ndarray, columns: list[slice], clip_counts=None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(mus, sigmas), (labels, kernels): per group one kernel per trial, then the prior.
+    """(mus, sigmas), (labels, components): a kernel per trial, and the prior's.
+
+    ``x`` holds the numeric labels' values of every component, nan where a label
+    was inactive in that trial and in each group's prior component, which is the
+    last column of its group's slice in ``columns``.
 
     Each kernel is as wide as the larger gap to its neighbours along its label
     within its group (Hyperopt's per-label rule, which Optuna's joint TPE also
@@ -198,35 +244,34 @@ def _numeric_kernels(
     group, or ``clip_counts[g]`` (per label) when given for group ``g``.
     """
     n_labels = len(rows.dists)
-    widest = max(x.shape[1] for x in groups)
+    widest = max(c.stop - c.start for c in columns)
     prior_mu = rows.prior_mu[:, None]
     prior_sigma = rows.prior_sigma[:, None]
-    # every group's points in one array, padded with +inf (sorted last, then ignored)
-    points = np.full((len(groups), n_labels, widest + 1), np.inf)
-    counts = np.empty((len(groups), n_labels))
-    actives = []
-    for g, x in enumerate(groups):
-        active = ~np.isnan(x)
-        rows.to_model(x)
-        points[g, :, : x.shape[1]] = np.where(active, x, np.inf)
-        points[g, :, x.shape[1]] = rows.prior_mu  # after the trials: ties keep this order
-        counts[g] = active.sum(axis=1)
-        actives.append(active)
-    widths = gap_widths_by_row(points.reshape(-1, widest + 1), counts.reshape(-1) + 1)
+    active = ~np.isnan(x)
+    rows.to_model(x)
+    # the sort keys: inactive values last (+inf, then ignored), each group's prior
+    # centre after its trials (ties keep this order)
+    keys = np.where(active, x, np.inf)
+    # every group's points in one array, padded with +inf
+    points = np.full((len(columns), n_labels, widest), np.inf)
+    counts = np.empty((len(columns), n_labels))
+    for g, c in enumerate(columns):
+        keys[:, c.stop - 1] = rows.prior_mu
+        points[g, :, : c.stop - c.start] = keys[:, c]
+        counts[g] = active[:, c].sum(axis=1)
+    widths = gap_widths_by_row(points.reshape(-1, widest), counts.reshape(-1) + 1)
     widths = widths.reshape(points.shape)
     # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
     if clip_counts is not None:
-        counts = counts.copy()
         for g, given in enumerate(clip_counts):
             if given is not None:
                 counts[g] = given
     min_sigma = rows.prior_sigma / np.minimum(100.0, counts + 1.0)
     np.clip(widths, min_sigma[:, :, None], prior_sigma, out=widths)
-    mus, sigmas = [], []
-    for g, (x, active) in enumerate(zip(groups, actives)):
-        mus += [np.where(active, x, prior_mu), prior_mu]
-        sigmas += [np.where(active, widths[g, :, : x.shape[1]], prior_sigma), prior_sigma]
-    return np.concatenate(mus, axis=1), np.concatenate(sigmas, axis=1)
+    all_widths = np.empty_like(x)
+    for g, c in enumerate(columns):
+        all_widths[:, c] = widths[g, :, : c.stop - c.start]
+    return np.where(active, x, prior_mu), np.where(active, all_widths, prior_sigma)
 
 
 def gap_widths_by_row(points: np.ndarray, n_finite: np.ndarray) -> np.ndarray:

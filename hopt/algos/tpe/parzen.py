@@ -41,8 +41,21 @@ def forgetting_weights(n: int, linear_forgetting: int) -> np.ndarray:
         return np.ones(0)
     if n <= linear_forgetting:
         return np.ones(n)
-    ramp = np.linspace(1.0 / n, 1.0, num=n - linear_forgetting)
-    return np.concatenate([ramp, np.ones(linear_forgetting)])
+    weights = np.ones(n)
+    weights[: n - linear_forgetting] = even_spacing(1.0 / n, 1.0, n - linear_forgetting)
+    return weights
+
+
+def even_spacing(start: float, stop: float, num: int) -> np.ndarray:
+    """``np.linspace(start, stop, num)``, bit for bit, in three numpy calls instead of dozens."""
+    step = (stop - start) / (num - 1) if num > 1 else 0.0
+    if step == 0.0:  # one point, or a step that underflows: linspace's own path
+        return np.linspace(start, stop, num)
+    y = np.arange(num, dtype=float)
+    y *= step
+    y += start
+    y[-1] = stop
+    return y
 
 
 class NumericParzen:

@@ -21,7 +21,7 @@ from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, layout_of
-from .parzen import forgetting_weights, make_parzen
+from .parzen import even_spacing, forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
@@ -285,7 +285,7 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
         return rows, weights
     keep_new = MAX_JOINT_COMPONENTS // 2
     n_old = len(rows) - keep_new
-    picked = np.linspace(0, n_old - 1, MAX_JOINT_COMPONENTS - keep_new).round().astype(int)
+    picked = even_spacing(0, n_old - 1, MAX_JOINT_COMPONENTS - keep_new).round().astype(int)
     old_weights = weights[picked] * (weights[:n_old].sum() / weights[picked].sum())
     return (
         np.concatenate([rows[picked], rows[n_old:]]),
