@@ -42,6 +42,8 @@ def run_trial_task(run_id: str, payload: Any, batch: list, results: Any) -> list
     """
     from pyspark import TaskContext
 
-    tid, config = batch[TaskContext.get().partitionId()]
+    context = TaskContext.get()
+    assert context is not None, "run_trial_task runs only inside a Spark task"
+    tid, config = batch[context.partitionId()]
     results.add([(tid, evaluate_on_executor(run_id, payload, config))])
     return [tid]

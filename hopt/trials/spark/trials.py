@@ -250,7 +250,7 @@ class SparkTrials(Trials):
             docs = self._dynamic_trials
             while run.scan_from < len(docs) and docs[run.scan_from]["state"] != JOB_STATE_NEW:
                 run.scan_from += 1
-            batch = []
+            batch: list[dict] = []
             index = run.scan_from
             while (
                 run.stop_reason is None
