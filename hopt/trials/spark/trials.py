@@ -13,9 +13,10 @@ How a run goes (see docs/spark.md):
   once per run.
 * Each task's result reaches the driver as soon as that task ends, through the
   result stream, so its slot is refilled without waiting for the rest of its
-  batch. The trial becomes DONE (ok or failed, with the objective's traceback)
-  and queued trials start at once. ``idle_slots`` tells fmin how many trials to
-  ask TPE for, so suggestions come in batches that fill the free slots.
+  batch. The trial becomes DONE (ok or failed, with the objective's traceback).
+  Only fmin's loop (``wait_for_progress``) launches trials: it waits briefly for
+  trials that end together, and ``idle_slots`` tells it how many to ask TPE for,
+  so the freed slots are refilled by one batch.
 * If Spark gives up on a batch's job (a task failed ``spark.task.maxFailures``
   times, e.g. its executor kept dying), Spark stops the whole job; the batch's
   unfinished trials are re-run one per job, so only the trial that fails on its
@@ -310,7 +311,6 @@ class SparkTrials(Trials):
             else:
                 for doc in unsettled:
                     self._record(run, doc, _job_failure(doc["tid"], failure), JOB_STATE_DONE)
-        self._dispatch()
 
     def _evaluate_remotely(self, run: _Run, group: str, batch: list[dict]) -> None:
         assert self._spark is not None
