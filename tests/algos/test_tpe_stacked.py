@@ -121,6 +121,28 @@ def test_a_label_in_the_stack_scores_like_its_own_truncated_normals():
             assert np.array_equal(alone, dense[d])
 
 
+def test_cell_terms_of_distinct_kernels_equal_the_per_kernel_cell_masses():
+    # Two quantized rows whose kernels repeat, within a row and across rows (the
+    # same centre and width in both), as in a long run on a small grid.
+    rows = kernels.numeric_rows((hp_dist("quniform", 0, 10, 1), hp_dist("randint", 0, 11)))
+    rng = np.random.default_rng(7)
+    mus = rng.integers(0, 11, size=(2, 40)).astype(float)
+    sigmas = rng.choice([0.5, 1.0, 3.0], size=(2, 40))
+    mus[1, :10], sigmas[1, :10] = mus[0, :10], sigmas[0, :10]
+    stack = kernels.TruncatedNormals(rows, mus, sigmas)
+    values = rng.integers(0, 11, size=(2, 25)).astype(float)
+    table, index = stack.log_cell_masses(values.copy())
+    terms = stack.cell_terms(values.copy())
+    assert terms.log_mass.shape[1] < 2 * 40  # fewer distinct kernels than kernels
+    for j in range(2):
+        assert np.array_equal(terms.term(j, np.empty((25, 40))), table[index[j]])
+
+
+def hp_dist(kind, *args):
+    """The prior of a one-label space ``hp.<kind>("v", *args)``."""
+    return Domain(lambda p: 0, getattr(hp, kind)("v", *args)).compiled.params["v"].distribution
+
+
 def test_history_matrix_matches_its_columns_and_is_read_only():
     compiled, hist = _history(20)
     assert hist.matrix.shape == (len(compiled.params), 20)

@@ -167,7 +167,7 @@ class JointParzen:
         log = rows.continuous_log_rows  # to model space (rows.to_model, indices made once)
         if len(log):
             dense[log] = np.log(np.maximum(dense[log], 1e-300))
-        cells, cell_index = self.kernels.log_cell_masses(numeric)
+        cells = self.kernels.cell_terms(numeric)
         total = scratch("total", (n, self.columns[-1].stop))
         started = False  # total holds the log weights plus the labels added so far
         densities = scratch("densities", (len(dense),) + total.shape)
@@ -185,7 +185,7 @@ class JointParzen:
             if kind == "density":
                 term = densities[index]
             elif kind == "cell":
-                term = cells.take(cell_index[index], axis=0, out=block, mode="clip")
+                term = cells.term(index, out=block)
             else:
                 options = np.asarray(values[label], dtype=np.intp)
                 term = self.categorical[i].take(options, axis=0, out=block, mode="clip")

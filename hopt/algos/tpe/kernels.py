@@ -188,6 +188,33 @@ class TruncatedNormals:
         edge, so each distinct (row, value) and each distinct (row, edge) is
         computed once, for all quantized rows together.
         """
+        cells = self._cells(values)
+        mus, sigmas = (
+            self.mus.take(cells.edge_row, axis=0),
+            self.sigmas.take(cells.edge_row, axis=0),
+        )
+        log_mass = cells.log_masses(mus, sigmas)
+        log_mass -= self._log_norm.take(cells.row, axis=0)
+        return log_mass, cells.index
+
+    def cell_terms(self, values: np.ndarray) -> CellTerms:
+        """What ``log_cell_masses`` gives, with each distinct kernel computed once.
+
+        A quantized label's kernels sit on its grid, and many share both centre
+        and width (at 1000 trials, 20 to 50 distinct kernels of 259), so the cell
+        masses are worked out per distinct (centre, width) and looked up per
+        kernel (``CellTerms.term``): the same numbers in a fifth of the work.
+        """
+        cells = self._cells(values)
+        qrows = self.rows.quantized_rows
+        kernels, kernel_index = _distinct_kernels(self.mus[qrows], self.sigmas[qrows])
+        log_mass = cells.log_masses(kernels.real, kernels.imag)
+        # cells come grouped by quantized row: row j's are log_mass[starts[j]:starts[j + 1]]
+        starts = cells.pair.searchsorted(np.arange(len(qrows) + 1))
+        return CellTerms(log_mass, starts, cells.index, kernel_index, self._log_norm[qrows])
+
+    def _cells(self, values: np.ndarray) -> _Cells:
+        """The distinct grid cells of each quantized row's values, as edges in model space."""
         qrows = self.rows.quantized_rows
         v = values[qrows]
         distinct, pair, index = _distinct_by_row(v)
@@ -204,13 +231,64 @@ class TruncatedNormals:
         lower = np.maximum(lower, self.rows.low[row, 0])
         both, both_rows = np.concatenate([lower, upper]), np.concatenate([row, row])
         edges, edge_row, edge_id = _distinct_pairs(both, both_rows)
-        mus, sigmas = self.mus.take(edge_row, axis=0), self.sigmas.take(edge_row, axis=0)
-        cdf = exact_ndtr((edges[:, None] - mus) / sigmas)
-        n_pairs = len(distinct)
-        mass = cdf.take(edge_id[n_pairs:], axis=0) - cdf.take(edge_id[:n_pairs], axis=0)
-        log_mass = np.log(np.maximum(mass, 1e-300))
-        log_mass -= self._log_norm.take(row, axis=0)
-        return log_mass, index
+        return _Cells(pair, row, index, edges, edge_row, edge_id)
+
+
+class _Cells:
+    """Grid cells to score: ``edge_id`` gives each cell's lower edges, then its upper ones."""
+
+    def __init__(self, pair, row, index, edges, edge_row, edge_id) -> None:
+        self.pair, self.row = pair, row  # each cell's quantized row (j), and its numeric row
+        self.index = index  # (quantized rows, n): the cell of each value
+        self.edges, self.edge_row, self.edge_id = edges, edge_row, edge_id
+
+    def log_masses(self, mus: np.ndarray, sigmas: np.ndarray) -> np.ndarray:
+        """(cells, kernels): log mass of each cell under normals (mus, sigmas) over the
+        kernel axis, given per edge (2-d) or shared by all edges (1-d); not truncated."""
+        cdf = exact_ndtr((self.edges[:, None] - mus) / sigmas)
+        n_cells = len(self.row)
+        mass = cdf.take(self.edge_id[n_cells:], axis=0) - cdf.take(self.edge_id[:n_cells], axis=0)
+        return np.log(np.maximum(mass, 1e-300))
+
+
+class CellTerms:
+    """Log cell masses of distinct kernels, and how to spread them over all kernels."""
+
+    def __init__(self, log_mass, starts, cell_index, kernel_index, log_norm) -> None:
+        self.log_mass = log_mass  # (cells, distinct kernels)
+        self.starts = starts  # cells of quantized row j: starts[j] to starts[j + 1]
+        self.cell_index = cell_index  # (quantized rows, n): each value's cell
+        self.kernel_index = kernel_index  # (quantized rows, kernels): each kernel's distinct one
+        self.log_norm = log_norm  # (quantized rows, kernels): log mass inside the support
+
+    def term(self, j: int, out: np.ndarray) -> np.ndarray:
+        """(n, kernels): the ``j``-th quantized row's log cell mass, truncated, into ``out``.
+
+        Row j's few cells are spread over all kernels first, then copied row by
+        row to the candidates: numpy copies whole rows far faster than elements.
+        """
+        start, stop = self.starts[j], self.starts[j + 1]
+        table = self.log_mass[start:stop].take(self.kernel_index[j], axis=1)
+        table -= self.log_norm[j]
+        return table.take(self.cell_index[j] - start, axis=0, out=out, mode="clip")
+
+
+def _distinct_kernels(mus: np.ndarray, sigmas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (mu, sigma) pairs as complex numbers, and the pair of each input kernel.
+
+    Kernels of different rows may share a pair: the mass of a cell depends only on
+    the edges and the kernel, and the rows' own bounds enter through ``log_norm``.
+    """
+    keys = np.empty(mus.size, dtype=complex)  # sorted by mu, then by sigma
+    keys.real, keys.imag = mus.reshape(-1), sigmas.reshape(-1)
+    order = keys.argsort()
+    ranked = keys[order]
+    new = np.empty(len(ranked), dtype=bool)
+    new[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
+    index = np.empty(len(ranked), dtype=np.intp)
+    index[order] = new.cumsum() - 1
+    return ranked[new], index.reshape(mus.shape)
 
 
 def _distinct_by_row(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ call are filled one after another, each new pick joining the in-flight set.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, layout_of
+from .kernels import draw_index
 from .parzen import even_spacing, forgetting_weights, make_parzen
 
 DEFAULTS: dict[str, float] = {
@@ -162,20 +164,34 @@ BRANCH_PRIOR_SHARE = 0.5
 
 def gating_label(compiled) -> str | None:
     """The first always-active choice that switches other labels on and off, if any."""
-    if not compiled.exact:
-        return None
-    selectors = {route[0] for p in compiled.params.values() for route in p.routes if route}
-    for label, param in compiled.params.items():
-        if label in selectors and param.always_active:
-            return label
-    return None
+    try:
+        return _gating_labels[compiled]
+    except (KeyError, TypeError):
+        pass
+    label = None
+    if compiled.exact:
+        selectors = {route[0] for p in compiled.params.values() for route in p.routes if route}
+        label = next(
+            (lb for lb, p in compiled.params.items() if lb in selectors and p.always_active),
+            None,
+        )
+    try:
+        _gating_labels[compiled] = label
+    except TypeError:  # not weak-referenceable: worked out on every call
+        pass
+    return label
+
+
+#: gating label per compiled space (a space is compiled once and never changes)
+_gating_labels: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def branch_probabilities(options: np.ndarray, below: np.ndarray, prior, prior_weight: float):
     """Each branch's chance: the good trials' branch counts with prior pseudo-counts,
     mixed with the prior itself (``BRANCH_PRIOR_SHARE``), so no branch starves."""
     prior = np.asarray(prior, dtype=float)
-    good = options[below & ~np.isnan(options)].astype(np.intp)
+    good = options[below]
+    good = good[good == good].astype(np.intp)  # not nan: the label was active
     counts = np.bincount(good, minlength=len(prior)) + prior_weight * len(prior) * prior
     p = (1.0 - BRANCH_PRIOR_SHARE) * counts / counts.sum() + BRANCH_PRIOR_SHARE * prior
     return p / p.sum()
@@ -196,7 +212,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
     prior = compiled.params[label].distribution.probabilities
     below = split_below(history.losses, good_fraction(gamma, history))
     p = branch_probabilities(options, below, prior, prior_weight)
-    option = int(rng.choice(len(p), p=p))
+    option = int(draw_index(rng, p))  # rng.choice(len(p), p=p), without its checks
     rows = np.flatnonzero(options == option)
     sub = History(
         history.labels,
