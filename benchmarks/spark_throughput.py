@@ -267,7 +267,7 @@ def _section(results: dict, info: dict) -> str:
         "",
         f"Measured {info['when']} on {info['nproc']} CPUs; Python {info['python']}, "
         f"pyspark {info['pyspark']}, hopt {info['hopt']}, hyperopt {info['hyperopt']}; "
-        f"wall time {info['wall']:.1f} min. Raw rows: `benchmarks/results/spark_throughput.json`.",
+        f"wall time {info['wall']:.1f} min; {info['load']}. Raw rows: `benchmarks/results/spark_throughput.json`.",
     ]
     return "\n".join(lines)
 
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     labels = args.labels or args.masters
     started = time.perf_counter()
+    load_before = os.getloadavg()
     results: dict[str, list[dict]] = {}
     for master, label in zip(args.masters, labels):
         print(f">> {label}: {master}", flush=True)
@@ -310,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         "hopt": f"{hopt.__version__} ({git_describe()})",
         "hyperopt": hyperopt.__version__,
         "wall": (time.perf_counter() - started) / 60,
+        "load": "load average {} at the start and {} at the end".format(
+            *("/".join(f"{v:.2f}" for v in load) for load in (load_before, os.getloadavg()))
+        ),
     }
     if not args.no_docs:
         JSON_PATH.parent.mkdir(parents=True, exist_ok=True)
