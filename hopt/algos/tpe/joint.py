@@ -21,7 +21,7 @@ import numpy as np
 
 from ...distributions import Categorical
 from .kernels import NumericRows, TruncatedNormals, draw_index, numeric_rows, scratch
-from .parzen import _EXP_IS_ZERO_BELOW
+from .parzen import NEGLIGIBLE_BELOW
 
 #: weight of the uniform-prior part inside each categorical kernel
 CATEGORICAL_SMOOTHING = 0.6
@@ -214,8 +214,8 @@ class JointParzen:
         peak[~np.isfinite(peak)] = 0.0
         for g, columns in enumerate(self.columns):
             np.subtract(total[:, columns], peak[:, g : g + 1], out=total[:, columns])
-        # exp is exactly 0 below -745.2 either way, but libm's underflow handling is slow
-        np.putmask(total, total < _EXP_IS_ZERO_BELOW, -np.inf)
+        # terms that cannot change the sums' last bit are left out (parzen.NEGLIGIBLE_BELOW)
+        np.putmask(total, total < NEGLIGIBLE_BELOW, -np.inf)
         np.exp(total, out=total)
         # sums per mixture: np.add.reduceat would not sum pairwise as sum() does
         sums = np.stack([total[:, columns].sum(axis=1) for columns in self.columns], axis=1)
@@ -267,7 +267,8 @@ def _numeric_kernels(
             if given is not None:
                 counts[g] = given
     min_sigma = rows.prior_sigma / np.minimum(100.0, counts + 1.0)
-    np.clip(widths, min_sigma[:, :, None], prior_sigma, out=widths)
+    # np.clip, without its slower three-operand broadcast (min_sigma <= prior_sigma)
+    np.minimum(np.maximum(widths, min_sigma[:, :, None], out=widths), prior_sigma, out=widths)
     all_widths = np.empty_like(x)
     for g, c in enumerate(columns):
         all_widths[:, c] = widths[g, :, : c.stop - c.start]

@@ -82,7 +82,9 @@ class NumericRows:
         if len(self.quantized_rows):
             q = self.grid_q
             snapped = np.round(x[self.quantized_rows] / q) * q
-            x[self.quantized_rows] = np.clip(snapped, self.grid_first, self.grid_last)
+            # np.clip without its Python-level wrapper (grid_first <= grid_last)
+            np.minimum(np.maximum(snapped, self.grid_first, out=snapped), self.grid_last, out=snapped)
+            x[self.quantized_rows] = snapped
 
     def to_model(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Values (rows, n) in model space: log for log priors.  Modifies ``values``."""

@@ -287,7 +287,7 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
 
 
 #: most product kernels in one joint estimator; past it, older trials are thinned
-MAX_JOINT_COMPONENTS = 256
+MAX_JOINT_COMPONENTS = 192
 
 
 def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
