@@ -83,7 +83,9 @@ class NumericRows:
             q = self.grid_q
             snapped = np.round(x[self.quantized_rows] / q) * q
             # np.clip without its Python-level wrapper (grid_first <= grid_last)
-            np.minimum(np.maximum(snapped, self.grid_first, out=snapped), self.grid_last, out=snapped)
+            np.minimum(
+                np.maximum(snapped, self.grid_first, out=snapped), self.grid_last, out=snapped
+            )
             x[self.quantized_rows] = snapped
 
     def to_model(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
