@@ -57,8 +57,7 @@ def suggest(
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
-    picked_values: dict[str, list] = {label: [] for label in compiled.params}
-    picked_active: dict[str, list] = {label: [] for label in compiled.params}
+    picks = []  # per id, (values, masks): one-row columns per label
     for i in range(len(new_ids)):
         if _starting(history, n_startup_jobs):
             values, masks = _random_unseen(compiled, rng, history)
@@ -67,13 +66,14 @@ def suggest(
             values, masks = pick(
                 compiled, rng, history, prior_weight, n_EI_candidates, gamma, linear_forgetting
             )
-        for label in compiled.params:
-            picked_values[label].append(values[label][0])
-            picked_active[label].append(bool(masks[label][0]))
+        picks.append((values, masks))
         if i + 1 < len(new_ids):  # the next pick treats this one as in flight
             history = _add_pending(history, values, masks, _row_config(compiled, values, masks, 0))
-    columns = {label: np.asarray(v) for label, v in picked_values.items()}
-    active = {label: np.asarray(v, dtype=bool) for label, v in picked_active.items()}
+    if len(picks) == 1:
+        columns, active = picks[0]
+    else:
+        columns = {label: np.concatenate([v[label] for v, _ in picks]) for label in compiled.params}
+        active = {label: np.concatenate([m[label] for _, m in picks]) for label in compiled.params}
     return docs_from_columns(new_ids, domain, trials, columns, active)
 
 
