@@ -58,7 +58,7 @@ def main() -> None:
                 for trial in trials.trials:
                     _digest(h, trial["misc"]["vals"])
     print("fmin runs:", h.hexdigest()[:16])
-    for name, params, objective in cases:  # two ids per call while earlier picks are in flight
+    for _name, params, objective in cases:  # two ids per call, earlier picks in flight
         trials = hopt.Trials()
         hopt.fmin(
             lambda p, f=objective: f(P.flatten(p)),
