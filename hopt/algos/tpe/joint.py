@@ -243,35 +243,25 @@ def _numeric_kernels(
     ``min(100, n + 1)``, where ``n`` is the label's count of observations in the
     group, or ``clip_counts[g]`` (per label) when given for group ``g``.
     """
-    n_labels = len(rows.dists)
-    widest = max(c.stop - c.start for c in columns)
     prior_mu = rows.prior_mu[:, None]
     prior_sigma = rows.prior_sigma[:, None]
     active = ~np.isnan(x)
     rows.to_model(x)
-    # the sort keys: inactive values last (+inf, then ignored), each group's prior
-    # centre after its trials (ties keep this order)
-    keys = np.where(active, x, np.inf)
-    # every group's points in one array, padded with +inf
-    points = np.full((len(columns), n_labels, widest), np.inf)
-    counts = np.empty((len(columns), n_labels))
-    for g, c in enumerate(columns):
-        keys[:, c.stop - 1] = rows.prior_mu
-        points[g, :, : c.stop - c.start] = keys[:, c]
-        counts[g] = active[:, c].sum(axis=1)
-    widths = gap_widths_by_row(points.reshape(-1, widest), counts.reshape(-1) + 1)
-    widths = widths.reshape(points.shape)
-    # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
-    if clip_counts is not None:
-        for g, given in enumerate(clip_counts):
-            if given is not None:
-                counts[g] = given
-    min_sigma = rows.prior_sigma / np.minimum(100.0, counts + 1.0)
-    # np.clip, without its slower three-operand broadcast (min_sigma <= prior_sigma)
-    np.minimum(np.maximum(widths, min_sigma[:, :, None], out=widths), prior_sigma, out=widths)
+    # the sort keys: inactive values (nan, which fmin turns into +inf) last and then
+    # ignored, each group's prior centre after its trials (ties keep this order)
+    keys = np.fmin(x, np.inf)
     all_widths = np.empty_like(x)
-    for g, c in enumerate(columns):
-        all_widths[:, c] = widths[g, :, : c.stop - c.start]
+    for g, c in enumerate(columns):  # each group at its own width: no padding to sort
+        keys[:, c.stop - 1] = rows.prior_mu
+        counts = active[:, c].sum(axis=1)
+        widths = gap_widths_by_row(keys[:, c], counts + 1)
+        # the narrowest kernel allowed: Hyperopt's rule, from the number of observations
+        given = None if clip_counts is None else clip_counts[g]
+        n = counts if given is None else given
+        min_sigma = rows.prior_sigma / np.minimum(100.0, n + 1.0)
+        # np.clip, without its slower three-operand broadcast (min_sigma <= prior_sigma)
+        np.maximum(widths, min_sigma[:, None], out=widths)
+        np.minimum(widths, prior_sigma, out=all_widths[:, c])
     return np.where(active, x, prior_mu), np.where(active, all_widths, prior_sigma)
 
 
