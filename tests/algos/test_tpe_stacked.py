@@ -143,6 +143,17 @@ def hp_dist(kind, *args):
     return Domain(lambda p: 0, getattr(hp, kind)("v", *args)).compiled.params["v"].distribution
 
 
+@pytest.mark.parametrize("n_columns", [200, 300])  # below and above 255 per group
+def test_tied_kernels_get_the_floor_set_by_the_label_count_of_observations(n_columns):
+    rows = kernels.numeric_rows((hp_dist("uniform", 0, 10),))
+    x = np.full((1, n_columns), np.nan)
+    x[0, :50] = 3.0  # 50 observations, all tied: every gap is 0, so widths hit the floor
+    mus, sigmas = joint._numeric_kernels(rows, x, [slice(0, n_columns)])
+    assert np.all(mus[0, :50] == 3.0) and np.all(mus[0, 50:] == 5.0)  # inactive: the prior
+    assert np.allclose(sigmas[0, 1:49], 10.0 / 51)  # prior width / min(100, n + 1)
+    assert np.all(sigmas[0, 50:] == 10.0)
+
+
 def test_history_matrix_matches_its_columns_and_is_read_only():
     compiled, hist = _history(20)
     assert hist.matrix.shape == (len(compiled.params), 20)
