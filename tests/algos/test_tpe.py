@@ -209,14 +209,14 @@ def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
     assert calls == [1]  # nothing finished: random
 
 
-def test_in_flight_trials_weigh_a_tenth_in_the_bad_group():
+def test_in_flight_trials_weigh_a_tenth_in_their_group():
     module = importlib.import_module("hopt.algos.tpe.suggest")
     domain, trials = _with_running(30, 5)
     from hopt.algos.tpe.history import collect
 
     history = collect(domain, trials, exclude_tids=set())
     rows = np.arange(len(history.losses))
-    weights = module._bad_weights(history, rows, forgetting=25)
+    weights = module._group_weights(history, rows, forgetting=25)
     plain = module.forgetting_weights(len(rows), 25)
     assert history.pending.sum() == 5
     np.testing.assert_array_equal(weights[~history.pending], plain[~history.pending])
@@ -291,3 +291,89 @@ def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flig
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=5)
     assert len(seen) == 2  # the branch choice, then the model in that branch
     assert all(g < 0.15 for g in seen)
+
+
+def test_in_flight_trials_are_believed_to_score_like_their_nearest_finished_trial():
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    from hopt.algos.tpe.history import collect
+
+    domain, trials = _with_running(30, 5)
+    history = collect(domain, trials, exclude_tids=set())
+    believed = module.believed(domain.compiled, history)
+    x = history.matrix[0]
+    done = np.flatnonzero(~history.pending)
+    for row in np.flatnonzero(history.pending):
+        nearest = done[np.argmin(np.abs(x[done] - x[row]))]
+        assert believed.losses[row] == history.losses[nearest]
+    np.testing.assert_array_equal(believed.losses[done], history.losses[done])
+    np.testing.assert_array_equal(believed.pending, history.pending)
+    # with nothing in flight the history is left as it is
+    finished = collect(domain, trials, exclude_tids={d["tid"] for d in trials.trials[-5:]})
+    assert module.believed(domain.compiled, finished) is finished
+    # nor before 4 trials per in-flight one have finished: 30 results, 8 running
+    domain, trials = _with_running(30, 8)
+    early = collect(domain, trials, exclude_tids=set())
+    assert module.believed(domain.compiled, early) is early
+    domain, trials = _with_running(32, 8)
+    believed = module.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
+    assert np.isfinite(believed.losses).all()
+
+
+def test_in_flight_trial_next_to_the_best_joins_the_good_group():
+    # a trial running right next to the best finished one is believed good, so the
+    # next picks also draw around it; one running far off counts as bad
+    from hopt import JOB_STATE_RUNNING
+    from hopt.algos.tpe.history import collect, split_below
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    space = {"x": hp.uniform("x", -5, 5)}
+    trials = Trials()
+    fmin(quadratic, space, algo=rand.suggest, max_evals=40, trials=trials, rstate=2,
+         show_progressbar=False)  # fmt: skip
+    best_x = trials.best_trial["misc"]["vals"]["x"][0]
+    domain = Domain(lambda p: 0, space)
+    docs = rand.suggest(trials.new_trial_ids(2), domain, trials, 3)
+    docs[0]["misc"]["vals"]["x"] = [best_x + 1e-3]
+    docs[1]["misc"]["vals"]["x"] = [-5.0 if best_x > 0 else 5.0]
+    trials.insert_trial_docs(docs)
+    trials.refresh()
+    for doc in trials.trials[-2:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+    history = module.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
+    below = split_below(history.losses, module.good_fraction(0.15, history))
+    assert below[-2] and not below[-1]
+
+
+def test_fewer_candidates_while_trials_are_in_flight(monkeypatch):
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    seen = []
+    real = module._joint_pick
+    monkeypatch.setattr(module, "_joint_pick", lambda *a: seen.append(a[4]) or real(*a))
+    domain, trials = _with_running(30, 8)
+    tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3)
+    assert seen == [12]  # 24 / (1 + 8 / 8)
+    # the only running trial is the one asked for: nothing else in flight
+    domain, trials = _with_running(30, 1)
+    tpe.suggest([trials.trials[-1]["tid"]], domain, trials, seed=3)
+    assert seen == [12, 24]
+
+
+def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
+    # nothing is ever in flight in a sequential fmin: whatever the in-flight
+    # settings, the same seed gives the same trials
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    space = {"x": hp.uniform("x", -5, 5), "c": hp.choice("c", ["a", "b", "c"])}
+
+    def run():
+        trials = Trials()
+        fmin(lambda p: quadratic(p) + (p["c"] != "b"), space, algo=tpe.suggest,
+             max_evals=40, trials=trials, rstate=7, show_progressbar=False)  # fmt: skip
+        return _vals(trials)
+
+    before = run()
+    monkeypatch.setattr(module, "IN_FLIGHT_WEIGHT", 0.9)
+    monkeypatch.setattr(module, "IN_FLIGHT_GREED", 2.0)
+    monkeypatch.setattr(module, "IN_FLIGHT_NARROWING", 3.0)
+    monkeypatch.setattr(module, "believed", lambda compiled, history: history)
+    assert run() == before

@@ -1,13 +1,19 @@
 """Tree-structured Parzen Estimator suggestions.
 
 For each label, fit one density to the good trials (``below``) and one to the
-rest (``above``, which also holds failed trials, and in-flight ones at a tenth
-of a trial's weight: a light constant liar that keeps parallel workers off
-points already being evaluated without hiding the good region from them).
-Whole candidate configurations are drawn from the good densities, scored by
-the sum over their active labels of ``log l(x) - log g(x)``, and the best one
-that is not an exact repeat of a known configuration wins.  Several ids per
-call are filled one after another, each new pick joining the in-flight set.
+rest (``above``, which also holds failed trials).  Whole candidate
+configurations are drawn from the good densities, scored by the sum over their
+active labels of ``log l(x) - log g(x)``, and the best one that is not an exact
+repeat of a known configuration wins.  Several ids per call are filled one
+after another, each new pick joining the in-flight set.
+
+A trial in flight is believed to score what its nearest finished trial scored
+(once enough trials have finished): it joins the good or the bad group by that
+loss, at a tenth of a trial's weight (see ``believed``), so parallel workers
+neither crowd onto points already being evaluated nor lose the good region.
+With trials in flight the good group is also smaller and fewer candidates are
+drawn (``good_fraction``, ``candidates_in_flight``).  A sequential run never
+has a trial in flight.
 """
 
 from __future__ import annotations
@@ -63,8 +69,9 @@ def suggest(
             values, masks = _random_unseen(compiled, rng, history)
         else:
             pick = _joint_pick if multivariate else _tpe_pick
+            n_candidates = candidates_in_flight(n_EI_candidates, history)
             values, masks = pick(
-                compiled, rng, history, prior_weight, n_EI_candidates, gamma, linear_forgetting
+                compiled, rng, history, prior_weight, n_candidates, gamma, linear_forgetting
             )
         picks.append((values, masks))
         if i + 1 < len(new_ids):  # the next pick treats this one as in flight
@@ -77,7 +84,7 @@ def suggest(
     return docs_from_columns(new_ids, domain, trials, columns, active)
 
 
-#: weight of an in-flight trial in the bad group, relative to a finished one
+#: weight of an in-flight trial in its group (good or bad), relative to a finished one
 IN_FLIGHT_WEIGHT = 0.1
 #: with n trials in flight, the good group is ``gamma / (1 + IN_FLIGHT_GREED * n)``
 IN_FLIGHT_GREED = 0.1
@@ -95,6 +102,70 @@ def good_fraction(gamma: float, history: History) -> float:
     return gamma / (1.0 + IN_FLIGHT_GREED * n_pending) if n_pending else gamma
 
 
+#: with n trials in flight, ``n_EI_candidates / (1 + IN_FLIGHT_NARROWING * n)`` candidates
+IN_FLIGHT_NARROWING = 0.125
+
+
+def candidates_in_flight(n_candidates: int, history: History) -> int:
+    """``n_candidates``, fewer while trials are in flight (half of them with 8).
+
+    The best of fewer candidates is a less certain pick, so the picks made while
+    earlier ones are still running differ more from each other: a cheap kind of
+    Thompson sampling.  With nothing in flight it is ``n_candidates``.
+    """
+    n_pending = int(history.pending.sum())
+    if not n_pending:
+        return n_candidates
+    return max(1, int(round(n_candidates / (1.0 + IN_FLIGHT_NARROWING * n_pending))))
+
+
+#: in-flight trials are believed once this many trials per in-flight one have finished
+FINISHED_PER_BELIEF = 4
+
+
+def believed(compiled, history: History) -> History:
+    """The history with each in-flight trial given the loss of its nearest finished trial.
+
+    In-flight trials then rank among finished ones for the good/bad split (and
+    weigh ``IN_FLIGHT_WEIGHT`` in their group): one drawn next to a good trial is
+    believed good, so the next picks also look around it, as they would once its
+    result is back in a sequential run; one drawn elsewhere lightly marks its
+    region as bad.  Distances count each numeric label in prior widths (in the
+    space the kernels live in: log for log priors) and each categorical label,
+    or a label active in only one of two trials, as 1 when they differ.
+
+    Only once ``FINISHED_PER_BELIEF`` trials per in-flight one have finished (32
+    with 8 in flight): among fewer, the nearest finished trial says little, and
+    believing it made the early picks worse.  Until then, and with nothing in
+    flight, the history is returned unchanged: in-flight trials have no loss, so
+    they go to the bad group (a light constant liar).
+    """
+    pending = np.flatnonzero(history.pending)
+    finished = np.flatnonzero(np.isfinite(history.losses))
+    if len(pending) == 0 or len(finished) < FINISHED_PER_BELIEF * len(pending):
+        return history
+    distances = _distances(compiled, history.matrix, pending, finished)
+    losses = np.array(history.losses, dtype=float)
+    losses[pending] = losses[finished[np.argmin(distances, axis=1)]]
+    return History(history.labels, losses, history.pending, history.matrix, history.configs)
+
+
+def _distances(compiled, matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(len(a), len(b)): distances between history columns ``a`` and ``b`` (see ``believed``)."""
+    layout = layout_of(compiled)
+    x = np.array(matrix[:, np.concatenate([a, b])], dtype=float)
+    numeric = layout.rows.to_model(x[layout.numeric])
+    x[layout.numeric] = numeric / layout.rows.prior_sigma[:, None]
+    left, right = x[:, : len(a), None], x[:, None, len(a) :]
+    with np.errstate(invalid="ignore"):  # nan - nan where a label is inactive in both
+        gaps = np.abs(left - right)
+    for i in layout.tables:
+        gaps[i] = left[i] != right[i]
+    left_off, right_off = np.isnan(left), np.isnan(right)
+    gaps = np.where(left_off | right_off, np.where(left_off & right_off, 0.0, 1.0), gaps)
+    return np.sqrt((gaps**2).sum(axis=0))
+
+
 def _starting(history: History, n_startup_jobs: int) -> bool:
     """Still in the random start: fewer than ``n_startup_jobs`` trials finished or in flight.
 
@@ -106,8 +177,8 @@ def _starting(history: History, n_startup_jobs: int) -> bool:
     return history.n_ok == 0 or n_known < n_startup_jobs
 
 
-def _bad_weights(history: History, rows: np.ndarray, forgetting: int) -> np.ndarray:
-    """Forgetting weights of the bad group's rows, in-flight rows at IN_FLIGHT_WEIGHT."""
+def _group_weights(history: History, rows: np.ndarray, forgetting: int) -> np.ndarray:
+    """Forgetting weights of a group's rows, in-flight rows at IN_FLIGHT_WEIGHT."""
     weights = forgetting_weights(len(rows), forgetting)
     flying = history.pending[rows]
     if flying.any():
@@ -232,6 +303,7 @@ def _set_branch(compiled, values, n, label, option):
 
 
 def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, good_fraction(gamma, history))
     above = ~below
@@ -240,14 +312,15 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
     cand_values: dict[str, np.ndarray] = {}
     for label, param in compiled.params.items():
         active = history.active[label]
-        good = history.values[label][active & below]
+        good_rows = np.flatnonzero(active & below)
+        good = history.values[label][good_rows]
         bad_rows = np.flatnonzero(active & above)
         bad = history.values[label][bad_rows]
         good_model = make_parzen(
-            param.distribution, good, forgetting_weights(len(good), forgetting), prior_weight
+            param.distribution, good, _group_weights(history, good_rows, forgetting), prior_weight
         )
         bad_model = make_parzen(
-            param.distribution, bad, _bad_weights(history, bad_rows, forgetting), prior_weight
+            param.distribution, bad, _group_weights(history, bad_rows, forgetting), prior_weight
         )
         models[label] = (good_model, bad_model)
         cand_values[label] = good_model.sample(rng, n_candidates)
@@ -262,14 +335,15 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
 
 
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+    history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, good_fraction(gamma, history))
     layout = layout_of(compiled)
     good_rows, bad_rows = np.flatnonzero(below), np.flatnonzero(~below)
     groups = []
     for rows, weights in (
-        (good_rows, forgetting_weights(len(good_rows), forgetting)),
-        (bad_rows, _bad_weights(history, bad_rows, forgetting)),
+        (good_rows, _group_weights(history, good_rows, forgetting)),
+        (bad_rows, _group_weights(history, bad_rows, forgetting)),
     ):
         rows, weights = _thin_components(rows, weights)
         groups.append((history.matrix.take(rows, axis=1), weights))
