@@ -60,9 +60,15 @@ class History:
         """label -> bool per row."""
         return dict(zip(self.labels, ~np.isnan(self.matrix)))
 
-    @property
+    @functools.cached_property
     def n_ok(self) -> int:
-        return int(np.isfinite(self.losses).sum())
+        """Finished trials with a loss (``count_nonzero``: a bool ``sum`` casts through a buffer)."""
+        return int(np.count_nonzero(np.isfinite(self.losses)))
+
+    @functools.cached_property
+    def n_pending(self) -> int:
+        """Trials queued or running."""
+        return int(np.count_nonzero(self.pending))
 
 
 class _Rows:
@@ -201,7 +207,7 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
     ablations) gave clearly lower regret in our runs (docs/algorithms.md).
     """
     finite = np.isfinite(losses)
-    n_ok = int(finite.sum())
+    n_ok = int(np.count_nonzero(finite))
     n_below = min(int(math.ceil(gamma * n_ok)), max_below, n_ok)
     below = np.zeros(len(losses), dtype=bool)
     if n_below > 0:

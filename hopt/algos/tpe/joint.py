@@ -152,7 +152,7 @@ class JointParzen:
                 out[label] = numeric[self.layout.numeric_row[i]]
             else:
                 cumulative = table.cumulative[self.codes[i][components]]
-                drawn = (uniforms[i][:, None] > cumulative).sum(axis=1)
+                drawn = _count_per_row(uniforms[i][:, None] > cumulative)
                 out[label] = np.minimum(drawn, table.n_options - 1)
         return out
 
@@ -222,6 +222,13 @@ class JointParzen:
         np.log(sums, out=sums)
         sums += peak
         return sums.T
+
+
+def _count_per_row(mask: np.ndarray) -> np.ndarray:
+    """``mask.sum(axis=1)`` as intp; summed as uint8 when exact (a bool sum is buffered)."""
+    if mask.shape[1] < 256:
+        return np.add.reduce(mask.view(np.uint8), axis=1, dtype=np.uint8).astype(np.intp)
+    return mask.sum(axis=1)
 
 
 def _numeric_kernels(

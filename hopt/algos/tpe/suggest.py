@@ -98,7 +98,7 @@ def good_fraction(gamma: float, history: History) -> float:
     far from all trials.  With 8 in flight this cut the regret after 100 evaluations
     (docs/algorithms.md).  With nothing in flight (a sequential run) it is ``gamma``.
     """
-    n_pending = int(history.pending.sum())
+    n_pending = history.n_pending
     return gamma / (1.0 + IN_FLIGHT_GREED * n_pending) if n_pending else gamma
 
 
@@ -113,7 +113,7 @@ def candidates_in_flight(n_candidates: int, history: History) -> int:
     earlier ones are still running differ more from each other: a cheap kind of
     Thompson sampling.  With nothing in flight it is ``n_candidates``.
     """
-    n_pending = int(history.pending.sum())
+    n_pending = history.n_pending
     if not n_pending:
         return n_candidates
     return max(1, int(round(n_candidates / (1.0 + IN_FLIGHT_NARROWING * n_pending))))
@@ -173,7 +173,7 @@ def _starting(history: History, n_startup_jobs: int) -> bool:
     a sequential run; with 8 workers, waiting for 10 results meant 18 random draws.
     At least one finished trial is needed.
     """
-    n_known = history.n_ok + int(history.pending.sum())
+    n_known = history.n_ok + history.n_pending
     return history.n_ok == 0 or n_known < n_startup_jobs
 
 
@@ -279,7 +279,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
     label = gating_label(compiled)
     if label is None:
         return None, None, history
-    options = history.values[label]
+    options = history.matrix[history.labels.index(label)]
     prior = compiled.params[label].distribution.probabilities
     below = split_below(history.losses, good_fraction(gamma, history))
     p = branch_probabilities(options, below, prior, prior_weight)
