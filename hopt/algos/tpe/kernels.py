@@ -205,7 +205,7 @@ class TruncatedNormals:
         """What ``log_cell_masses`` gives, with each distinct kernel computed once.
 
         A quantized label's kernels sit on its grid, and many share both centre
-        and width (at 1000 trials, 20 to 50 distinct kernels of 259), so the cell
+        and width (at 1000 trials, 20 to 50 distinct kernels of about 220), so the cell
         masses are worked out per distinct (centre, width) and looked up per
         kernel (``CellTerms.term``): the same numbers in a fifth of the work.
         """
