@@ -140,10 +140,10 @@ def believed(compiled, history: History) -> History:
     flight, the history is returned unchanged: in-flight trials have no loss, so
     they go to the bad group (a light constant liar).
     """
+    if history.n_pending == 0 or history.n_ok < FINISHED_PER_BELIEF * history.n_pending:
+        return history  # (the counts are cached: a sequential run pays nothing here)
     pending = np.flatnonzero(history.pending)
     finished = np.flatnonzero(np.isfinite(history.losses))
-    if len(pending) == 0 or len(finished) < FINISHED_PER_BELIEF * len(pending):
-        return history
     distances = _distances(compiled, history.matrix, pending, finished)
     losses = np.array(history.losses, dtype=float)
     losses[pending] = losses[finished[np.argmin(distances, axis=1)]]
