@@ -13,7 +13,11 @@ a near-free objective.  Only the algorithm's own work is timed, with
   timing ``study.ask()`` alone would miss almost all of the work; the ask-only
   time is reported too.
 
-The headline is the mean over the last 100 suggestions of each run.
+The headline is the mean over the last 100 suggestions of each run.  Each run
+happens in a fresh Python process (after an untimed warm-up run of 30 trials in
+that process), so no library inherits another's heap, caches or imported
+modules: in one shared process, hopt's timings after Hyperopt's and Optuna's
+runs came out up to 75 % slower on some seeds.
 
     python benchmarks/tpe_overhead.py               # N = 100 500 1000 2000; updates docs
     python benchmarks/tpe_overhead.py --quick       # N = 100 300; writes nothing
@@ -25,6 +29,7 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -135,6 +140,22 @@ def run(library: str, n: int, seed: int) -> dict:
     return run_hyperopt_style(library, n, seed)
 
 
+def run_in_fresh_process(library: str, n: int, seed: int) -> dict:
+    """One run in its own interpreter; the child prints its result as JSON."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", library, str(n), str(seed)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child run failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child_main(library: str, n: int, seed: int) -> int:
+    Q.quiet()
+    run(library, 30, 12345)  # untimed warm-up: imports, first-call caches
+    print(json.dumps(run(library, n, seed)))
+    return 0
+
+
 def tail_ms(values: list[float]) -> float:
     return 1000.0 * float(np.mean(values[-WINDOW:]))
 
@@ -219,8 +240,8 @@ def section(args, rows: dict, info: dict, loads, wall: float, errors: list[str])
         f"    {cmd}",
         "",
         f"Measured {when} on {info['nproc']} CPUs (`nproc`; {info['cpu']}); load "
-        f"average {loads[0]} at the start and {loads[1]} at the end; one process, runs "
-        f"interleaved per N and seed, `OMP_NUM_THREADS=1`. Python {info['python']}, "
+        f"average {loads[0]} at the start and {loads[1]} at the end; a fresh process "
+        f"per run (one at a time, interleaved per N and seed), `OMP_NUM_THREADS=1`. Python {info['python']}, "
         f"numpy {info['numpy']}, hopt {info['hopt']}, hyperopt {info['hyperopt']}, "
         f"optuna {info['optuna']}. Wall time {wall / 60:.1f} min. Raw per-suggestion "
         f"times: `{Q.rel(args.json)}`.",
@@ -271,13 +292,13 @@ def parse_args(argv: list[str]):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        return child_main(argv[1], int(argv[2]), int(argv[3]))
     args = parse_args(argv)
     Q.quiet()
     info = Q.machine_info()
     load_before = Q.load_average()
     start = time.perf_counter()
-    for lib in args.libs:  # untimed warm-up: imports, first-call caches
-        run(lib, 30, 12345)
     rows: dict = {}
     raw: list[dict] = []
     errors: list[str] = []
@@ -285,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             for lib in args.libs:
                 try:
-                    result = run(lib, n, seed)
+                    result = run_in_fresh_process(lib, n, seed)
                 except Exception:
                     tb = traceback.format_exc()
                     errors.append(f"{lib} N={n} seed={seed}:\n{tb}")

@@ -63,6 +63,17 @@ class Param:
         return float(value)
 
 
+def _round_to_int(value: Any) -> int:
+    return int(round(float(value)))
+
+
+def _converter(param: Param):
+    """``param.to_python`` as a plain function, its branches decided once."""
+    if not param.is_integer:
+        return float
+    return _round_to_int if param.distribution.is_integer else int
+
+
 def _child_steps(node: Apply) -> list[tuple[Apply, str]]:
     """(child, path step) pairs used to describe where a parameter sits."""
     if node.name == "dict":
@@ -85,6 +96,14 @@ class CompiledSpace:
         self._mark_integers()
         # parameters sorted so that conditions are decided before the parameters they gate
         self._mask_order = self._order_for_masks()
+        # per label in that order, its routes, or None when always active: made once,
+        # since masks are worked out for every batch of candidates
+        self._mask_plan = [
+            (label, None if self.params[label].always_active else self.params[label].routes)
+            for label in self._mask_order
+        ]
+        # per label in sorted order, how its value becomes a plain Python number
+        self._key_plan = [(label, _converter(self.params[label])) for label in sorted(self.params)]
 
     # -- compilation ------------------------------------------------------------
     def _walk(self) -> None:
@@ -204,16 +223,28 @@ class CompiledSpace:
     def active_masks(self, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         """Which of ``n`` candidate configurations activate each parameter."""
         masks: dict[str, np.ndarray] = {}
-        for label in self._mask_order:
-            param = self.params[label]
-            if param.always_active:
-                masks[label] = np.ones(n, dtype=bool)
+        everywhere = None  # one read-only all-true mask, shared by the always-active labels
+        for label, routes in self._mask_plan:
+            if routes is None:
+                if everywhere is None:
+                    everywhere = np.ones(n, dtype=bool)
+                    everywhere.flags.writeable = False
+                masks[label] = everywhere
                 continue
             mask = np.zeros(n, dtype=bool)
-            for selector, branch in param.routes:  # type: ignore[misc]
+            for selector, branch in routes:  # type: ignore[misc]
                 mask |= masks[selector] & (values[selector] == branch)
             masks[label] = mask
         return {label: masks[label] for label in self.params}
+
+    def row_key(self, values: dict[str, np.ndarray], masks: dict[str, np.ndarray], row: int):
+        """``config_key`` of configuration ``row`` of these columns (its active labels only)."""
+        # labels are unique, so config_key's sort of (label, value) pairs is by label
+        return tuple(
+            (label, to_python(values[label][row]))
+            for label, to_python in self._key_plan
+            if masks[label][row]
+        )
 
     def sample(self, rng: np.random.Generator, n: int) -> tuple[dict, dict]:
         """Draw ``n`` configurations at once: (values by label, active masks by label)."""

@@ -70,6 +70,9 @@ class SpaceLayout:
         # a label of an exact space with a route of None is active in every candidate
         self.conditional = [not (compiled.exact and p.always_active) for p in params.values()]
         self.numeric_row = {int(i): r for r, i in enumerate(self.numeric)}
+        # a prior component's column: every label inactive
+        self.prior_column = np.full((len(self.labels), 1), np.nan)
+        self.prior_column.flags.writeable = False
         # where each label's scores come from: a row of the dense stack, a quantized
         # numeric row, or a categorical table
         dense_index = {int(r): d for d, r in enumerate(self.rows.continuous_rows)}
@@ -109,8 +112,10 @@ class JointParzen:
         self.layout = layout
         self.log_weights = []
         for _, weights in groups:
-            w = np.append(np.asarray(weights, dtype=float), prior_weight)
-            self.log_weights.append(np.log(w / w.sum()))
+            w = np.empty(len(weights) + 1)
+            w[:-1], w[-1] = weights, prior_weight
+            w /= w.sum()
+            self.log_weights.append(np.log(w, out=w))
         self.columns, start = [], 0
         for w in self.log_weights:
             self.columns.append(slice(start, start + len(w)))
@@ -121,7 +126,7 @@ class JointParzen:
         # of nan: like a label inactive in a trial, it gets the prior's kernel
         pieces = []
         for values, _ in groups:
-            pieces += [values, np.full((len(layout.labels), 1), np.nan)]
+            pieces += [values, layout.prior_column]
         matrix = np.concatenate(pieces, axis=1)
         if clip_counts is not None:
             clip_counts = [

@@ -81,7 +81,11 @@ class NumericRows:
         """Quantized rows of ``x`` (rows, n), in value space, snapped onto their grids in place."""
         if len(self.quantized_rows):
             q = self.grid_q
-            snapped = np.round(x[self.quantized_rows] / q) * q
+            # np.rint is what np.round does for 0 decimals, without its Python wrappers
+            snapped = x[self.quantized_rows]
+            snapped /= q
+            np.rint(snapped, out=snapped)
+            snapped *= q
             # np.clip without its Python-level wrapper (grid_first <= grid_last)
             np.minimum(
                 np.maximum(snapped, self.grid_first, out=snapped), self.grid_last, out=snapped

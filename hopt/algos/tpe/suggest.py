@@ -197,7 +197,7 @@ def _row_config(compiled, values, masks, row: int) -> dict:
 def _first_unseen(compiled, values, masks, order, history: History) -> int | None:
     """The first row in ``order`` that repeats no known configuration, if any."""
     for row in order:
-        if config_key(_row_config(compiled, values, masks, row)) not in history.configs:
+        if compiled.row_key(values, masks, row) not in history.configs:
             return int(row)
     return None
 
