@@ -17,34 +17,37 @@ def docs_from_columns(
 ) -> list[dict]:
     """One NEW trial document per id; row ``i`` of every column belongs to ``new_ids[i]``.
 
-    Values are converted to Python numbers column by column (``tolist`` once per
-    label), and integer-valued labels to ``int``, so documents hold plain types.
+    Values become plain Python numbers (integer-valued labels ``int``), converted
+    a group of labels at a time: the float labels in one ``tolist``, the rounded
+    and the truncated integer ones in one each.
     """
-    params = domain.compiled.params
-    columns: list[tuple[str, list, list]] = []
-    for label, param in params.items():
-        column = values[label]
-        if param.is_integer:
-            column = np.rint(column) if param.distribution.is_integer else np.trunc(column)
-            py_values = column.astype(np.int64).tolist()
-        else:
-            py_values = np.asarray(column, dtype=float).tolist()
-        columns.append((label, py_values, masks[label].tolist()))
+    compiled = domain.compiled
+    n = len(new_ids)
+    python_values: dict[str, list] = {}
+    for convert, labels in compiled.labels_by_conversion.items():
+        if not labels:
+            continue
+        block = np.array([values[label] for label in labels], dtype=float).reshape(len(labels), n)
+        if convert is not float:
+            rounded = np.rint(block) if convert is not int else np.trunc(block)
+            block = rounded.astype(np.int64)
+        python_values.update(zip(labels, block.tolist()))
+    labels = list(compiled.params)
+    active = dict(zip(labels, np.array([masks[label] for label in labels]).reshape(-1, n).tolist()))
     miscs = []
     for row, tid in enumerate(new_ids):
         idxs: dict[str, list] = {}
         vals: dict[str, list] = {}
-        for label, py_values, active in columns:
-            if active[row]:
+        for label in labels:
+            if active[label][row]:
                 idxs[label] = [tid]
-                vals[label] = [py_values[row]]
+                vals[label] = [python_values[label][row]]
             else:
                 idxs[label] = []
                 vals[label] = []
         miscs.append(
             {"tid": tid, "cmd": domain.cmd, "workdir": domain.workdir, "idxs": idxs, "vals": vals}
         )
-    n = len(new_ids)
     return trials.new_trial_docs(
         list(new_ids), [None] * n, [domain.new_result() for _ in range(n)], miscs
     )

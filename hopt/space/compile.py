@@ -104,6 +104,10 @@ class CompiledSpace:
         ]
         # per label in sorted order, how its value becomes a plain Python number
         self._key_plan = [(label, _converter(self.params[label])) for label in sorted(self.params)]
+        #: labels by how their values become Python numbers: float, round to int, truncate to int
+        self.labels_by_conversion: dict[Any, list[str]] = {float: [], _round_to_int: [], int: []}
+        for label, param in self.params.items():
+            self.labels_by_conversion[_converter(param)].append(label)
 
     # -- compilation ------------------------------------------------------------
     def _walk(self) -> None:

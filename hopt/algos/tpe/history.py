@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import weakref
 from typing import Any
@@ -11,6 +10,25 @@ import numpy as np
 
 from ..._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_OK
 from ...trials.documents import config_key
+
+
+class _cached:  # noqa: N801 (used as a decorator, like functools.cached_property)
+    """``functools.cached_property`` without its lock (Python 3.11 takes one per first read).
+
+    A History is built and read by one thread; the first read stores the value in
+    the instance, which later reads find before this descriptor.
+    """
+
+    def __init__(self, compute: Any) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 class SeenConfigs:
@@ -50,22 +68,22 @@ class History:
         self.matrix = matrix
         self.configs = configs  # configurations already evaluated or in flight
 
-    @functools.cached_property
+    @_cached
     def values(self) -> dict[str, np.ndarray]:
         """label -> value per row (nan where inactive)."""
         return dict(zip(self.labels, self.matrix))
 
-    @functools.cached_property
+    @_cached
     def active(self) -> dict[str, np.ndarray]:
         """label -> bool per row."""
         return dict(zip(self.labels, ~np.isnan(self.matrix)))
 
-    @functools.cached_property
+    @_cached
     def n_ok(self) -> int:
         """Finished trials with a loss (``count_nonzero``: a bool ``sum`` casts through a buffer)."""
         return int(np.count_nonzero(np.isfinite(self.losses)))
 
-    @functools.cached_property
+    @_cached
     def n_pending(self) -> int:
         """Trials queued or running."""
         return int(np.count_nonzero(self.pending))
@@ -214,7 +232,7 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
         # failed and pending trials rank last (a nan loss too)
         ranked = losses if n_ok == len(losses) else np.where(finite, losses, np.inf)
         if n_below < len(losses):  # only the best few are needed, not a full sort
-            ranked_rows = np.argpartition(ranked, n_below - 1)[:n_below]
+            ranked_rows = ranked.argpartition(n_below - 1)[:n_below]
         else:
             ranked_rows = np.arange(len(losses))
         below[ranked_rows] = True
