@@ -33,7 +33,8 @@ def docs_from_columns(
             block = rounded.astype(np.int64)
         python_values.update(zip(labels, block.tolist()))
     labels = list(compiled.params)
-    active = dict(zip(labels, np.array([masks[label] for label in labels]).reshape(-1, n).tolist()))
+    stacked = np.array([masks[label] for label in labels], dtype=bool).reshape(len(labels), n)
+    active = dict(zip(labels, stacked.tolist()))
     miscs = []
     for row, tid in enumerate(new_ids):
         idxs: dict[str, list] = {}
