@@ -2,6 +2,7 @@
 
 import json
 import math
+import pickle
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from hopt.exceptions import (  # noqa: E402
     MissingDependencyError,
 )
 from hopt.plotting import (  # noqa: E402
+    main_plot_1D_attachment,
     main_plot_histogram,
     main_plot_history,
     main_plot_vars,
@@ -428,3 +430,82 @@ def test_plots_of_a_real_fmin_run_with_a_nested_conditional_space():
     parallel = plot_parallel_coordinates(trials, NESTED_SPACE).axes[0]
     assert len(parallel.get_xticks()) == 5
     assert len(trial_lines(parallel)) == math.ceil(0.1 * n_ok)
+
+
+# -- 1-D attachments (Hyperopt's main_plot_1D_attachment) ---------------------------------
+def curve_trials(n=6):
+    """fmin over x; each trial attaches a pickled learning curve of 5 points ending at x**2."""
+
+    def objective(x):
+        curve = pickle.dumps(np.linspace(10.0, x * x, 5))
+        return {"loss": x * x, "status": STATUS_OK, "attachments": {"curve": curve}}
+
+    trials = Trials()
+    fmin(objective, hp.uniform("x", -2, 2), algo=rand.suggest, max_evals=n, trials=trials,
+         rstate=np.random.default_rng(0), show_progressbar=False)  # fmt: skip
+    return trials
+
+
+def test_1d_attachment_draws_each_trials_curve_darkest_for_the_lowest_loss():
+    trials = curve_trials()
+    main_plot_1D_attachment(trials, "curve", do_show=False)
+    ax = plt.gca()
+    assert ax.get_title() == "curve"
+    assert len(ax.lines) == 6
+    losses = [t["result"]["loss"] for t in trials.trials]
+    for trial, ln in zip(trials.trials, ax.lines):
+        np.testing.assert_allclose(ln.get_ydata(), np.linspace(10.0, trial["result"]["loss"], 5))
+    alphas = [ln.get_color()[3] for ln in ax.lines]
+    assert alphas[int(np.argmin(losses))] == pytest.approx(0.5)
+    assert alphas[int(np.argmax(losses))] == pytest.approx(0.05)
+    assert ax.get_legend() is not None  # fewer than 10 lines
+
+
+def test_1d_attachment_num_trails_spreads_over_the_loss_ranking_and_preprocesses():
+    trials = curve_trials(n=12)
+    main_plot_1D_attachment(
+        trials, "curve", do_show=False, num_trails=3, preprocessing_fn=lambda a: a[-2:]
+    )
+    ranked = sorted(t["result"]["loss"] for t in trials.trials)
+    ends = [ln.get_ydata()[-1] for ln in plt.gca().lines]
+    assert ends == pytest.approx([ranked[0], ranked[4], ranked[8]])
+    assert all(len(ln.get_ydata()) == 2 for ln in plt.gca().lines)
+
+
+def test_1d_attachment_equal_losses_and_failed_trials_do_not_break_the_shading():
+    trials = Trials()
+    fmin(lambda x: {"status": STATUS_OK, "loss": 1.0, "attachments": {"c": np.arange(3.0)}},
+         hp.uniform("x", 0, 1), algo=rand.suggest, max_evals=3, trials=trials,
+         rstate=np.random.default_rng(0), show_progressbar=False)  # fmt: skip
+    trials.trials[1]["result"] = {"status": STATUS_FAIL}
+    main_plot_1D_attachment(trials, "c", do_show=False)
+    styles = [(ln.get_linestyle(), ln.get_color()[3]) for ln in plt.gca().lines]
+    assert styles == [("-", 0.5), ("--", pytest.approx(0.05)), ("-", 0.5)]
+
+
+def test_1d_attachment_unknown_name_lists_the_names_there_are():
+    with pytest.raises(
+        InvalidArgumentError, match=r"no trial has an attachment named 'loss_curve'.*'curve'"
+    ):
+        main_plot_1D_attachment(curve_trials(n=2), "loss_curve", do_show=False)
+
+
+def test_1d_attachment_skips_a_2d_attachment_with_a_warning_naming_the_trial():
+    trials = curve_trials(n=2)
+    trials.trial_attachments(trials.trials[0])["curve"] = pickle.dumps(np.ones((2, 3)))
+    with pytest.warns(UserWarning, match=r"trial 0's attachment 'curve' has shape \(2, 3\)"):
+        main_plot_1D_attachment(trials, "curve", do_show=False)
+    assert len(plt.gca().lines) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"max_darkness": 0}, "max_darkness"),
+        ({"num_trails": 0}, "num_trails"),
+        ({"num_trails": 2.5}, "num_trails"),
+    ],  # fmt: skip
+)
+def test_1d_attachment_bad_arguments_are_named(kwargs, fragment):
+    with pytest.raises(InvalidArgumentError, match=fragment):
+        main_plot_1D_attachment(curve_trials(n=2), "curve", do_show=False, **kwargs)

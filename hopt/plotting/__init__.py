@@ -9,12 +9,18 @@ matplotlib Figure; Hyperopt's ``main_plot_*`` names draw into pyplot's current
 figure and show it.  See docs/plotting.md.
 """
 
-from .hyperopt_names import main_plot_histogram, main_plot_history, main_plot_vars
+from .hyperopt_names import (
+    main_plot_1D_attachment,
+    main_plot_histogram,
+    main_plot_history,
+    main_plot_vars,
+)
 from .losses import plot_history, plot_loss_histogram
 from .parallel import plot_parallel_coordinates
 from .params import plot_params
 
 __all__ = [
+    "main_plot_1D_attachment",
     "main_plot_histogram",
     "main_plot_history",
     "main_plot_vars",

@@ -82,3 +82,118 @@ def main_plot_vars(
     )
     if do_show:
         plt.show()
+
+
+def _attachment_array(blob: Any) -> Any:
+    """An attachment as an array: bytes are unpickled (Hyperopt's format), others taken as is."""
+    import pickle
+
+    import numpy as np
+
+    if isinstance(blob, (bytes, bytearray)):
+        blob = pickle.loads(blob)
+    return np.squeeze(np.asanyarray(blob))
+
+
+def main_plot_1D_attachment(  # noqa: N802 (Hyperopt's name)
+    trials: Any,
+    attachment_name: str,
+    do_show: bool = True,
+    colorize_by_loss: bool = True,
+    max_darkness: float = 0.5,
+    num_trails: int | None = None,
+    preprocessing_fn: Any = None,
+    line_width: float = 0.1,
+) -> None:
+    """One line per trial for a 1-D attachment (a learning curve, say), shaded by loss.
+
+    Hyperopt's signature, ``num_trails`` spelling included.  An attachment is
+    unpickled when it is bytes (what Hyperopt stores) and used as an array
+    otherwise; ``preprocessing_fn`` then maps the 1-D array before plotting.
+    ``num_trails=N`` plots N trials evenly spread over the loss ranking.
+
+    Unlike Hyperopt, the lowest loss is drawn darkest (``max_darkness``) and the
+    highest at a tenth of it, where Hyperopt drew the best trial fully
+    transparent; trials without a loss are drawn dashed, faintest; equal losses
+    do not divide by zero; an attachment that is not 1-D is skipped with a
+    warning naming the trial; a name no trial has raises an error that lists
+    the names there are.  The legend appears whenever fewer than 10 lines are
+    drawn, with ``do_show`` or not.
+    """
+    import math
+    import warnings
+
+    if not isinstance(max_darkness, (int, float)) or not 0 < max_darkness <= 1:
+        raise InvalidArgumentError(
+            "main_plot_1D_attachment: max_darkness must be a number in (0, 1]; "
+            f"got max_darkness={max_darkness!r}."
+        )
+    if num_trails is not None and (
+        isinstance(num_trails, bool) or not isinstance(num_trails, int) or num_trails < 1
+    ):
+        raise InvalidArgumentError(
+            "main_plot_1D_attachment: num_trails must be None (all trials) or an int >= 1; "
+            f"got num_trails={num_trails!r}."
+        )
+    plt = pyplot("main_plot_1D_attachment")
+    carriers, other_names = [], set()
+    for trial in trials.trials:
+        attachments = trials.trial_attachments(trial)
+        if attachment_name in attachments:
+            carriers.append((trial, attachments[attachment_name]))
+        else:
+            other_names.update(attachments)
+    if not carriers:
+        known = ", ".join(repr(n) for n in sorted(other_names)) or "none"
+        raise InvalidArgumentError(
+            f"main_plot_1D_attachment: no trial has an attachment named {attachment_name!r}; "
+            f"the trials' attachment names: {known}. Store one per trial with "
+            "ctrl.attachments[name] = pickle.dumps(array), or return it in the result "
+            "under 'attachments'."
+        )
+
+    def loss_of(trial: dict) -> float | None:
+        loss = trial["result"].get("loss")
+        ok = loss is not None and isinstance(loss, (int, float)) and math.isfinite(loss)
+        return float(loss) if ok else None
+
+    if num_trails is not None:
+        ranked = sorted(
+            (c for c in carriers if loss_of(c[0]) is not None),
+            key=lambda c: loss_of(c[0]),  # type: ignore[arg-type, return-value]
+        )
+        step = len(ranked) / num_trails
+        carriers = [ranked[int(i * step)] for i in range(min(num_trails, len(ranked)))]
+    losses = [loss for loss in map(loss_of, (t for t, _ in carriers)) if loss is not None]
+    low, high = (min(losses), max(losses)) if losses else (0.0, 0.0)
+    ax = plt.gca()
+    ax.set_title(attachment_name)
+    drawn = 0
+    for trial, blob in carriers:
+        data = _attachment_array(blob)
+        if data.ndim != 1:
+            warnings.warn(
+                f"main_plot_1D_attachment: trial {trial['tid']}'s attachment "
+                f"{attachment_name!r} has shape {data.shape}, not 1-D; skipped.",
+                stacklevel=2,
+            )
+            continue
+        if preprocessing_fn is not None:
+            data = preprocessing_fn(data)
+        loss = loss_of(trial)
+        style: dict[str, Any] = {"linewidth": line_width}
+        if loss is None:
+            style.update(linestyle="--", label="no loss")
+            shade = max_darkness / 10
+        else:
+            style["label"] = f"loss: {loss:.5}"
+            spread = (loss - low) / (high - low) if high > low else 0.0
+            shade = max_darkness * (1.0 - 0.9 * spread)
+        if colorize_by_loss:
+            style["color"] = (0.0, 0.0, 0.0, shade)
+        ax.plot(data, **style)
+        drawn += 1
+    if 0 < drawn < 10:
+        ax.legend()
+    if do_show:
+        plt.show()
