@@ -16,8 +16,7 @@ a near-free objective.  Only the algorithm's own work is timed, with
 The headline is the mean over the last 100 suggestions of each run.  Each run
 happens in a fresh Python process (after an untimed warm-up run of 30 trials in
 that process), so no library inherits another's heap, caches or imported
-modules: in one shared process, hopt's timings after Hyperopt's and Optuna's
-runs came out up to 75 % slower on some seeds.
+modules.
 
     python benchmarks/tpe_overhead.py               # N = 100 500 1000 2000; updates docs
     python benchmarks/tpe_overhead.py --quick       # N = 100 300; writes nothing
