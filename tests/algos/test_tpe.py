@@ -234,7 +234,7 @@ def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
     from hopt import JOB_STATE_RUNNING
 
     module = importlib.import_module("hopt.algos.tpe.suggest")
-    monkeypatch.setattr(module, "IN_FLIGHT_GREED", 0.0)
+    monkeypatch.setattr(module, "IN_FLIGHT_GREED_PER_LABEL", 0.0)
 
     space = {"x": hp.uniform("x", -5, 5)}
     near = []
@@ -269,6 +269,31 @@ def test_good_group_is_greedier_while_trials_are_in_flight():
     finished = collect(domain, trials, exclude_tids={trials.trials[-1]["tid"]})
     assert finished.pending.sum() == 0
     assert module.good_fraction(0.15, finished) == 0.15
+
+
+def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
+    # with 8 running, 2 labels keep a larger share of good trials than 20 labels
+    from hopt import JOB_STATE_RUNNING
+    from hopt.algos.tpe.history import collect
+
+    module = importlib.import_module("hopt.algos.tpe.suggest")
+    fractions = {}
+    for d in (2, 20):
+        space = {f"x{i}": hp.uniform(f"x{i}", -5, 5) for i in range(d)}
+        trials = Trials()
+        fmin(lambda p: sum(v * v for v in p.values()), space, algo=rand.suggest,
+             max_evals=30, trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+        domain = Domain(lambda p: 0, space)
+        trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
+        trials.refresh()
+        for doc in trials.trials[-8:]:
+            doc["state"] = JOB_STATE_RUNNING
+        trials.refresh()
+        fractions[d] = module.good_fraction(0.15, collect(domain, trials, exclude_tids=set()))
+    greed = module.IN_FLIGHT_GREED_PER_LABEL
+    assert fractions[2] == pytest.approx(0.15 / (1 + greed * 2 * 8))
+    assert fractions[20] == pytest.approx(0.15 / (1 + greed * 20 * 8))
+    assert fractions[20] < fractions[2] < 0.15
 
 
 def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):
@@ -373,7 +398,7 @@ def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
 
     before = run()
     monkeypatch.setattr(module, "IN_FLIGHT_WEIGHT", 0.9)
-    monkeypatch.setattr(module, "IN_FLIGHT_GREED", 2.0)
+    monkeypatch.setattr(module, "IN_FLIGHT_GREED_PER_LABEL", 2.0)
     monkeypatch.setattr(module, "IN_FLIGHT_NARROWING", 3.0)
     monkeypatch.setattr(module, "believed", lambda compiled, history: history)
     assert run() == before
