@@ -278,7 +278,7 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
 
     module = importlib.import_module("hopt.algos.tpe.suggest")
     fractions = {}
-    for d in (2, 20):
+    for d in (2, 20, 40):
         space = {f"x{i}": hp.uniform(f"x{i}", -5, 5) for i in range(d)}
         trials = Trials()
         fmin(lambda p: sum(v * v for v in p.values()), space, algo=rand.suggest,
@@ -294,6 +294,9 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
     assert fractions[2] == pytest.approx(0.15 / (1 + greed * 2 * 8))
     assert fractions[20] == pytest.approx(0.15 / (1 + greed * 20 * 8))
     assert fractions[20] < fractions[2] < 0.15
+    # past the most labels measured (20), no greedier: 0.15 / 5, not 1 good trial in 100
+    assert module.IN_FLIGHT_GREED_MAX_LABELS == 20
+    assert fractions[40] == fractions[20]
 
 
 def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):

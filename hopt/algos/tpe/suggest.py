@@ -89,13 +89,16 @@ IN_FLIGHT_WEIGHT = 0.1
 #: with n trials in flight in a space of d labels, the good group is
 #: ``gamma / (1 + IN_FLIGHT_GREED_PER_LABEL * d * n)``
 IN_FLIGHT_GREED_PER_LABEL = 0.025
+#: spaces with more labels are treated as having this many: 20 is the most measured,
+#: and the rule unbounded would leave 1 good trial in 100 with 8 in flight at 100 labels
+IN_FLIGHT_GREED_MAX_LABELS = 20
 
 
 def good_fraction(gamma: float, history: History) -> float:
     """``gamma``, smaller while trials are in flight, the more so the more labels.
 
     With 8 in flight and ``gamma=0.15``: 0.11 for 2 labels, 0.068 for 6, 0.03 for
-    20.  Fewer good trials make each good kernel and the good mixture's prior
+    20 or more.  Fewer good trials make each good kernel and the good mixture's prior
     component weigh more, so picks both stay closer to the very best trials and
     more often go far from all trials.  In few dimensions the picks made around
     the same few good trials crowd each other, so there the group stays larger; in
@@ -106,7 +109,7 @@ def good_fraction(gamma: float, history: History) -> float:
     n_pending = history.n_pending
     if not n_pending:
         return gamma
-    greed = IN_FLIGHT_GREED_PER_LABEL * len(history.labels)
+    greed = IN_FLIGHT_GREED_PER_LABEL * min(len(history.labels), IN_FLIGHT_GREED_MAX_LABELS)
     return gamma / (1.0 + greed * n_pending)
 
 
