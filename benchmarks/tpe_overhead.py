@@ -184,8 +184,8 @@ def section(args, rows: dict, info: dict, loads, wall: float, errors: list[str])
         "settings), then an untimed `study.tell()`. Optuna's default TPE samples each "
         "parameter inside `suggest_*`, so `ask()` alone is a small part of the work; "
         "it is shown separately. The objective is a cheap sum over the parameters. "
-        "With N=100 the window includes the random start-up trials (20 for hopt and "
-        "Hyperopt, 10 for Optuna).",
+        "With N=100 the window includes the random start-up trials (10 for hopt and "
+        "Optuna, 20 for Hyperopt).",
         "",
         "The space, built from one spec in `benchmarks/tpe_overhead.py` (10 labels):",
         "",
