@@ -271,9 +271,19 @@ def test_good_group_is_greedier_while_trials_are_in_flight():
     assert module.good_fraction(0.15, finished) == 0.15
 
 
+def put_eight_in_flight(trials, domain):
+    """Eight more random trials, stored and marked RUNNING (as workers would have them)."""
+    from hopt import JOB_STATE_RUNNING
+
+    trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
+    trials.refresh()
+    for doc in trials.trials[-8:]:
+        doc["state"] = JOB_STATE_RUNNING
+    trials.refresh()
+
+
 def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
     # with 8 running, 2 labels keep a larger share of good trials than 20 labels
-    from hopt import JOB_STATE_RUNNING
     from hopt.algos.tpe.history import collect
 
     module = importlib.import_module("hopt.algos.tpe.suggest")
@@ -284,11 +294,7 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
         fmin(lambda p: sum(v * v for v in p.values()), space, algo=rand.suggest,
              max_evals=30, trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
         domain = Domain(lambda p: 0, space)
-        trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
-        trials.refresh()
-        for doc in trials.trials[-8:]:
-            doc["state"] = JOB_STATE_RUNNING
-        trials.refresh()
+        put_eight_in_flight(trials, domain)
         fractions[d] = module.good_fraction(0.15, collect(domain, trials, exclude_tids=set()))
     greed = module.IN_FLIGHT_GREED_PER_LABEL
     assert fractions[2] == pytest.approx(0.15 / (1 + greed * 2 * 8))
@@ -300,19 +306,13 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
 
 
 def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):
-    from hopt import JOB_STATE_RUNNING
-
     module = importlib.import_module("hopt.algos.tpe.suggest")
     space = hp.choice("arm", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
     trials = Trials()
     fmin(lambda p: p.get("a", 0.5) + p.get("b", 0.7), space, algo=tpe.suggest, max_evals=40,
          trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
     domain = Domain(lambda p: 0, space)
-    trials.insert_trial_docs(rand.suggest(trials.new_trial_ids(8), domain, trials, 1))
-    trials.refresh()
-    for doc in trials.trials[-8:]:
-        doc["state"] = JOB_STATE_RUNNING
-    trials.refresh()
+    put_eight_in_flight(trials, domain)
     seen = []
     real = module.split_below
     monkeypatch.setattr(module, "split_below", lambda losses, g: seen.append(g) or real(losses, g))
