@@ -472,6 +472,21 @@ def test_1d_attachment_num_trails_spreads_over_the_loss_ranking_and_preprocesses
     assert all(len(ln.get_ydata()) == 2 for ln in plt.gca().lines)
 
 
+def test_1d_attachment_num_trails_beyond_the_trials_plots_each_once():
+    trials = curve_trials(n=3)
+    main_plot_1D_attachment(trials, "curve", do_show=False, num_trails=10)
+    ends = [ln.get_ydata()[-1] for ln in plt.gca().lines]
+    assert ends == pytest.approx(sorted(t["result"]["loss"] for t in trials.trials))
+
+
+def test_1d_attachment_num_trails_needs_a_trial_with_a_loss():
+    trials = curve_trials(n=2)
+    for trial in trials.trials:
+        trial["result"] = {"status": STATUS_FAIL}
+    with pytest.raises(InvalidArgumentError, match="no trial with an attachment named 'curve' has"):
+        main_plot_1D_attachment(trials, "curve", do_show=False, num_trails=1)
+
+
 def test_1d_attachment_equal_losses_and_failed_trials_do_not_break_the_shading():
     trials = Trials()
     fmin(lambda x: {"status": STATUS_OK, "loss": 1.0, "attachments": {"c": np.arange(3.0)}},

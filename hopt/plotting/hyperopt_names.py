@@ -153,17 +153,27 @@ def main_plot_1D_attachment(  # noqa: N802 (Hyperopt's name)
         )
 
     def loss_of(trial: dict) -> float | None:
-        loss = trial["result"].get("loss")
-        ok = loss is not None and isinstance(loss, (int, float)) and math.isfinite(loss)
-        return float(loss) if ok else None
+        try:
+            loss = float(trial["result"].get("loss"))
+        except (TypeError, ValueError):  # no loss, or not a number
+            return None
+        return loss if math.isfinite(loss) else None
 
     if num_trails is not None:
         ranked = sorted(
             (c for c in carriers if loss_of(c[0]) is not None),
             key=lambda c: loss_of(c[0]),  # type: ignore[arg-type, return-value]
         )
-        step = len(ranked) / num_trails
-        carriers = [ranked[int(i * step)] for i in range(min(num_trails, len(ranked)))]
+        if not ranked:
+            raise InvalidArgumentError(
+                "main_plot_1D_attachment: num_trails picks trials by loss, and no trial "
+                f"with an attachment named {attachment_name!r} has a finite loss; "
+                "pass num_trails=None to plot them all."
+            )
+        if num_trails < len(ranked):  # evenly over the ranking, the best first
+            step = len(ranked) / num_trails
+            ranked = [ranked[int(i * step)] for i in range(num_trails)]
+        carriers = ranked
     losses = [loss for loss in map(loss_of, (t for t, _ in carriers)) if loss is not None]
     low, high = (min(losses), max(losses)) if losses else (0.0, 0.0)
     ax = plt.gca()
