@@ -44,16 +44,8 @@ class CategoricalTable:
         table[observed, observed] += 1.0 - CATEGORICAL_SMOOTHING
         self.cumulative = np.cumsum(table, axis=1)
         self.log_table = np.log(np.maximum(table, 1e-300))
-
-    def codes(self, values: np.ndarray) -> np.ndarray:
-        """Each component's row (nan: inactive, the prior), and the prior component's."""
-        active = ~np.isnan(values)
-        codes = np.where(active, values, self.n_options).astype(np.intp)
-        return np.append(codes, self.n_options)
-
-    def codes_of_components(self, values: np.ndarray) -> np.ndarray:
-        """Each component's row: its option, or the prior's row where nan."""
-        return np.where(np.isnan(values), self.n_options, values).astype(np.intp)
+        # (options, kernels): what a candidate's option scores under each kernel row
+        self.log_table_by_option = np.ascontiguousarray(self.log_table.T)
 
 
 class SpaceLayout:
@@ -67,6 +59,9 @@ class SpaceLayout:
         self.numeric = np.flatnonzero(~np.asarray(is_cat, dtype=bool))
         self.rows: NumericRows = numeric_rows(tuple(dists[i] for i in self.numeric))
         self.tables = {i: CategoricalTable(d) for i, d in enumerate(dists) if is_cat[i]}
+        # the categorical labels' rows, and each one's prior row (its option count)
+        self.categorical_rows = np.array(list(self.tables), dtype=np.intp)
+        self.prior_codes = np.array([[t.n_options] for t in self.tables.values()], dtype=float)
         # a label of an exact space with a route of None is active in every candidate
         self.conditional = [not (compiled.exact and p.always_active) for p in params.values()]
         self.numeric_row = {int(i): r for r, i in enumerate(self.numeric)}
@@ -138,9 +133,13 @@ class JointParzen:
         self.kernels = TruncatedNormals(layout.rows, mus, sigmas)
         self.codes = {}
         self.categorical = {}  # per categorical label, (options, components): log kernel values
-        for i, table in layout.tables.items():
-            self.codes[i] = codes = table.codes_of_components(matrix[i])
-            self.categorical[i] = np.ascontiguousarray(table.log_table[codes].T)
+        if layout.tables:
+            # each component's row of its label's table: its option, or the prior's where nan
+            options = matrix[layout.categorical_rows]
+            codes = np.where(options != options, layout.prior_codes, options).astype(np.intp)
+            for (i, table), label_codes in zip(layout.tables.items(), codes):
+                self.codes[i] = label_codes
+                self.categorical[i] = table.log_table_by_option.take(label_codes, axis=1)
 
     def sample(self, rng: np.random.Generator, size: int, group: int = 0) -> dict[str, np.ndarray]:
         """``size`` configurations drawn whole from one group's mixture."""

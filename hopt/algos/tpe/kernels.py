@@ -140,7 +140,9 @@ class TruncatedNormals:
         z /= sigmas
         self._cdf_low, self._cdf_high = exact_ndtr(z)
         # log of each kernel's mass inside the support, minus the offset
-        self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300)) - offset
+        self._log_norm = np.log(np.maximum(self._cdf_high - self._cdf_low, 1e-300))
+        if not (np.isscalar(offset) and offset == 0.0):  # x - 0.0 is x, bit for bit
+            self._log_norm -= offset
         cont = rows.continuous_rows
         self._dense_mus = mus[cont]
         self._inv_sigmas = 1.0 / sigmas[cont]

@@ -191,6 +191,8 @@ def _starting(history: History, n_startup_jobs: int) -> bool:
 def _group_weights(history: History, rows: np.ndarray, forgetting: int) -> np.ndarray:
     """Forgetting weights of a group's rows, in-flight rows at IN_FLIGHT_WEIGHT."""
     weights = forgetting_weights(len(rows), forgetting)
+    if not history.n_pending:  # a sequential run: nothing to look up
+        return weights
     flying = history.pending[rows]
     if flying.any():
         weights = np.where(flying, weights * IN_FLIGHT_WEIGHT, weights)
