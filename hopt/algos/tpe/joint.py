@@ -156,7 +156,7 @@ class JointParzen:
                 out[label] = numeric[self.layout.numeric_row[i]]
             else:
                 cumulative = table.cumulative[self.codes[i][components]]
-                drawn = _count_per_row(uniforms[i][:, None] > cumulative)
+                drawn = count_per_row(uniforms[i][:, None] > cumulative)
                 out[label] = np.minimum(drawn, table.n_options - 1)
         return out
 
@@ -228,7 +228,7 @@ class JointParzen:
         return sums.T
 
 
-def _count_per_row(mask: np.ndarray) -> np.ndarray:
+def count_per_row(mask: np.ndarray) -> np.ndarray:
     """``mask.sum(axis=1)`` as intp; summed as uint8 when exact (a bool sum is buffered)."""
     if mask.shape[1] < 256:
         return np.add.reduce(mask.view(np.uint8), axis=1, dtype=np.uint8).astype(np.intp)

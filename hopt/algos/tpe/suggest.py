@@ -24,10 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from ...trials.documents import config_key
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
-from .joint import JointParzen, layout_of
+from .joint import JointParzen, count_per_row, layout_of
 from .kernels import draw_index
 from .parzen import even_spacing, forgetting_weights, make_parzen
 
@@ -75,7 +74,7 @@ def suggest(
             )
         picks.append((values, masks))
         if i + 1 < len(new_ids):  # the next pick treats this one as in flight
-            history = _add_pending(history, values, masks, _row_config(compiled, values, masks, 0))
+            history = _add_pending(history, values, masks, compiled.row_key(values, masks, 0))
     if len(picks) == 1:
         columns, active = picks[0]
     else:
@@ -197,14 +196,6 @@ def _group_weights(history: History, rows: np.ndarray, forgetting: int) -> np.nd
     if flying.any():
         weights = np.where(flying, weights * IN_FLIGHT_WEIGHT, weights)
     return weights
-
-
-def _row_config(compiled, values, masks, row: int) -> dict:
-    config = {}
-    for label, param in compiled.params.items():
-        if masks[label][row]:
-            config[label] = param.to_python(values[label][row])
-    return config
 
 
 def _first_unseen(compiled, values, masks, order, history: History) -> int | None:
@@ -374,12 +365,9 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
 
 
 def observed_per_label(matrix: np.ndarray) -> np.ndarray:
-    """Non-nan values per row of ``matrix`` (labels, trials).
-
-    ``matrix == matrix`` is False exactly at nan; one reduction over all rows costs
-    less than a ``count_nonzero`` per row through numpy's Python wrapper.
-    """
-    return np.add.reduce(matrix == matrix, axis=1)
+    """Non-nan values per row of ``matrix`` (labels, trials): ``matrix == matrix`` is
+    False exactly at nan."""
+    return count_per_row(matrix == matrix)
 
 
 #: most product kernels in one joint estimator; past it, older trials are thinned
@@ -405,13 +393,13 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
     )
 
 
-def _add_pending(history: History, values: dict, masks: dict, config: dict) -> History:
-    """The history with one more in-flight trial (the one just picked)."""
+def _add_pending(history: History, values: dict, masks: dict, key: tuple) -> History:
+    """The history with one more in-flight trial (the one just picked, ``key`` its config_key)."""
     column = [float(values[label][0]) if masks[label][0] else np.nan for label in history.labels]
     return History(
         history.labels,
         np.append(history.losses, np.inf),
         np.append(history.pending, True),
         np.concatenate([history.matrix, np.array(column, dtype=float)[:, None]], axis=1),
-        history.configs.plus(config_key(config)),
+        history.configs.plus(key),
     )
