@@ -58,9 +58,7 @@ class Param:
         return any(route is None for route in self.routes)
 
     def to_python(self, value: Any) -> int | float:
-        if self.is_integer:
-            return int(round(float(value))) if self.distribution.is_integer else int(value)
-        return float(value)
+        return _converter(self)(value)
 
 
 def _round_to_int(value: Any) -> int:
@@ -68,7 +66,8 @@ def _round_to_int(value: Any) -> int:
 
 
 def _converter(param: Param):
-    """``param.to_python`` as a plain function, its branches decided once."""
+    """How ``param``'s values become plain Python numbers (``Param.to_python``): float,
+    rounded to int (an integer-valued prior) or truncated to int (``scope.int``)."""
     if not param.is_integer:
         return float
     return _round_to_int if param.distribution.is_integer else int
