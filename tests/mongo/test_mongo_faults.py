@@ -19,7 +19,10 @@ from hopt import (
     hp,
     rand,
 )
+from hopt.base import Domain
+from hopt.trials import TrialAttachments
 from hopt.trials.mongo import MongoJobs, MongoTrials
+from hopt.trials.mongo.worker import LeasedStore, MongoWorker
 
 SPACE = hp.uniform("x", -5, 5)
 
@@ -106,6 +109,75 @@ def test_a_late_result_of_a_worker_presumed_dead_changes_nothing(mongo_url):
     (final,) = jobs.find("late")
     assert final["state"] == JOB_STATE_DONE and final["result"]["loss"] == 2.0
     assert final["owner"] == "worker-b"
+
+
+def hand_over(jobs, exp_key):
+    """A trial reserved by worker A, whose lease expires and goes to worker B: (A's doc, B's doc)."""
+    first = jobs.reserve("worker-a", "token-a", lease_secs=0.3, exp_key=exp_key)
+    time.sleep(0.6)
+    assert jobs.requeue_expired() == 1
+    second = jobs.reserve("worker-b", "token-b", 30, exp_key=exp_key)
+    assert second["tid"] == first["tid"] and second["attempts"] == 2
+    return first, second
+
+
+def test_a_late_worker_cannot_replace_or_delete_the_new_workers_attachments(mongo_url, caplog):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    trials = MongoTrials(jobs, exp_key="late-attach")
+    queue_one_trial(trials)
+    first, second = hand_over(jobs, "late-attach")
+    worker_a, worker_b = MongoWorker(jobs), MongoWorker(jobs)
+    as_b = TrialAttachments(LeasedStore(worker_b, second, "token-b"), second)
+    as_b["model"] = b"from B"
+    as_b["notes"] = "B's notes"
+    as_a = TrialAttachments(LeasedStore(worker_a, first, "token-a"), first)
+    assert as_a["model"] == b"from B"  # reading is always allowed
+    with caplog.at_level("WARNING", logger="hopt.worker"):
+        as_a["model"] = b"from A"
+        del as_a["notes"]
+    assert "lease lost; writing attachment 'model' refused" in caplog.text
+    assert "lease lost; deleting attachment 'notes' refused" in caplog.text
+    assert not worker_a.holds_lease(first, "token-a") and worker_b.holds_lease(second, "token-b")
+    stored = trials.trial_attachments(second)
+    assert stored["model"] == b"from B" and stored["notes"] == "B's notes"
+    assert sorted(stored) == ["model", "notes"]
+    files = jobs.conn.db[f"{jobs.fs_prefix}.files"]
+    assert files.count_documents({"filename": {"$regex": "::model$"}}) == 1, "no stray copy"
+
+
+def test_a_lease_lost_during_an_upload_keeps_the_older_attachment(mongo_url):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    store = MongoTrials(jobs, exp_key="upload").attachments
+    store["weights"] = b"v1"
+    assert store.put("weights", b"v2", guard=lambda: False) is None
+    assert store["weights"] == b"v1"
+    files = jobs.conn.db[f"{jobs.fs_prefix}.files"]
+    assert files.count_documents({"filename": "weights", "exp_key": "upload"}) == 1
+    assert store.put("weights", b"v3", guard=lambda: True) is not None
+    assert store["weights"] == b"v3"
+    assert files.count_documents({"filename": "weights", "exp_key": "upload"}) == 1
+
+
+def return_with_attachment(x):
+    return {"loss": x**2, "status": STATUS_OK, "attachments": {"log": b"from the late worker"}}
+
+
+def test_a_late_workers_result_attachments_are_discarded_with_its_result(mongo_url):
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    trials = MongoTrials(jobs, exp_key="late-result")
+    trials.attach_fmin(Domain(return_with_attachment, SPACE), None)
+    queue_one_trial(trials)
+    first, second = hand_over(jobs, "late-result")
+    worker_b = MongoWorker(jobs, exp_key="late-result")
+    TrialAttachments(LeasedStore(worker_b, second, "token-b"), second)["log"] = b"from B"
+    assert jobs.finish(second, "token-b", {"status": STATUS_OK, "loss": 2.0})
+    # worker A never noticed (no heartbeat ran) and finishes its evaluation now
+    worker_a = MongoWorker(jobs, exp_key="late-result")
+    assert worker_a.run_one(first, "token-a") is None
+    trials.refresh()
+    (doc,) = trials.trials
+    assert doc["result"]["loss"] == 2.0 and doc["owner"] == "worker-b"
+    assert trials.trial_attachments(doc)["log"] == b"from B"
 
 
 def test_a_trial_that_loses_every_worker_fails_after_max_attempts(mongo_url):

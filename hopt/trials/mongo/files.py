@@ -8,7 +8,7 @@ crash in between never leaves the name without a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 from ...exceptions import InvalidArgumentError
@@ -26,8 +26,17 @@ class GridFSStore(MutableMapping):
         self._files = connection.db[f"{prefix}.files"]
         self._exp_key = exp_key
 
-    def put(self, name: str, blob: bytes, **fields: Any) -> Any:
-        """Store ``blob`` under ``name`` with extra file fields; return the file id."""
+    def put(
+        self, name: str, blob: bytes, guard: Callable[[], bool] | None = None, **fields: Any
+    ) -> Any:
+        """Store ``blob`` under ``name`` with extra file fields; return the file id.
+
+        With a ``guard``, the new file replaces the older ones only if ``guard()``
+        is still true once it is stored; otherwise the new file is removed again,
+        the older ones are kept, and None is returned.  A worker passes "my lease
+        is still held", so a worker whose trial was handed on never removes what
+        the trial's new worker stored.
+        """
         if not isinstance(name, str):
             raise InvalidArgumentError(f"attachment names must be strings; got {name!r}.")
         is_text = isinstance(blob, str)
@@ -43,6 +52,10 @@ class GridFSStore(MutableMapping):
                 bytes(data), filename=name, exp_key=self._exp_key, text=is_text, **fields
             ),
         )
+
+        if guard is not None and not guard():
+            self._delete_files([new_id], f"withdraw attachment {name!r}")
+            return None
 
         def drop_older() -> None:
             for old in self._files.find(self._filter(name, _id={"$ne": new_id}), {"_id": 1}):

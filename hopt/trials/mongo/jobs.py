@@ -207,6 +207,14 @@ class MongoJobs:
     def _guarded(self, doc_id: Any, token: str) -> dict:
         return {"_id": doc_id, "lease": token, "state": JOB_STATE_RUNNING}
 
+    def holds(self, doc_id: Any, token: str) -> bool:
+        """Whether ``token`` still holds the lease on the trial (it is RUNNING under it)."""
+        found = self.conn.call(
+            "check a lease",
+            lambda: self.jobs.find_one(self._guarded(doc_id, token), {"_id": 1}),
+        )
+        return found is not None
+
     def renew(self, doc_id: Any, token: str, lease_secs: float) -> bool:
         """Extend a held lease; False when it was lost (expired and handed on)."""
         update = [

@@ -17,11 +17,12 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from ...exceptions import UntrustedPayloadError
 from ...results import exception_result
-from ..attachments import TrialAttachments
+from ..attachments import TrialAttachments, attachment_name
 from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
 from .files import GridFSStore
@@ -55,7 +56,61 @@ class MongoCtrl(Ctrl):
 
     @property
     def attachments(self):
-        return TrialAttachments(self._worker.store(self.trial), self.trial)
+        return TrialAttachments(LeasedStore(self._worker, self.trial, self._token), self.trial)
+
+
+class LeasedStore(MutableMapping):
+    """The experiment's attachments as a worker holding a trial's lease may change them.
+
+    Reads go straight to the store.  A write or a delete happens only while the
+    lease is held: once it has expired and the trial was handed to another
+    worker, this worker's attachments would be mixed with, or replace, those of
+    the worker now running the trial.  A refused change is logged, marks the
+    lease lost (so the trial's result is discarded as well) and is otherwise
+    silent, like a refused checkpoint: the objective is running for nothing by
+    then.  A write checks the lease before storing and again before removing the
+    older versions (``GridFSStore.put``'s guard), so even a lease lost during
+    the upload leaves the new worker's attachments in place.
+    """
+
+    def __init__(self, worker: MongoWorker, doc: dict, token: str) -> None:
+        self._worker, self._doc, self._token = worker, doc, token
+        self._store = worker.store(doc)
+
+    def _holds(self) -> bool:
+        return self._worker.holds_lease(self._doc, self._token)
+
+    def _refused(self, action: str, key: str) -> None:
+        prefix = attachment_name(self._doc, "")  # the trial's own names without their prefix
+        name = key[len(prefix) :] if key.startswith(prefix) else key
+        logger.warning(
+            "trial %s: lease lost; %s attachment %r refused (the trial runs elsewhere)",
+            self._doc["tid"],
+            action,
+            name,
+        )
+
+    def __getitem__(self, name: str) -> Any:
+        return self._store[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._store
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        if not self._holds() or self._store.put(name, value, guard=self._holds) is None:
+            self._refused("writing", name)
+
+    def __delitem__(self, name: str) -> None:
+        if not self._holds():
+            self._refused("deleting", name)
+            return
+        del self._store[name]
 
 
 class _Heartbeat(threading.Thread):
@@ -127,12 +182,27 @@ class MongoWorker:
             if token not in self._lost and not self.handle.renew(
                 doc["_id"], token, self.lease_secs
             ):
-                self._lost.add(token)
-                logger.warning(
-                    "lost the lease on trial %s (it expired and may run elsewhere); "
-                    "its result will be discarded",
-                    doc["tid"],
-                )
+                self._lease_lost(doc, token)
+
+    def holds_lease(self, doc: dict, token: str) -> bool:
+        """Whether this worker still holds the trial's lease (asks the server)."""
+        if token in self._lost:
+            return False
+        if self.handle.holds(doc["_id"], token):
+            return True
+        self._lease_lost(doc, token)
+        return False
+
+    def _lease_lost(self, doc: dict, token: str) -> None:
+        with self._lock:
+            if token in self._lost:
+                return
+            self._lost.add(token)
+        logger.warning(
+            "lost the lease on trial %s (it expired and may run elsewhere); "
+            "its result will be discarded",
+            doc["tid"],
+        )
 
     def store(self, doc: dict) -> GridFSStore:
         return GridFSStore(self.handle.conn, self.handle.fs_prefix, doc.get("exp_key"))
@@ -191,10 +261,10 @@ class MongoWorker:
             logger.warning("trial %s: lease lost while running; result discarded", tid)
             return None
         if attachments:
-            store = TrialAttachments(self.store(doc), doc)
+            store = TrialAttachments(LeasedStore(self, doc, token), doc)
             for name, blob in dict(attachments).items():
                 store[name] = blob
-        if not self.handle.finish(doc, token, result):
+        if token in self._lost or not self.handle.finish(doc, token, result):
             logger.warning("trial %s: lease lost before the result was stored; discarded", tid)
             return None
         seconds = time.monotonic() - started
