@@ -1,15 +1,20 @@
 """Shipping a ``Domain`` (objective and space) to other processes.
 
-Distributed backends pickle the domain with cloudpickle once per fmin.  An
-objective whose module another machine cannot import (a script, a notebook
-cell, a test file) travels by value instead of by reference; installed
-packages and hopt itself travel by reference, as usual.
+Distributed backends pickle the domain with cloudpickle once per fmin.  A
+function or class whose module another machine cannot import (a script, a
+notebook cell, a test file, a helper module next to them) travels by value
+instead of by reference: the objective, and whatever the domain reaches, such
+as the estimator class HoptSearchCV's objective carries.  Installed packages
+and hopt itself travel by reference, as usual.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import sys
 import sysconfig
+import types
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,17 +31,51 @@ def _installed_roots() -> list[Path]:
     return sorted(roots)
 
 
-def _travels_by_value(module: ModuleType | None) -> bool:
-    """True for a module another process may not import: not installed, not hopt's own."""
+def _travels_by_value(module: ModuleType | None, roots: list[Path] | None = None) -> bool:
+    """True for a module another process may not import: Python source that is not
+    installed (not under the interpreter's library paths), and not hopt's own."""
     if module is None or module.__name__ == "__main__":
         return False  # cloudpickle already pickles __main__ by value
     if module.__name__.split(".")[0] == "hopt":
         return False
     file = getattr(module, "__file__", None)
-    if not file:
-        return False  # built-in or namespace module: importable everywhere
+    if not file or not file.endswith(".py"):
+        return False  # built-in, namespace or compiled: cloudpickle cannot copy those
     path = Path(file).resolve()
-    return not any(path.is_relative_to(root) for root in _installed_roots())
+    return not any(path.is_relative_to(root) for root in roots or _installed_roots())
+
+
+@functools.cache
+def _pickler_class() -> type:
+    """A cloudpickle pickler that sends local modules' functions and classes by value.
+
+    Each function or class the pickle reaches is looked at before cloudpickle
+    reduces it; if its module travels by value (``_travels_by_value``) and is
+    not registered yet, it is registered with cloudpickle first, so that object
+    and everything else of that module the pickle reaches is copied.  The
+    registrations are undone afterwards (``registered``).
+    """
+    import cloudpickle
+
+    class LocalCodeByValue(cloudpickle.Pickler):
+        def __init__(self, file: io.BytesIO) -> None:
+            super().__init__(file, protocol=cloudpickle.DEFAULT_PROTOCOL)
+            self.registered: list[ModuleType] = []
+            self._seen: set[str] = set(cloudpickle.list_registry_pickle_by_value())
+            self._roots = _installed_roots()
+
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, (type, types.FunctionType)):
+                name = getattr(obj, "__module__", None)
+                if isinstance(name, str) and name not in self._seen:
+                    self._seen.add(name)
+                    module = sys.modules.get(name)
+                    if module is not None and _travels_by_value(module, self._roots):
+                        cloudpickle.register_pickle_by_value(module)
+                        self.registered.append(module)
+            return super().reducer_override(obj)
+
+    return LocalCodeByValue
 
 
 def dumps_domain(domain: Any, where: str, runs_on: str) -> bytes:
@@ -47,12 +86,10 @@ def dumps_domain(domain: Any, where: str, runs_on: str) -> bytes:
     """
     import cloudpickle
 
-    module = sys.modules.get(getattr(domain.fn, "__module__", None) or "")
-    by_value = module if _travels_by_value(module) else None
-    if by_value is not None:
-        cloudpickle.register_pickle_by_value(by_value)
+    buffer = io.BytesIO()
+    pickler = _pickler_class()(buffer)
     try:
-        return cloudpickle.dumps(domain)
+        pickler.dump(domain)
     except Exception as exc:
         raise InvalidArgumentError(
             f"{where}: the objective {domain.fn!r} (or something it refers to) cannot be "
@@ -61,5 +98,6 @@ def dumps_domain(domain: Any, where: str, runs_on: str) -> bytes:
             "objective instead of capturing them."
         ) from exc
     finally:
-        if by_value is not None:
-            cloudpickle.unregister_pickle_by_value(by_value)
+        for module in pickler.registered:
+            cloudpickle.unregister_pickle_by_value(module)
+    return buffer.getvalue()

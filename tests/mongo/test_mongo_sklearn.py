@@ -45,3 +45,19 @@ def test_workers_cross_validate_and_a_second_fit_continues_the_experiment(mongo_
     again.fit(X, Y)
     assert len(again.cv_results_["params"]) == 6
     assert set(results["tid"]) <= set(again.cv_results_["tid"])
+
+
+def test_an_estimator_class_from_a_local_module_runs_on_the_workers(
+    mongo_url, start_workers, shrunk_mean_class
+):
+    # the workers cannot import the module: the class must travel with the objective
+    start_workers(1, "--exp-key", "local-estimator")
+    search = HoptSearchCV(
+        shrunk_mean_class(), {"alpha": hp.uniform("alpha", 0, 1)}, max_evals=3,
+        algo=rand.suggest, cv=2, trials=MongoTrials(mongo_url, exp_key="local-estimator"),
+        random_state=0,
+    )  # fmt: skip
+    search.fit(X, Y)
+    assert [t["result"]["status"] for t in search.trials_.trials] == ["ok"] * 3
+    best = shrunk_mean_class(**search.best_params_)
+    assert search.best_score_ == pytest.approx(cross_val_score(best, X, Y, cv=2).mean())

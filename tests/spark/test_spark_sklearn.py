@@ -47,3 +47,16 @@ def test_an_objective_error_on_an_executor_is_raised_by_fit(spark):
     with pytest.raises(TrialFailedError, match="InvalidSpaceError.*'alpah'"):
         search.fit(X, Y)
     assert len(search.trials_) < 10  # the search stopped at the first such failure
+
+
+def test_an_estimator_class_from_a_local_module_runs_on_the_executors(spark, shrunk_mean_class):
+    # the executors cannot import the module: the class must travel with the objective
+    estimator = shrunk_mean_class()
+    search = HoptSearchCV(
+        estimator, {"alpha": hp.uniform("alpha", 0, 1)}, max_evals=3, algo=rand.suggest,
+        cv=2, trials=SparkTrials(parallelism=2, spark_session=spark), random_state=0,
+    )  # fmt: skip
+    search.fit(X, Y)
+    assert search.trials_.count_successful_trials() == 3
+    best = type(estimator)(**search.best_params_)
+    assert search.best_score_ == pytest.approx(cross_val_score(best, X, Y, cv=2).mean())
