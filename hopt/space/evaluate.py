@@ -116,8 +116,10 @@ def rec_eval(
             if name in stochastic and "rng" not in kwargs:
                 if rng is None:
                     raise InvalidSpaceError(
-                        f"scope.{name}: drawing a random value needs a generator; evaluate "
-                        "with hopt.pyll.stochastic.sample(space, rng) instead."
+                        f"scope.{name}: an unlabelled random draw needs a generator. In a "
+                        "search space, use hp.* functions (fmin tunes labelled parameters "
+                        "only); to draw a value outside a search, evaluate with "
+                        "hopt.pyll.stochastic.sample(space, rng)."
                     )
                 kwargs["rng"] = rng
             try:

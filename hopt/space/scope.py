@@ -141,6 +141,10 @@ def _define_builtins(table: SymbolTable) -> None:
     def array_union(*arrays: Any) -> np.ndarray:
         return np.unique(np.concatenate([np.asarray(a).ravel() for a in arrays]))
 
+    def Raise(etype: type[BaseException], *args: Any, **kwargs: Any) -> Any:  # noqa: N802
+        # Hyperopt's name: a branch that must never be taken fails when it is evaluated
+        raise etype(*args, **kwargs)
+
     plain: dict[str, Callable[..., Any]] = {
         "pos_args": pos_args,
         "list_of": list_of,
@@ -150,6 +154,7 @@ def _define_builtins(table: SymbolTable) -> None:
         "call_method": call_method,
         "call": call,
         "array_union": array_union,
+        "Raise": Raise,
         "int": int,
         "float": float,
         "bool": bool,
@@ -198,3 +203,23 @@ def _define_builtins(table: SymbolTable) -> None:
 
 
 _define_builtins(scope)
+
+
+def one_of(*options: Any) -> Apply:
+    """``scope.one_of(a, b, ...)``: one of the options, drawn uniformly when sampled.
+
+    An unlabelled random choice (a ``switch`` on an unlabelled ``randint``), as in
+    Hyperopt; for a search space, use ``hp.choice``, which fmin can tune.
+    """
+    index = Apply("randint", [as_apply(len(options))])
+    return Apply("switch", [index, *(as_apply(option) for option in options)])
+
+
+def choice(options: Any) -> Apply:
+    """``scope.choice([a, b, ...])``: ``scope.one_of(a, b, ...)``."""
+    return one_of(*options)
+
+
+# graph builders, not symbols: what they return is made of ``switch`` and ``randint``
+scope.one_of = one_of  # type: ignore[attr-defined]
+scope.choice = choice  # type: ignore[attr-defined]

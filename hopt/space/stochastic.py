@@ -99,6 +99,29 @@ for _kind in sorted(SAMPLER_NAMES):
     scope.define_stochastic(_make_sampler(_kind))
 
 
+def recursive_set_rng_kwarg(expr: Any, rng: Any = None) -> Any:
+    """Make every sampler node of ``expr`` draw from ``rng``; returns ``expr`` (changed in place).
+
+    Hyperopt's helper: each sampler node gets ``rng`` as its own ``rng`` argument
+    (replacing one it had), so the graph evaluates without an evaluator-wide
+    generator.  ``rng`` may be a Generator, a RandomState, a BitGenerator or a
+    seed; None draws fresh entropy.
+    """
+    from .._utils import as_generator
+    from .graph import dfs
+    from .nodes import as_apply
+
+    generator = (
+        np.random.default_rng() if rng is None else as_generator(rng, "recursive_set_rng_kwarg")
+    )
+    rng_node = as_apply(generator)
+    for node in dfs(as_apply(expr)):
+        if node.name in scope.stochastic_symbols:
+            node.named_args = [pair for pair in node.named_args if pair[0] != "rng"]
+            node.named_args.append(["rng", rng_node])
+    return expr
+
+
 def sample(expr: Any, rng: Any = None, **kwargs: Any) -> Any:
     """One random draw of a whole space (``hopt.pyll.stochastic.sample``)."""
     from .._utils import as_generator

@@ -240,3 +240,54 @@ def test_sample_without_rng_draws_fresh_values(monkeypatch):
 def test_sample_rejects_a_bad_generator():
     with pytest.raises(InvalidArgumentError, match=r"sample: rstate must be None, an int seed"):
         sample(SPACE, "seed")
+
+
+# ------------------------------------------------------------- Hyperopt's pyll helpers
+
+
+def test_one_of_draws_every_option_and_only_the_options():
+    space = scope.one_of(1, "a", [2, 3])
+    draws = [sample(space, np.random.default_rng(seed)) for seed in range(60)]
+    assert {repr(d) for d in draws} == {"1", "'a'", "[2, 3]"}
+
+
+def test_choice_takes_a_list_like_hyperopts(counted):
+    space = scope.choice([scope._eval_counted("left"), scope._eval_counted("right")])
+    draws = {sample(space, np.random.default_rng(seed)) for seed in range(20)}
+    assert draws == {"left", "right"}
+    assert len(counted) == 20, "one branch evaluated per draw"
+
+
+def test_recursive_set_rng_kwarg_gives_every_sampler_its_generator():
+    from hopt.pyll.stochastic import recursive_set_rng_kwarg
+
+    def space():
+        return {"x": hp.uniform("x", 0, 1), "k": hp.randint("k", 100), "n": scope.one_of(7, 8)}
+
+    seeded = recursive_set_rng_kwarg(space(), np.random.default_rng(5))
+    first = rec_eval(seeded)  # no generator given: each sampler brings its own
+    assert 0 <= first["x"] <= 1 and 0 <= first["k"] < 100 and first["n"] in (7, 8)
+    again = recursive_set_rng_kwarg(space(), 5)  # a seed, a second time: the same draws
+    assert rec_eval(again) == first
+    # a generator set before is replaced, not doubled
+    node = recursive_set_rng_kwarg(hp.uniform("y", 0, 1), 1)
+    recursive_set_rng_kwarg(node, 2)
+    (sampler,) = [n for n in node.inputs() if n.name == "uniform"]
+    assert [key for key, _ in sampler.named_args] == ["rng"]
+    assert rec_eval(node) == rec_eval(recursive_set_rng_kwarg(hp.uniform("y", 0, 1), 2))
+
+
+def test_raise_fails_only_when_its_branch_is_evaluated():
+    space = scope.switch(as_apply(0), "fine", scope.Raise(ValueError, "branch 1 is not allowed"))
+    assert rec_eval(space) == "fine"
+    bad = scope.switch(as_apply(1), "fine", scope.Raise(ValueError, "branch 1 is not allowed"))
+    with pytest.raises(ValueError, match="branch 1 is not allowed"):
+        rec_eval(bad)
+
+
+def test_an_unlabelled_draw_in_an_fmin_space_points_to_hp():
+    from hopt import fmin, rand
+
+    space = {"x": hp.uniform("x", 0, 1), "n": scope.one_of(1, 2)}
+    with pytest.raises(InvalidSpaceError, match=r"scope\.randint: .*use hp\.\* functions"):
+        fmin(lambda p: p["x"], space, algo=rand.suggest, max_evals=2, show_progressbar=False)
