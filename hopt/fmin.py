@@ -356,9 +356,10 @@ class FMinIter:
         held_back = not self.asynchronous and capacity > self.max_queue_len
         while queue_len < capacity and n_queued < N:
             n_to_enqueue = min(capacity - queue_len, N - n_queued)
+            # the trials are fresh: refreshed at the end of the last pass (or before the
+            # first) and after each insert, so the algorithm sees every result but those
+            # of the last few milliseconds
             new_ids = self.trials.new_trial_ids(n_to_enqueue)
-            if self.asynchronous:  # serial trials are already fresh: refreshed after each insert
-                self.trials.refresh()
             seed = int(self.rng.integers(SEED_BOUND))
             new_trials = self.algo(new_ids, self.domain, self.trials, seed)
             if new_trials is None or len(new_trials) == 0:
@@ -396,6 +397,8 @@ class FMinIter:
         """Queue up to ``N`` new trials and evaluate them (or wait for workers)."""
         trials = self.trials
         n_queued = 0
+        if self.asynchronous:
+            trials.refresh()  # each pass reads this copy; every pass ends with a refresh
         self._counted_done = trials.count_by_state_synced(JOB_STATE_DONE)
         self._update_best_from_trials()
         total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
@@ -403,7 +406,9 @@ class FMinIter:
             try:
                 while not self._should_stop():
                     if self.asynchronous:
-                        queue_len = trials.count_by_state_unsynced(JOB_STATE_NEW)
+                        # counted in the copy refreshed at the end of the last pass: a
+                        # database backend would otherwise scan its trials once more
+                        queue_len = trials.count_by_state_synced(JOB_STATE_NEW)
                     else:
                         self._refill_serial_queue()
                         queue_len = len(self._serial_queue)

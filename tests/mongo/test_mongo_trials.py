@@ -276,3 +276,22 @@ def test_wrong_credentials_give_a_clear_error_without_the_password(mongo_url):
     message = str(caught.value)
     assert "authentication failed" in message.lower() and "mallory:***@" in message
     assert "guessed-pw" not in message and "full error" not in message
+
+
+def test_fmins_own_insert_does_not_wake_it_but_a_workers_change_does(mongo_url):
+    from hopt.trials.mongo import MongoJobs
+
+    trials = MongoTrials(mongo_url, exp_key="own-insert")
+    trials.wait_for_progress(0)  # the change count as of now
+    (tid,) = trials.new_trial_ids(1)
+    misc = {"tid": tid, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
+            "idxs": {"x": [tid]}, "vals": {"x": [0.5]}}  # fmt: skip
+    trials.insert_trial_docs(trials.new_trial_docs([tid], [None], [{"status": "new"}], [misc]))
+    started = time.monotonic()
+    trials.wait_for_progress(0.6)  # nothing happened but this process's own insert
+    assert time.monotonic() - started >= 0.55
+    worker_side = MongoJobs.new_from_connection_str(mongo_url)
+    assert worker_side.reserve("w", "token", 30, exp_key="own-insert")["tid"] == tid
+    started = time.monotonic()
+    trials.wait_for_progress(30)  # the reservation is news: back at the next poll
+    assert time.monotonic() - started < 5

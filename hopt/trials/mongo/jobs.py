@@ -122,10 +122,13 @@ class MongoJobs:
         last = int(counter["last"])
         return list(range(last - n, last))
 
-    def insert(self, docs: Sequence[dict]) -> None:
-        """Insert trial documents; safe to retry (an already stored tid is skipped)."""
+    def insert(self, docs: Sequence[dict]) -> dict[str, int]:
+        """Insert trial documents; safe to retry (an already stored tid is skipped).
+
+        Returns each experiment's change count after this insert (``bump``).
+        """
         if not docs:
-            return
+            return {}
         from pymongo.errors import BulkWriteError
 
         def insert() -> None:
@@ -137,7 +140,7 @@ class MongoJobs:
                     raise
 
         self.conn.call("insert trials", insert)
-        self.bump({doc.get("exp_key") for doc in docs})
+        return self.bump({doc.get("exp_key") for doc in docs})
 
     # -- reading ------------------------------------------------------------------------
     def find(self, exp_key: Any, states: Iterable[int] | None = None) -> list[dict]:
@@ -381,15 +384,29 @@ class MongoJobs:
         return done.deleted_count
 
     # -- experiments: change counter and stored domain ---------------------------------------
-    def bump(self, exp_keys: Iterable[Any]) -> None:
-        """Tell anyone polling these experiments that their trials changed."""
+    def bump(self, exp_keys: Iterable[Any]) -> dict[str, int]:
+        """Tell anyone polling these experiments that their trials changed.
+
+        Returns each experiment's change count after the bump (by experiment id).
+        """
+        from pymongo import ReturnDocument
+
         ids = sorted({experiment_id(exp_key) for exp_key in exp_keys})
 
-        def bump() -> None:
+        def bump() -> dict[str, int]:
+            after = {}
             for _id in ids:
-                self.experiments.update_one({"_id": _id}, {"$inc": {"changes": 1}}, upsert=True)
+                doc = self.experiments.find_one_and_update(
+                    {"_id": _id},
+                    {"$inc": {"changes": 1}},
+                    projection={"changes": 1},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+                after[_id] = int(doc["changes"])
+            return after
 
-        self.conn.call("note a change", bump)
+        return self.conn.call("note a change", bump)
 
     def changes(self, exp_key: Any) -> int:
         key = None if exp_key is ANY else exp_key

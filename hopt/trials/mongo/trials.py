@@ -182,7 +182,10 @@ class MongoTrials(Trials):
             doc.setdefault("lease", None)
             if self.workdir is not None and doc["misc"].get("workdir") is None:
                 doc["misc"] = {**doc["misc"], "workdir": self.workdir}
-        self.handle.insert(docs)
+        after = self.handle.insert(docs).get(experiment_id(self._exp_key))
+        if after is not None and self._seen_changes == after - 1:
+            # the change was this insert alone: nothing new for wait_for_progress to see
+            self._seen_changes = after
         tids = [doc["tid"] for doc in docs]
         self._run_tids.update(tids)
         return tids
@@ -247,7 +250,8 @@ class MongoTrials(Trials):
         now = time.monotonic()
         if now - checked_at >= 0.5:
             live = self.handle.live_workers(self._query_key)
-            running = self.handle.count(self._query_key, [JOB_STATE_RUNNING])
+            # fmin asks right after refreshing its copy: no need to count in the database
+            running = self.count_by_state_synced(JOB_STATE_RUNNING)
             idle = max(live - running, 0)
             self._idle = (now, idle)
             self._note_workers(live, now)
