@@ -524,7 +524,7 @@ def _section(summary: dict, info: dict, command: str) -> str:
         "",
         f"`MongoJobs.reserve()` alone, on a queue of {MAX_EVALS} NEW trials: median "
         f"{lat['reserve_median_ms']:.1f} ms, p90 {lat['reserve_p90_ms']:.1f} ms (one "
-        "`findAndModify` plus the change-counter `update`); on an empty queue "
+        "`findAndModify` plus the change-counter bump, another `findAndModify`); on an empty queue "
         f"{lat['empty_median_ms']:.1f} ms; one poll of the change counter "
         f"{lat['changes_poll_median_ms']:.1f} ms (medians of {info['repeats']} repetitions).",
         "",
