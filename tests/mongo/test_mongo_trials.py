@@ -13,6 +13,7 @@ from hopt import (
     JOB_STATE_CANCEL,
     JOB_STATE_DONE,
     JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
     STATUS_FAIL,
     STATUS_OK,
     fmin,
@@ -295,3 +296,48 @@ def test_fmins_own_insert_does_not_wake_it_but_a_workers_change_does(mongo_url):
     started = time.monotonic()
     trials.wait_for_progress(30)  # the reservation is news: back at the next poll
     assert time.monotonic() - started < 5
+
+
+def test_a_refresh_reads_only_the_trials_changed_since_the_last_one(mongo_url, monkeypatch):
+    import datetime
+
+    from hopt.trials.mongo import MongoJobs, listing
+
+    monkeypatch.setattr(listing, "STAMP_MARGIN", datetime.timedelta(0))
+    trials = MongoTrials(mongo_url, exp_key="incremental")
+    tids = trials.new_trial_ids(30)
+    miscs = [{"tid": t, "cmd": ("domain_attachment", "FMinIter_Domain"), "workdir": None,
+              "idxs": {"x": [t]}, "vals": {"x": [0.5]}} for t in tids]  # fmt: skip
+    trials.insert_trial_docs(
+        trials.new_trial_docs(tids, [None] * 30, [{"status": "new"}] * 30, miscs)
+    )
+    trials.refresh()
+    assert len(trials.trials) == 30
+    listed = []
+    real_listing = trials.handle.listing
+
+    def spy(exp_key, since=None):
+        rows = real_listing(exp_key, since=since)
+        listed.append((since is None, len(rows)))
+        return rows
+
+    monkeypatch.setattr(trials.handle, "listing", spy)
+    other = MongoJobs.new_from_connection_str(mongo_url)
+    for _ in range(2):
+        time.sleep(0.05)  # a later server time than the stamps seen so far
+        other.reserve("w", "token", 30, exp_key="incremental")
+        trials.refresh()
+    # the first refresh listed what changed at or after the newest stamp it had seen,
+    # the inserts' (all 30); the second only the two reserved trials
+    assert listed == [(False, 30), (False, 2)]
+    running = [t["tid"] for t in trials.trials if t["state"] == JOB_STATE_RUNNING]
+    assert running == tids[:2]
+    assert [t["tid"] for t in trials.trials] == tids, "still in trial order"
+    # a deletion by another process leaves no stamp: the next full listing drops it
+    other.delete("incremental", {"tid": tids[-1]})
+    trials.refresh()
+    assert len(trials.trials) == 30
+    monkeypatch.setattr(listing, "FULL_LISTING_SECS", 0.0)
+    trials.refresh()
+    assert listed[-1] == (True, 29) and [t["tid"] for t in trials.trials] == tids[:-1]
+    assert listed[-2] == (False, 1), "the incremental listing cannot see a deletion"

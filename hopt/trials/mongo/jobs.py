@@ -17,7 +17,11 @@ renews the lease.  Every later write of the worker (checkpoint, attachments,
 the result) is guarded by its token, so once a lease has expired and the trial
 was handed to someone else, a late result of the first worker changes nothing.
 Expired trials return to the queue, or fail once ``max_attempts`` reservations
-have all been lost.  All times are the server's (``$$NOW`` when writing, the
+have all been lost.
+
+Every write of a trial document also bumps its ``version`` and stamps ``changed``
+with the server's clock, so a reader can ask for what changed since it last
+looked (``listing``) instead of reading every trial again.  All times are the server's (``$$NOW`` when writing, the
 ``hello`` command's ``localTime`` when comparing), so worker clocks may differ.
 """
 
@@ -99,6 +103,7 @@ class MongoJobs:
             self.jobs.create_index([("exp_key", 1), ("tid", 1)], unique=True)
             self.jobs.create_index([("state", 1), ("exp_key", 1), ("tid", 1)])
             self.jobs.create_index([("state", 1), ("lease_expires", 1)])
+            self.jobs.create_index([("exp_key", 1), ("changed", 1)])
 
         self.conn.call("create indexes", create)
         self._indexes_ready = True
@@ -140,7 +145,18 @@ class MongoJobs:
                     raise
 
         self.conn.call("insert trials", insert)
-        return self.bump({doc.get("exp_key") for doc in docs})
+        by_experiment: dict[Any, list] = {}
+        for doc in docs:
+            by_experiment.setdefault(doc.get("exp_key"), []).append(doc["tid"])
+
+        def stamp() -> None:  # an insert cannot use the server's clock; this update can
+            for exp_key, tids in by_experiment.items():
+                self.jobs.update_many(
+                    {"exp_key": exp_key, "tid": {"$in": tids}}, [{"$set": {"changed": "$$NOW"}}]
+                )
+
+        self.conn.call("stamp new trials", stamp)
+        return self.bump(by_experiment)
 
     # -- reading ------------------------------------------------------------------------
     def find(self, exp_key: Any, states: Iterable[int] | None = None) -> list[dict]:
@@ -151,15 +167,21 @@ class MongoJobs:
             "read trials", lambda: list(self.jobs.find(query).sort([("tid", 1), ("_id", 1)]))
         )
 
-    def versions(self, exp_key: Any) -> list[tuple[Any, int]]:
-        """``(_id, version)`` of every trial, in trial order: what changed, cheaply."""
+    def listing(self, exp_key: Any, since: Any = None) -> list[tuple[Any, int, Any]]:
+        """``(_id, version, changed)`` of every trial, or of those changed at ``since`` or later.
+
+        ``changed`` is the server time of the trial's last write (None for a
+        document written without it, e.g. by an older hopt).
+        """
+        query = _exp_filter(exp_key)
+        if since is not None:
+            query["changed"] = {"$gte": since}
+        fields = {"_id": 1, "version": 1, "changed": 1}
         return self.conn.call(
             "read trial versions",
             lambda: [
-                (doc["_id"], doc.get("version", 0))
-                for doc in self.jobs.find(_exp_filter(exp_key), {"_id": 1, "version": 1}).sort(
-                    [("tid", 1), ("_id", 1)]
-                )
+                (doc["_id"], doc.get("version", 0), doc.get("changed"))
+                for doc in self.jobs.find(query, fields)
             ],
         )
 
@@ -194,6 +216,7 @@ class MongoJobs:
                     "lease_expires": _server_now_plus(lease_secs),
                     "attempts": {"$add": [{"$ifNull": ["$attempts", 0]}, 1]},
                     "version": _NEXT_VERSION,
+                    "changed": "$$NOW",
                 }
             }
         ]
@@ -226,6 +249,7 @@ class MongoJobs:
                     "lease_expires": _server_now_plus(lease_secs),
                     "refresh_time": "$$NOW",
                     "version": _NEXT_VERSION,
+                    "changed": "$$NOW",
                 }
             }
         ]
@@ -242,7 +266,7 @@ class MongoJobs:
                 self._guarded(doc_id, token),
                 {
                     "$set": {"result": result},
-                    "$currentDate": {"refresh_time": True},
+                    "$currentDate": {"refresh_time": True, "changed": True},
                     "$inc": {"version": 1},
                 },
             ),
@@ -259,7 +283,11 @@ class MongoJobs:
             "record a result",
             lambda: self.jobs.update_one(
                 self._guarded(doc["_id"], token),
-                {"$set": fields, "$currentDate": {"refresh_time": True}, "$inc": {"version": 1}},
+                {
+                    "$set": fields,
+                    "$currentDate": {"refresh_time": True, "changed": True},
+                    "$inc": {"version": 1},
+                },
             ),
         )
         self.bump([doc.get("exp_key")])
@@ -274,6 +302,7 @@ class MongoJobs:
                 {
                     "$set": {"state": JOB_STATE_NEW, "owner": None, "lease": None},
                     "$inc": {"attempts": -1, "version": 1},
+                    "$currentDate": {"changed": True},
                 },
             ),
         )
@@ -326,6 +355,7 @@ class MongoJobs:
                             "lease": None,
                             "refresh_time": "$$NOW",
                             "version": _NEXT_VERSION,
+                            "changed": "$$NOW",
                         }
                     }
                 ],
@@ -343,6 +373,7 @@ class MongoJobs:
                             "owner": None,
                             "lease": None,
                             "version": _NEXT_VERSION,
+                            "changed": "$$NOW",
                         }
                     }
                 ],
@@ -371,7 +402,7 @@ class MongoJobs:
                 query,
                 {
                     "$set": {"state": JOB_STATE_CANCEL, "result": cancelled},
-                    "$currentDate": {"refresh_time": True},
+                    "$currentDate": {"refresh_time": True, "changed": True},
                     "$inc": {"version": 1},
                 },
             ),

@@ -30,6 +30,7 @@ from ..base import Trials
 from ..serialization import dumps_domain
 from .files import GridFSStore
 from .jobs import ANY, DEFAULT_MAX_ATTEMPTS, MongoJobs, experiment_id
+from .listing import TrialListing
 from .signing import load_key, sign
 from .url import parse_url
 
@@ -56,7 +57,7 @@ class MongoTrials(Trials):
     _key: bytes | None
     _last_sweep: float
     _seen_changes: int | None
-    _doc_cache: dict  # _id -> (version, document), see refresh()
+    _listing: TrialListing  # this process's copy of the trial documents
 
     def __init__(
         self,
@@ -109,7 +110,7 @@ class MongoTrials(Trials):
         self._last_sweep = 0.0
         self._idle: tuple[float, int] = (0.0, 0)
         self._no_workers_since: float | None = None
-        self._doc_cache = {}
+        self._listing = TrialListing()
         super().__init__(exp_key=exp_key, refresh=refresh)
         self.attachments = self._store(exp_key)
 
@@ -121,7 +122,7 @@ class MongoTrials(Trials):
         state = self.__dict__.copy()
         state["handle"] = self.handle.url  # a MongoURL; str() of it hides the password
         state.pop("attachments", None)
-        state.pop("_doc_cache", None)
+        state.pop("_listing", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -129,7 +130,7 @@ class MongoTrials(Trials):
         self.__dict__.update(state)
         self.handle = MongoJobs.new_from_connection_str(url, where="MongoTrials")
         self.attachments = self._store(self._exp_key)
-        self._doc_cache = {}
+        self._listing = TrialListing()
 
     @property
     def _query_key(self) -> Any:
@@ -142,27 +143,18 @@ class MongoTrials(Trials):
     def view(self, exp_key: str | None = None, refresh: bool = True) -> MongoTrials:
         other = cast(MongoTrials, super().view(exp_key=exp_key, refresh=False))
         other.attachments = other._store(exp_key)
-        other._doc_cache = {}
+        other._listing = TrialListing()
         if refresh:
             other.refresh()
         return other
 
     def refresh(self) -> None:
-        """Re-read the experiment: every write bumps a trial's ``version``, so only the
-        ``(_id, version)`` pairs and the changed documents cross the network."""
-        # (Something that edits trial documents without bumping their version is not
-        # seen until the trial changes again; every hopt writer bumps it.)
-        cache = self._doc_cache
-        listing = self.handle.versions(self._query_key)
-        stale = [_id for _id, version in listing if cache.get(_id, (None,))[0] != version]
-        for doc in self.handle.find_ids(stale) if stale else []:
-            cache[doc["_id"]] = (doc.get("version", 0), doc)
-        # a document that changed again between the two reads is simply newer: fine
-        docs = [cache[_id][1] for _id, _ in listing if _id in cache]
-        if len(cache) > len(listing):  # trials deleted meanwhile
-            keep = {_id for _id, _ in listing}
-            for _id in [k for k in cache if k not in keep]:
-                del cache[_id]
+        """Re-read the experiment: only the trials changed since the last refresh cross
+        the network (``TrialListing``), so a refresh costs the same at 10 or 10,000 trials."""
+        # (Something that edits trial documents without bumping their version and
+        # their ``changed`` stamp is seen at the next full listing at the earliest;
+        # every hopt writer does both.)
+        docs = self._listing.update(self.handle, self._query_key)
         self._dynamic_trials = docs
         self._trials = [doc for doc in docs if doc["state"] in JOB_VALID_STATES]
         self._ids = {doc["tid"] for doc in docs}
@@ -199,6 +191,7 @@ class MongoTrials(Trials):
             self._query_key, {"tid": {"$in": list(tids)}, "state": JOB_STATE_NEW}
         )
         if removed:
+            self._listing.list_everything_next()
             self.refresh()
         return removed
 
@@ -207,6 +200,7 @@ class MongoTrials(Trials):
         self.handle.delete(self._query_key)
         self.attachments.clear()
         self._run_tids = set()
+        self._listing.list_everything_next()
         self.refresh()
 
     def trial_attachments(self, trial: dict) -> TrialAttachments:
