@@ -31,10 +31,6 @@ class TrialListing:
     """The trial documents of one experiment, in trial order, kept up to date cheaply."""
 
     def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget everything: the next ``update`` lists every trial."""
         self._docs: dict[Any, tuple[int, dict]] = {}  # _id -> (version, document)
         self._order: list[Any] = []  # _ids in trial order
         self._newest: Any = None  # the newest ``changed`` stamp seen

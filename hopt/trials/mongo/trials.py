@@ -149,11 +149,11 @@ class MongoTrials(Trials):
         return other
 
     def refresh(self) -> None:
-        """Re-read the experiment: only the trials changed since the last refresh cross
-        the network (``TrialListing``), so a refresh costs the same at 10 or 10,000 trials."""
-        # (Something that edits trial documents without bumping their version and
-        # their ``changed`` stamp is seen at the next full listing at the earliest;
-        # every hopt writer does both.)
+        """Re-read the experiment: only the trials changed since the last refresh are read
+        from the database (``TrialListing``), however many trials it holds."""
+        # (Every hopt writer bumps a trial's version and stamps ``changed``.  An edit
+        # that only bumps the version is seen at the next full listing; one that
+        # bumps neither is not seen until the trial changes again.)
         docs = self._listing.update(self.handle, self._query_key)
         self._dynamic_trials = docs
         self._trials = [doc for doc in docs if doc["state"] in JOB_VALID_STATES]
