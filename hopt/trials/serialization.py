@@ -31,10 +31,10 @@ def _installed_roots() -> list[Path]:
     return sorted(roots)
 
 
-def _travels_by_value(module: ModuleType | None, roots: list[Path] | None = None) -> bool:
+def _travels_by_value(module: ModuleType, roots: list[Path]) -> bool:
     """True for a module another process may not import: Python source that is not
     installed (not under the interpreter's library paths), and not hopt's own."""
-    if module is None or module.__name__ == "__main__":
+    if module.__name__ == "__main__":
         return False  # cloudpickle already pickles __main__ by value
     if module.__name__.split(".")[0] == "hopt":
         return False
@@ -42,7 +42,7 @@ def _travels_by_value(module: ModuleType | None, roots: list[Path] | None = None
     if not file or not file.endswith(".py"):
         return False  # built-in, namespace or compiled: cloudpickle cannot copy those
     path = Path(file).resolve()
-    return not any(path.is_relative_to(root) for root in roots or _installed_roots())
+    return not any(path.is_relative_to(root) for root in roots)
 
 
 @functools.cache
