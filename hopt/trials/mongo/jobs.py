@@ -21,8 +21,9 @@ have all been lost.
 
 Every write of a trial document also bumps its ``version`` and stamps ``changed``
 with the server's clock, so a reader can ask for what changed since it last
-looked (``listing``) instead of reading every trial again.  All times are the server's (``$$NOW`` when writing, the
-``hello`` command's ``localTime`` when comparing), so worker clocks may differ.
+looked (``listing``) instead of reading every trial again.  All times are the
+server's (``$$NOW`` when writing, the ``hello`` command's ``localTime`` when
+comparing), so worker clocks may differ.
 """
 
 from __future__ import annotations
