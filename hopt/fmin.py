@@ -17,6 +17,7 @@ import numbers
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ from ._types import (
     STATUS_OK,
 )
 from ._utils import SEED_BOUND, as_generator, utcnow
+from .distributions import Uniform
 from .domain import Domain, space_eval
 from .exceptions import (
     AllTrialsFailedError,
@@ -133,6 +135,17 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                     f"points_to_evaluate[{i}]: {label!r} takes an option index in "
                     f"[{dist.low}, {dist.high}); got {label}={value!r}. "  # type: ignore[attr-defined]
                     "Give hp.choice values as indices, as fmin returns them."
+                )
+        elif isinstance(dist, Uniform) and isinstance(value, numbers.Real):
+            low, high = dist.value_bounds()
+            if not low <= float(value) <= high:
+                # Hyperopt accepts it, and a user may mean it; most often it is a typo
+                warnings.warn(
+                    f"points_to_evaluate[{i}]: {label}={value!r} is outside the range of "
+                    f"hp.{dist.kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
+                    "given; the algorithms only suggest values inside the range.",
+                    UserWarning,
+                    stacklevel=4,
                 )
         config[label] = param.to_python(value)
     if domain.compiled.exact:

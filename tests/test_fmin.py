@@ -5,6 +5,7 @@ import inspect
 import math
 import os
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -341,6 +342,21 @@ def test_points_to_evaluate_choice_index_out_of_range():
         InvalidArgumentError, match=r"'c' takes an option index in \[0, 2\); got c=5"
     ):
         run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"c": 5}])
+
+
+def test_points_to_evaluate_outside_a_range_warns_and_is_evaluated_as_given():
+    space = {"x": hp.uniform("x", 0, 1), "lr": hp.loguniform("lr", -3, 0)}
+    trials = Trials()
+    with pytest.warns(
+        UserWarning, match=r"x=5\.0 is outside the range of hp\.uniform\('x'\), \[0, 1\]"
+    ):
+        fmin(lambda p: p["x"], space, algo=rand.suggest, max_evals=3, trials=trials,
+             points_to_evaluate=[{"x": 5.0, "lr": 0.5}], rstate=0, show_progressbar=False)  # fmt: skip
+    assert trials.vals["x"][0] == 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a point inside every range: no warning
+        fmin(lambda p: p["x"], space, algo=rand.suggest, max_evals=1, show_progressbar=False,
+             points_to_evaluate=[{"x": 1.0, "lr": 1.0}], rstate=0)  # fmt: skip
 
 
 def test_points_to_evaluate_choice_given_as_option_value_says_use_index():
