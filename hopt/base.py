@@ -20,7 +20,22 @@ from ._types import (
     TRIAL_MISC_KEYS,
 )
 from .domain import Domain
-from .trials import SONify, Trials, miscs_to_idxs_vals, spec_from_misc, trials_from_docs
+from .exceptions import (
+    AllTrialsFailed,
+    DuplicateLabel,
+    InvalidLoss,
+    InvalidResultStatus,
+    InvalidTrial,
+)
+from .space.stochastic import recursive_set_rng_kwarg
+from .trials import (
+    SONify,
+    Trials,
+    miscs_to_idxs_vals,
+    miscs_update_idxs_vals,
+    spec_from_misc,
+    trials_from_docs,
+)
 from .trials.ctrl import Ctrl
 
 __all__ = [
@@ -44,6 +59,13 @@ __all__ = [
     "SONify",
     "Trials",
     "miscs_to_idxs_vals",
+    "miscs_update_idxs_vals",
+    "recursive_set_rng_kwarg",
+    "AllTrialsFailed",
+    "DuplicateLabel",
+    "InvalidLoss",
+    "InvalidResultStatus",
+    "InvalidTrial",
     "spec_from_misc",
     "trials_from_docs",
 ]

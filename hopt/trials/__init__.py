@@ -2,13 +2,21 @@
 
 from .attachments import TrialAttachments
 from .base import Trials, trials_from_docs
-from .documents import SONify, miscs_to_idxs_vals, spec_from_misc, to_python, validate_trial
+from .documents import (
+    SONify,
+    miscs_to_idxs_vals,
+    miscs_update_idxs_vals,
+    spec_from_misc,
+    to_python,
+    validate_trial,
+)
 
 __all__ = [
     "SONify",
     "TrialAttachments",
     "Trials",
     "miscs_to_idxs_vals",
+    "miscs_update_idxs_vals",
     "spec_from_misc",
     "to_python",
     "trials_from_docs",

@@ -104,6 +104,53 @@ def miscs_to_idxs_vals(miscs: Iterable[Mapping], keys: Iterable[str] | None = No
     return idxs, vals
 
 
+def miscs_update_idxs_vals(
+    miscs: list[dict],
+    idxs: Mapping[str, list],
+    vals: Mapping[str, list],
+    assert_all_vals_used: bool = True,
+    idxs_map: Mapping[Any, Any] | None = None,
+) -> list[dict]:
+    """Write the column view back into ``miscs`` (the inverse of ``miscs_to_idxs_vals``).
+
+    Hyperopt's helper for suggest functions: each misc gets ``idxs``/``vals`` with
+    one entry per label, ``[tid]``/``[value]`` where ``idxs`` names its tid and
+    empty where it does not.  ``idxs_map`` renames tids first.  A tid that no misc
+    has is an error, unless ``assert_all_vals_used`` is False (then it is skipped).
+    Returns ``miscs``, changed in place.
+    """
+    if set(idxs) != set(vals):
+        raise InvalidTrialError(
+            f"miscs_update_idxs_vals: idxs and vals must have the same labels; got "
+            f"{sorted(idxs)!r} and {sorted(vals)!r}."
+        )
+    rename = idxs_map or {}
+    by_tid = {misc["tid"]: misc for misc in miscs}
+    for misc in miscs:
+        misc["idxs"] = {label: [] for label in idxs}
+        misc["vals"] = {label: [] for label in idxs}
+    for label, tids in idxs.items():
+        if len(tids) != len(vals[label]):
+            raise InvalidTrialError(
+                f"miscs_update_idxs_vals: label {label!r} has {len(tids)} tids but "
+                f"{len(vals[label])} values; give one value per tid."
+            )
+        for tid, value in zip(tids, vals[label]):
+            tid = rename.get(tid, tid)
+            target = by_tid.get(tid)
+            if target is None:
+                if assert_all_vals_used:
+                    raise InvalidTrialError(
+                        f"miscs_update_idxs_vals: label {label!r} has a value for tid {tid!r}, "
+                        "which none of the miscs has; pass assert_all_vals_used=False to "
+                        "skip such values."
+                    )
+                continue
+            target["idxs"][label] = [tid]
+            target["vals"][label] = [value]
+    return miscs
+
+
 def config_key(config: Mapping[str, Any]) -> tuple:
     """A hashable identity of a configuration ``{label: value}`` (to spot repeats)."""
     return tuple(

@@ -9,7 +9,14 @@ import hopt
 from hopt import JOB_STATE_DONE, JOB_STATE_NEW, Trials, fmin, hp, rand
 from hopt._types import JOB_VALID_STATES, STATUS_STRINGS, TRIAL_KEYS, TRIAL_MISC_KEYS
 from hopt.exceptions import InvalidTrialError
-from hopt.trials import SONify, miscs_to_idxs_vals, spec_from_misc, to_python, validate_trial
+from hopt.trials import (
+    SONify,
+    miscs_to_idxs_vals,
+    miscs_update_idxs_vals,
+    spec_from_misc,
+    to_python,
+    validate_trial,
+)
 
 CMD = ("domain_attachment", "FMinIter_Domain")
 SPACE = {
@@ -212,3 +219,48 @@ def test_validate_trial_rejects_non_dict_misc():
     doc.update(tid=0, misc=[1], result={"status": "new"})
     with pytest.raises(InvalidTrialError, match=r"trial 0: misc must be a dict; got \[1\]"):
         validate_trial(doc)
+
+
+def test_miscs_update_idxs_vals_writes_the_columns_back():
+    miscs = [{"tid": 0}, {"tid": 1}]
+    idxs, vals = {"x": [0, 1], "y": [1]}, {"x": [0.1, 0.2], "y": [5]}
+    assert miscs_update_idxs_vals(miscs, idxs, vals) is miscs
+    assert miscs[0]["idxs"] == {"x": [0], "y": []} and miscs[0]["vals"] == {"x": [0.1], "y": []}
+    assert miscs[1]["vals"] == {"x": [0.2], "y": [5]}
+    assert miscs_to_idxs_vals(miscs) == (idxs, vals)  # the round trip
+    renamed = miscs_update_idxs_vals([{"tid": 7}], {"x": [0]}, {"x": [3.0]}, idxs_map={0: 7})
+    assert renamed[0]["idxs"] == {"x": [7]}
+
+
+def test_miscs_update_idxs_vals_names_what_does_not_fit():
+    with pytest.raises(InvalidTrialError, match="same labels"):
+        miscs_update_idxs_vals([{"tid": 0}], {"x": [0]}, {"y": [1]})
+    with pytest.raises(InvalidTrialError, match="'x' has 2 tids but 1 values"):
+        miscs_update_idxs_vals([{"tid": 0}], {"x": [0, 1]}, {"x": [1]})
+    with pytest.raises(InvalidTrialError, match="tid 5, which none of the miscs has"):
+        miscs_update_idxs_vals([{"tid": 0}], {"x": [5]}, {"x": [1]})
+    skipped = miscs_update_idxs_vals(
+        [{"tid": 0}], {"x": [5]}, {"x": [1]}, assert_all_vals_used=False
+    )
+    assert skipped[0]["vals"] == {"x": []}
+
+
+def test_a_hyperopt_style_custom_algorithm_runs_in_fmin():
+    import numpy as np
+
+    from hopt import Trials, fmin, hp
+    from hopt.base import miscs_update_idxs_vals as update
+
+    def grid_suggest(new_ids, domain, trials, seed):
+        docs = []
+        for new_id in new_ids:
+            misc = {"tid": new_id, "cmd": domain.cmd, "workdir": domain.workdir}
+            update([misc], {"x": [new_id]}, {"x": [float(new_id) / 10]})
+            docs += trials.new_trial_docs([new_id], [None], [domain.new_result()], [misc])
+        return docs
+
+    trials = Trials()
+    fmin(lambda x: (x - 0.3) ** 2, hp.uniform("x", 0, 1), algo=grid_suggest, max_evals=6,
+         trials=trials, show_progressbar=False)  # fmt: skip
+    assert trials.vals["x"] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert trials.argmin == {"x": 0.3} and np.isclose(trials.best_trial["result"]["loss"], 0.0)
