@@ -950,7 +950,7 @@ def test_resume_from_save_file_does_not_reevaluate_points(tmp_path):
 
 def test_generated_point_missing_a_label_names_it():
     trials = generate_trials_to_calculate([{"y": 1.0}])
-    with pytest.raises(Exception, match="'x'"):
+    with pytest.raises(InvalidArgumentError, match=r"no value for \['x'\], which its choices"):
         run(trials=trials, max_evals=1)
 
 

@@ -605,7 +605,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.randint("n", 10**30),
         InvalidSpaceError,
-        r"hp\.randint\('n'\)",
+        r"hp\.randint\('n'\): bounds must fit in a 64-bit integer",
         id="randint-beyond-int64",
     ),
     # -- empty quantization grid, uniformint q
@@ -657,7 +657,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.uniform("x", -1e308, 1e308),
         InvalidSpaceError,
-        r"hp\.uniform\('x'\)",
+        r"hp\.uniform\('x'\): high - low overflows a float",
         id="uniform-width-overflow",
     ),
     # -- duplicate labels, found when the space is compiled
@@ -725,7 +725,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: space_eval(CHOICE_X, {"c": 1, "x": "a"}),
         InvalidArgumentError,
-        r"space_eval: .*'x'",
+        r"space_eval: the value of 'x' must be a number; got x='a'",
         id="space_eval-value-not-a-number",
     ),
     pytest.param(

@@ -13,6 +13,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 
 from hopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand  # noqa: E402
 from hopt._types import JOB_STATE_DONE  # noqa: E402
@@ -31,6 +32,8 @@ from hopt.plotting import (  # noqa: E402
     plot_parallel_coordinates,
     plot_params,
 )
+from hopt.plotting._backend import DEFAULT_STATUS_COLORS  # noqa: E402
+from hopt.plotting.parallel import INACTIVE_HEIGHT  # noqa: E402
 
 SPACE = {
     "lr": hp.loguniform("lr", math.log(1e-4), 0.0),
@@ -136,7 +139,9 @@ def test_history_draws_failed_and_infinite_loss_trials_separately_along_the_top(
     # y in axes coordinates, so the markers sit at the top whatever the loss range
     assert failed.get_transform() == ax.get_xaxis_transform()
     assert set(failed.get_ydata()) == {0.96}
-    assert failed.get_color() != ax.collections[0].get_facecolor()[0].tolist()
+    # failed trials in the fail colour, the ok ones (the scatter) in the ok colour
+    assert to_rgba(failed.get_color()) == to_rgba(DEFAULT_STATUS_COLORS["fail"])
+    assert tuple(ax.collections[0].get_facecolor()[0]) == to_rgba(DEFAULT_STATUS_COLORS["ok"])
 
 
 def test_history_status_colors_override_the_failed_colour(trials):
@@ -301,8 +306,8 @@ def test_parallel_coordinates_scale_axes_to_unit_range_log_for_log_priors(trials
     # act: relu, tanh, gelu at 0, 0.5, 1; trial 2 chose gelu
     assert heights["trial:2"][1] == 1.0
     # C is inactive in trial 2, so its line passes below the axis
-    assert heights["trial:2"][3] < 0
-    assert all(np.all((h >= 0) & (h <= 1) | (h < 0)) for h in heights.values())
+    assert heights["trial:2"][3] == INACTIVE_HEIGHT
+    assert all(np.all(((h >= 0) & (h <= 1)) | (h == INACTIVE_HEIGHT)) for h in heights.values())
 
 
 def test_parallel_coordinates_name_the_options_on_categorical_axes(trials):

@@ -42,7 +42,7 @@ def logistic():
 
 
 class FlakyRegressor(RegressorMixin, BaseEstimator):
-    """Ridge that fails to fit when asked to (fail=True); records fit's sample_weight."""
+    """Ridge that fails to fit when asked to (fail=True); refuses a sample_weight of the wrong length."""
 
     def __init__(self, alpha=1.0, fail=False):
         self.alpha = alpha
@@ -89,7 +89,9 @@ def test_regressor_with_a_named_scoring():
     assert 1e-3 <= search.best_params_["alpha"] <= 10
     assert search.best_score_ < 0
     scorer = get_scorer("neg_mean_squared_error")
-    assert search.scorer_ is not None
+    assert search.scorer_(search.best_estimator_, DIAB_X, DIAB_Y) == pytest.approx(
+        scorer(search.best_estimator_, DIAB_X, DIAB_Y)
+    )
     assert search.score(DIAB_X, DIAB_Y) == pytest.approx(
         scorer(search.best_estimator_, DIAB_X, DIAB_Y)
     )
@@ -439,6 +441,17 @@ def test_sample_weight_is_split_by_fold_and_groups_go_to_the_splitter():
     )  # fmt: skip
     search.fit(DIAB_X, DIAB_Y, groups=groups, sample_weight=weights)
     assert search.n_splits_ == 3
+    # each fold's score is that of a fit on the fold's training rows with their weights
+    results = search.cv_results_
+    alpha = results["params"][0]["alpha"]
+    for k, (train, test) in enumerate(GroupKFold(3).split(DIAB_X, DIAB_Y, groups)):
+        weighted = Ridge(alpha=alpha).fit(
+            DIAB_X[train], DIAB_Y[train], sample_weight=weights[train]
+        )
+        unweighted = Ridge(alpha=alpha).fit(DIAB_X[train], DIAB_Y[train])
+        score = results[f"split{k}_test_score"][0]
+        assert score == pytest.approx(weighted.score(DIAB_X[test], DIAB_Y[test]))
+        assert score != pytest.approx(unweighted.score(DIAB_X[test], DIAB_Y[test]))
 
 
 def test_verbose_prints_what_it_fits(capsys):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hopt import Trials, fmin, hp, rand, tpe
+from hopt.distributions import Categorical, RandInt, Uniform
 from hopt.domain import Domain
 
 
@@ -112,21 +113,18 @@ def test_suggestions_stay_in_support(param):
          max_evals=35, trials=trials, rstate=2, show_progressbar=False)  # fmt: skip
     domain = Domain(lambda p: 0, param)
     dist = domain.compiled.params["p"].distribution
-    for vals in _vals(trials):
-        value = vals["p"][0]
-        kind = dist.kind
-        if kind in ("quniform",):
-            assert 2 <= value <= 10
-        elif kind == "qloguniform":
-            assert value % 2 == 0 and 2 <= value <= 20
-        elif kind == "randint":
-            assert 3 <= value < 9
-        elif kind == "qnormal":
-            assert abs(value / 0.5 - round(value / 0.5)) < 1e-9
-        elif kind == "lognormal":
+    values = [vals["p"][0] for vals in _vals(trials)]
+    assert len(values) == 35
+    for value in values:
+        if isinstance(dist, (Categorical, RandInt)):
+            assert value == int(value) and dist.low <= value < dist.high
+        elif isinstance(dist, Uniform):
+            low, high = dist.value_bounds()  # the grid stays inside the bounds too
+            assert low <= value <= high, (dist.kind, value)
+        elif dist.log:
             assert value > 0
-        elif kind == "categorical":
-            assert value in (0, 1)
+        if getattr(dist, "q", None) is not None:
+            assert abs(value / dist.q - round(value / dist.q)) < 1e-9, (dist.kind, value)
 
 
 def test_tunables_pass_through_functools_partial():

@@ -21,7 +21,7 @@ SPACE = {"alpha": hp.loguniform("alpha", np.log(1e-3), np.log(10))}
 
 
 def test_workers_cross_validate_and_a_second_fit_continues_the_experiment(mongo_url, start_workers):
-    start_workers(2, "--exp-key", "ridge-search")
+    workers = start_workers(2, "--exp-key", "ridge-search")
     search = HoptSearchCV(
         Ridge(), SPACE, max_evals=4, algo=rand.suggest, cv=3,
         trials=MongoTrials(mongo_url, exp_key="ridge-search"), random_state=0,
@@ -29,7 +29,8 @@ def test_workers_cross_validate_and_a_second_fit_continues_the_experiment(mongo_
     search.fit(X, Y)
     trials = search.trials_
     assert all(t["state"] == JOB_STATE_DONE for t in trials.trials)
-    assert len({t["owner"] for t in trials.trials}) >= 1
+    pids = [f":{worker.pid}:" for worker in workers]  # an owner is host:pid:suffix
+    assert all(any(pid in t["owner"] for pid in pids) for t in trials.trials)
     results = search.cv_results_
     assert len(results["params"]) == 4
     assert sorted(results["tid"]) == sorted(trials.tids)

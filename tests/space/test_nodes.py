@@ -180,7 +180,7 @@ def test_nodes_compare_by_identity():
     same = a
     assert (a == same) is True
     assert (a == hp.uniform("x", 0, 1)) is False
-    assert len({a, a}) == 1
+    assert len({a, same, hp.uniform("x", 0, 1)}) == 2  # hashed by identity too
 
 
 def test_str_lists_the_graph():

@@ -211,7 +211,10 @@ def test_validate_trial_accepts_a_fresh_document():
     trials = Trials()
     misc = {"tid": 0, "cmd": CMD, "workdir": None, "idxs": {}, "vals": {}}
     (doc,) = trials.new_trial_docs([0], [None], [{"status": "new"}], [misc])
-    validate_trial(doc)
+    assert validate_trial(doc) is None
+    doc["misc"]["tid"] = 1  # the same document, made inconsistent, is refused
+    with pytest.raises(InvalidTrialError, match=r"misc\['tid'\] must equal tid"):
+        validate_trial(doc)
 
 
 def test_validate_trial_rejects_non_dict_misc():
