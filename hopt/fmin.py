@@ -39,7 +39,7 @@ from .exceptions import (
     InvalidArgumentError,
 )
 from .progress import progress_factory
-from .results import exception_result
+from .results import exception_result, recorded_error
 from .space.nodes import Apply
 from .trials import Trials
 from .trials.ctrl import Ctrl
@@ -329,7 +329,7 @@ class FMinIter:
 
     def _finish(self, doc: dict, result: dict) -> None:
         result = to_python(result)
-        error = result.get("error")
+        error = recorded_error(result)
         if error is not None:
             doc["misc"]["error"] = (error["type"], error["message"])
         doc["result"] = result
@@ -443,7 +443,10 @@ class FMinIter:
                     self._maybe_save()
                     if self._early_stop():
                         break
-                    if (stopped or n_queued >= N) and (not block_until_done or all_done):
+                    # a serial run evaluates what it drew before returning (a batch of
+                    # random draws is drawn at once); only workers may be left running
+                    wait = block_until_done or not self.asynchronous
+                    if (stopped or n_queued >= N) and (all_done or not wait):
                         break
             finally:
                 self._cancel_unevaluated()
@@ -530,15 +533,13 @@ def fmin(
         raise InvalidArgumentError(
             f"fmin: algo must be a suggest function such as tpe.suggest; got algo={algo!r}."
         )
-    resumed = False
     if trials is None:
         if trials_save_file and os.path.exists(trials_save_file):
             trials = load(trials_save_file)
-            resumed = True
         else:
             trials = Trials()
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
-    if points_to_evaluate and not resumed:  # a resumed run inserted its points already
+    if points_to_evaluate:  # points already in the trials (a resumed run's) are skipped
         _insert_points(trials, points_to_evaluate, domain)
     trials.refresh()
     if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool) and len(trials) > 0:

@@ -27,6 +27,18 @@ def failed_result(error_type: str, message: str, extra: dict | None = None, tb: 
     return result
 
 
+def recorded_error(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The result's ``error`` when hopt recorded it (a dict with ``type`` and ``message``).
+
+    An objective may put anything under ``"error"`` (an error rate, a string):
+    Hyperopt never reads it, and neither does hopt unless it has that shape.
+    """
+    error = result.get("error")
+    if isinstance(error, Mapping) and "type" in error and "message" in error:
+        return error
+    return None
+
+
 def exception_result(exc: BaseException) -> dict[str, Any]:
     """The failed result recording an exception the objective raised."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

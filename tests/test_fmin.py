@@ -1003,3 +1003,46 @@ def test_negative_seed_on_resume_gets_the_clear_rstate_error():
     with pytest.raises(hopt.exceptions.InvalidArgumentError, match="rstate must be a non-negative"):
         hopt.fmin(lambda x: x, space, algo=hopt.rand.suggest, max_evals=4, trials=trials,
                   rstate=-3, show_progressbar=False)  # fmt: skip
+
+
+# -- results an objective may return (found by a bug hunt) -----------------------------------
+@pytest.mark.parametrize(
+    "result, status",
+    [
+        ({"loss": 0.5, "status": "ok", "error": 0.12}, "ok"),  # an error *rate*
+        ({"status": "fail", "error": "boom"}, "fail"),  # an error as plain text
+        ({"loss": 0.5, "status": "ok", "extra": np.array(3.0)}, "ok"),  # a 0-d array
+        ({"loss": np.array(0.5), "status": "fail"}, "fail"),
+    ],
+)
+def test_results_the_objective_shapes_its_own_way_are_stored(result, status):
+    trials = Trials()
+    all_failed = pytest.raises(AllTrialsFailedError)  # fmin then has no best point
+    with all_failed if status == "fail" else contextlib.nullcontext():
+        run(fn=lambda x: dict(result), max_evals=3, trials=trials)
+    assert trials.statuses() == [status] * 3
+    assert all(t["state"] == JOB_STATE_DONE for t in trials.trials)
+    assert all("error" not in t["misc"] for t in trials.trials)  # not hopt's own record
+    stored = trials.trials[0]["result"]
+    if "extra" in result:
+        assert stored["extra"] == 3.0 and type(stored["extra"]) is float
+    if "error" in result:
+        assert stored["error"] == result["error"]
+
+
+def test_serial_run_without_blocking_still_evaluates_what_it_drew():
+    trials = Trials()
+    runner = hopt.FMinIter(rand.suggest, hopt.Domain(quadratic, X_SPACE), trials,
+                           rstate=np.random.default_rng(0), show_progressbar=False)  # fmt: skip
+    runner.run(6, block_until_done=False)  # random search draws all 6 in one call
+    assert len(trials) == 6 and all(t["state"] == JOB_STATE_DONE for t in trials.trials)
+
+
+def test_new_points_to_evaluate_are_evaluated_when_resuming_from_a_file(tmp_path):
+    path = str(tmp_path / "run.pkl")
+    common = dict(trials_save_file=path, show_progressbar=False, rstate=0)
+    fmin(quadratic, X_SPACE, rand.suggest, 3, points_to_evaluate=[{"x": 0.1}], **common)
+    fmin(quadratic, X_SPACE, rand.suggest, 6,
+         points_to_evaluate=[{"x": 0.1}, {"x": 0.123}], **common)  # fmt: skip
+    xs = persistence.load(path).vals["x"]
+    assert len(xs) == 6 and xs.count(0.1) == 1 and xs.count(0.123) == 1

@@ -15,6 +15,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
+
 from .. import hp, rand, tpe
 from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
 from ..exceptions import AllTrialsFailedError
@@ -40,6 +42,13 @@ def with_extras(x: float) -> dict:
         "note": f"x is {x:.4f}",
         "attachments": {"blob": f"{x:.4f}".encode()},
     }
+
+
+def with_its_own_error_field(x: float) -> dict:
+    """Results that use "error" for the objective's own purposes, and a 0-d array."""
+    if x < 0:
+        return {"status": STATUS_FAIL, "error": "x is negative"}
+    return {"loss": x, "status": STATUS_OK, "error": 0.12, "scale": np.array(2.0)}
 
 
 def sleeps_half_a_second(x: float) -> float:
@@ -110,6 +119,19 @@ class BackendConformance:
             assert trial["result"]["note"] == f"x is {x:.4f}"
             assert "attachments" not in trial["result"]
             assert trials.trial_attachments(trial)["blob"] == f"{x:.4f}".encode()
+
+    def test_an_error_field_of_the_objectives_own_is_stored_as_given(self, make_trials):
+        trials, _ = _run(make_trials, "conf-own-error", with_its_own_error_field, 2,
+                         points_to_evaluate=[{"x": -1.0}, {"x": 1.0}])  # fmt: skip
+        by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+        assert by_x[-1.0]["result"] == {"status": STATUS_FAIL, "error": "x is negative"}
+        assert by_x[1.0]["result"] == {
+            "loss": 1.0,
+            "status": STATUS_OK,
+            "error": 0.12,
+            "scale": 2.0,
+        }
+        assert all(t["state"] == JOB_STATE_DONE and "error" not in t["misc"] for t in trials.trials)
 
     def test_points_to_evaluate_come_first(self, make_trials):
         trials, _ = _run(make_trials, "conf-points", shifted_square, 4,

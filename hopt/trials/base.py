@@ -28,6 +28,7 @@ from .._types import (
     STATUS_OK,
 )
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
+from ..results import recorded_error
 from .attachments import TrialAttachments, attachment_name
 from .documents import (
     miscs_to_idxs_vals,
@@ -175,9 +176,10 @@ class Trials:
             return "no trials have finished yet, so there is no best trial; run fmin first."
         failed = [t for t in self._trials if t["result"].get("status") not in (STATUS_OK, None)]
         message = f"all {len(self._trials)} trials failed or have no valid loss"
-        first = next((t for t in failed if "error" in t["result"]), None)
+        first = next((t for t in failed if recorded_error(t["result"]) is not None), None)
         if first is not None:
-            error = first["result"]["error"]
+            error = recorded_error(first["result"])
+            assert error is not None
             message += (
                 f"; the first failure (tid {first['tid']}): {error['type']}: {error['message']}"
             )
@@ -278,16 +280,31 @@ class Trials:
         ]
         removed = len(self._dynamic_trials) - len(keep)
         if removed:
-            self._dynamic_trials = keep
+            self._dynamic_trials[:] = keep  # in place: views share this list
             self.refresh()
         return removed
 
     def delete_all(self) -> None:
-        self._dynamic_trials = []
-        self._trials = []
-        self._ids = set()
-        self._tid_counter[0] = 0
-        self.attachments = {}
+        """Delete every trial and attachment; on a view, only those of its exp_key.
+
+        The trial list, the tid set and the attachments are changed in place, since
+        views share them with the object they were made from.
+        """
+        if self._exp_key is None:
+            self._dynamic_trials.clear()
+            self._ids.clear()
+            self._tid_counter[0] = 0
+            self.attachments.clear()
+        else:
+            mine = [t for t in self._dynamic_trials if t["exp_key"] == self._exp_key]
+            self._dynamic_trials[:] = [
+                t for t in self._dynamic_trials if t["exp_key"] != self._exp_key
+            ]
+            gone = {t["tid"] for t in mine}
+            self._ids.difference_update(gone)  # the counter goes on: tids stay unique
+            prefixes = tuple(attachment_name(t, "") for t in mine)
+            for key in [k for k in self.attachments if prefixes and k.startswith(prefixes)]:
+                del self.attachments[key]
         self.refresh()
 
     # -- counting --------------------------------------------------------------------------

@@ -23,6 +23,8 @@ def to_python(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
+        if value.ndim == 0:  # tolist() of a 0-d array is a scalar, not a list
+            return value.item()
         return [to_python(v) for v in value.tolist()]
     if isinstance(value, dict):
         return {k: v if type(v) in _PLAIN else to_python(v) for k, v in value.items()}

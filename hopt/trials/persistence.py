@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
+import uuid
 from typing import Any
 
 import cloudpickle
@@ -14,12 +15,15 @@ def save_atomically(obj: Any, path: str) -> None:
 
     The data goes to a temporary file in the same directory, is flushed to disk,
     and then replaces ``path`` in one rename; a crash at any point leaves the
-    previous file intact.
+    previous file intact.  The file gets the permissions a plain ``open`` would
+    give it (the umask applies), or keeps those of the file it replaces.
     """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(prefix=".hopt-save-", suffix=".tmp", dir=directory)
+    tmp_path = os.path.join(directory, f".hopt-save-{os.getpid()}-{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(fd, "wb") as tmp:
+        with open(tmp_path, "xb") as tmp:  # exclusive: never another writer's file
+            if os.path.exists(path):
+                os.chmod(tmp_path, stat.S_IMODE(os.stat(path).st_mode))
             cloudpickle.dump(obj, tmp)
             tmp.flush()
             os.fsync(tmp.fileno())

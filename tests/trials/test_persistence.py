@@ -109,3 +109,17 @@ def test_unpicklable_object_keeps_old_file(tmp_path):
 def test_load_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         persistence.load(str(tmp_path / "absent.pkl"))
+
+
+def test_a_saved_file_gets_the_umask_permissions_or_keeps_the_old_ones(tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        path = tmp_path / "new.pkl"
+        persistence.save_atomically(finished_trials(2), str(path))
+        assert oct(path.stat().st_mode & 0o777) == oct(0o644)  # as open() would make it
+        os.chmod(path, 0o600)  # the user locked it down: a later save keeps that
+        persistence.save_atomically(finished_trials(3), str(path))
+        assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    finally:
+        os.umask(old_umask)
+    assert [p.name for p in tmp_path.iterdir()] == ["new.pkl"], "no temporary file left"

@@ -19,6 +19,7 @@ from hopt import (
     generate_trials_to_calculate,
     hp,
     rand,
+    tpe,
     trials_from_docs,
 )
 from hopt.exceptions import AllTrialsFailedError, InvalidArgumentError, InvalidTrialError
@@ -554,3 +555,27 @@ def test_ctrl_inject_results_adds_done_trials_from_current():
     assert injected["state"] == JOB_STATE_DONE
     assert injected["misc"]["from_tid"] == 0
     assert math.isclose(trials.best_trial["result"]["loss"], 0.25)
+
+
+def test_a_view_stays_tied_to_its_parent_after_discarding_queued_trials():
+    parent = Trials()
+    view = parent.view(exp_key="a")
+    fmin(lambda x: x, hp.uniform("x", 0, 1), algo=tpe.suggest, max_evals=10, trials=view,
+         max_queue_len=3, loss_threshold=2.0, rstate=0, show_progressbar=False)  # fmt: skip
+    parent.refresh()
+    assert parent.tids == view.tids and all(t["state"] == JOB_STATE_DONE for t in parent.trials)
+    fmin(lambda x: x, hp.uniform("x", 0, 1), algo=tpe.suggest, max_evals=5, trials=view,
+         rstate=1, show_progressbar=False)  # fmt: skip
+    parent.refresh()
+    assert len(view) == 5 and parent.tids == view.tids
+
+
+def test_delete_all_on_a_view_deletes_only_its_experiment():
+    trials = exp_key_trials()  # tids 0 and 2 in "a", 1 in "b"
+    trials.attachments["ATTACH::0::k"] = b"a's"
+    trials.attachments["ATTACH::1::k"] = b"b's"
+    trials.view(exp_key="a").delete_all()
+    trials.refresh()
+    assert trials.tids == [1] and list(trials.attachments) == ["ATTACH::1::k"]
+    (new_id,) = trials.new_trial_ids(1)
+    assert new_id > 2, "tids stay unique after a view's delete_all"

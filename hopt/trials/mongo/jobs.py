@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
-from ...results import failed_result
+from ...results import failed_result, recorded_error
 from .connection import Connection
 from .url import MongoURL, parse_url
 
@@ -277,9 +277,9 @@ class MongoJobs:
     def finish(self, doc: dict, token: str, result: dict) -> bool:
         """Record the result of a reserved trial; False if the lease was lost meanwhile."""
         fields: dict[str, Any] = {"state": JOB_STATE_DONE, "result": result, "lease": None}
-        error = result.get("error")
+        error = recorded_error(result)
         if error is not None:
-            fields["misc.error"] = [error.get("type"), error.get("message")]
+            fields["misc.error"] = [error["type"], error["message"]]
         done = self.conn.call(
             "record a result",
             lambda: self.jobs.update_one(

@@ -21,7 +21,7 @@ from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from ...exceptions import UntrustedPayloadError
-from ...results import exception_result
+from ...results import exception_result, recorded_error
 from ..attachments import TrialAttachments, attachment_name
 from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
@@ -271,7 +271,7 @@ class MongoWorker:
         if result.get("status") == "ok":
             logger.info("trial %s: ok, loss %s, %.2f s", tid, result.get("loss"), seconds)
             return True
-        error = result.get("error") or {}
+        error = recorded_error(result) or {}
         logger.warning(
             "trial %s: failed after %.2f s: %s: %s",
             tid,

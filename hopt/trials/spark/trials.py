@@ -47,7 +47,7 @@ from ..._types import (
 )
 from ..._utils import utcnow
 from ...exceptions import InvalidArgumentError
-from ...results import failed_result
+from ...results import failed_result, recorded_error
 from ..base import Trials
 from ..documents import spec_from_misc, to_python
 from .delivery import close_stream, open_stream
@@ -344,7 +344,7 @@ class SparkTrials(Trials):
                 store = self.trial_attachments(doc)
                 for key, blob in dict(attachments).items():
                     store[key] = blob
-            error = result.get("error")
+            error = recorded_error(result)
             if error is not None:
                 doc["misc"]["error"] = (error["type"], error["message"])
             doc["result"] = result
