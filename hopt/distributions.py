@@ -30,6 +30,11 @@ def _is_whole(x: float) -> bool:
     return abs(x - round(x)) <= _WHOLE_TOLERANCE * max(1.0, abs(x))
 
 
+def _is_whole_step(q: float) -> bool:
+    """A grid step that makes whole numbers: 1, 2, ... (a tiny q such as 1e-9 is not 0)."""
+    return q >= 0.5 and _is_whole(q)
+
+
 def check_number(where: str, name: str, value: Any) -> float:
     """Return ``value`` as a float, or say clearly why it is not a usable constant."""
     if hasattr(value, "pos_args") and hasattr(value, "named_args"):
@@ -116,7 +121,7 @@ class Uniform(Distribution):
 
     @property
     def is_integer(self) -> bool:  # type: ignore[override]
-        return self.q is not None and _is_whole(self.q)
+        return self.q is not None and _is_whole_step(self.q)
 
     @classmethod
     def build(cls, where: str, low: Any, high: Any, q: Any = None, log: bool = False) -> Uniform:
@@ -184,7 +189,7 @@ class Normal(Distribution):
 
     @property
     def is_integer(self) -> bool:  # type: ignore[override]
-        return self.q is not None and _is_whole(self.q)
+        return self.q is not None and _is_whole_step(self.q)
 
     @classmethod
     def build(cls, where: str, mu: Any, sigma: Any, q: Any = None, log: bool = False) -> Normal:

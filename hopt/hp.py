@@ -8,8 +8,10 @@ Hyperopt graphs keeps working.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from .distributions import Categorical, Distribution, Normal, RandInt, Uniform, check_number
 from .exceptions import InvalidSpaceError
@@ -49,14 +51,31 @@ def _param(label: str, dist: Distribution) -> Apply:
     return Apply("hyperopt_param", [Literal(label), sampler])
 
 
+def _option_list(options: Any) -> list[Any] | None:
+    """``options`` as a list, or None when it is not an ordered collection of options.
+
+    Lists and tuples, and also numpy arrays and pandas Series (``np.arange(1, 10)``,
+    ``df.col.unique()``), whose numpy scalars become Python numbers.
+    """
+    if isinstance(options, (str, bytes, Mapping, set, frozenset)):
+        return None
+    if isinstance(options, Sequence):
+        return list(options)
+    if hasattr(options, "__len__") and hasattr(options, "__iter__") and hasattr(options, "dtype"):
+        return [o.item() if isinstance(o, np.generic) else o for o in options]
+    return None
+
+
 def choice(label: str, options: Sequence[Any]) -> Apply:
     """One of ``options`` (each may be a nested space); trials store the index."""
     label = _check_label("choice", label)
     where = f"hp.choice({label!r})"
-    if isinstance(options, (str, bytes, dict)) or not isinstance(options, Sequence):
+    listed = _option_list(options)
+    if listed is None:
         raise InvalidSpaceError(
-            f"{where}: options must be a list or tuple; got options={options!r}."
+            f"{where}: options must be a list, a tuple or a 1-d array; got options={options!r}."
         )
+    options = listed
     if len(options) == 0:
         raise InvalidSpaceError(f"{where}: options must not be empty; got options={options!r}.")
     index = _param(label, Categorical.uniform(len(options)))

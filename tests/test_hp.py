@@ -491,19 +491,19 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.choice("c", "abc"),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list or tuple; got options='abc'\.",
+        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options='abc'\.",
         id="choice-str",
     ),
     pytest.param(
         lambda: hp.choice("c", {"a": 1}),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list or tuple; got options=\{'a': 1\}\.",
+        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options=\{'a': 1\}\.",
         id="choice-dict",
     ),
     pytest.param(
         lambda: hp.choice("c", 3),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list or tuple; got options=3\.",
+        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options=3\.",
         id="choice-int",
     ),
     # -- pchoice
@@ -754,3 +754,24 @@ def test_bad_input_raises_a_clear_error(call, exc_class, pattern):
 def test_duplicate_label_error_keeps_hyperopt_name():
     with pytest.raises(DuplicateLabel):
         Domain(_fn, [hp.uniform("x", 0, 1), hp.uniform("x", 0, 1)])
+
+
+# -- found by a bug hunt ---------------------------------------------------------------------
+def test_choice_takes_a_numpy_array_and_gives_python_values():
+    space = {"n": hp.choice("n", np.arange(1, 5)), "s": hp.choice("s", np.array(["a", "b"]))}
+    seen = []
+    best = fmin(lambda p: seen.append(p) or 0.0, space, algo=rand.suggest, max_evals=6,
+                rstate=0, show_progressbar=False)  # fmt: skip
+    assert {p["n"] for p in seen} <= {1, 2, 3, 4} and {p["s"] for p in seen} <= {"a", "b"}
+    assert all(type(p["n"]) is int and type(p["s"]) is str for p in seen)
+    assert space_eval(space, best) == {"n": int(np.arange(1, 5)[best["n"]]), "s": "ab"[best["s"]]}
+
+
+def test_a_tiny_fractional_q_gives_floats_on_its_grid():
+    space = hp.quniform("q", 0, 5e-9, 1e-9)
+    seen = []
+    fmin(lambda q: seen.append(q) or 0.0, space, algo=rand.suggest, max_evals=8, rstate=0,
+         show_progressbar=False)  # fmt: skip
+    assert all(type(q) is float and 0 <= q <= 5e-9 for q in seen)
+    assert all(abs(q / 1e-9 - round(q / 1e-9)) < 1e-6 for q in seen) and max(seen) > 0
+    assert space_eval(space, {"q": 3e-9}) == 3e-9

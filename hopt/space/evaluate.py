@@ -19,7 +19,9 @@ from .scope import SymbolTable, scope
 
 
 def _switch_index(node: Apply, value: Any) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+    if isinstance(value, (bool, np.bool_)):  # a comparison as the index: False 0, True 1
+        value = int(value)
+    if not isinstance(value, (numbers.Integral, np.integer)):
         if isinstance(value, (float, np.floating)) and float(value).is_integer():
             value = int(value)
         else:

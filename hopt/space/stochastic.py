@@ -7,6 +7,7 @@ constant arguments as literals; ``distribution_of`` turns such a node into the
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -86,12 +87,45 @@ def _draw(kind: str, args: list[Any], rng: np.random.Generator, size: Any) -> An
     return draws.astype(int) if dist.is_integer else draws
 
 
+#: each sampler's parameters, by Hyperopt's names (``node.arg["low"]`` etc.); None
+#: marks an optional one
+_PARAMETERS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "uniform": (("low", inspect.Parameter.empty), ("high", inspect.Parameter.empty)),
+    "loguniform": (("low", inspect.Parameter.empty), ("high", inspect.Parameter.empty)),
+    "normal": (("mu", inspect.Parameter.empty), ("sigma", inspect.Parameter.empty)),
+    "lognormal": (("mu", inspect.Parameter.empty), ("sigma", inspect.Parameter.empty)),
+    "randint": (("low", inspect.Parameter.empty), ("high", None)),
+    "categorical": (("p", inspect.Parameter.empty), ("upper", None)),
+}
+for _name in ("uniform", "loguniform", "normal", "lognormal"):
+    _PARAMETERS["q" + _name] = _PARAMETERS[_name] + (("q", inspect.Parameter.empty),)
+
+
 def _make_sampler(kind: str):
-    def sampler(*args: Any, rng: np.random.Generator, size: Any = ()) -> Any:
-        return _draw(kind, list(args), rng, size)
+    names = [name for name, _ in _PARAMETERS[kind]]
+    parameters = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+        for name, default in _PARAMETERS[kind]
+    ]
+    parameters += [
+        inspect.Parameter("rng", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
+        inspect.Parameter("size", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=()),
+    ]
+    signature = inspect.Signature(parameters)
+
+    def sampler(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(*args, **kwargs).arguments
+        values = [bound[name] for name in names if bound.get(name) is not None]
+        if kind == "categorical":
+            values = values[:1]  # ``upper`` (Hyperopt's) is implied by p
+        rng = bound.get("rng")
+        if rng is None:
+            raise InvalidSpaceError(f"scope.{kind}: drawing a value needs a generator (rng=).")
+        return _draw(kind, values, rng, bound.get("size", ()))
 
     sampler.__name__ = kind
-    sampler.__doc__ = f"Draw from {kind}(*args) with the evaluator's generator."
+    sampler.__doc__ = f"Draw from {kind}({', '.join(names)}) with the evaluator's generator."
+    sampler.__signature__ = signature  # type: ignore[attr-defined]
     return sampler
 
 

@@ -112,15 +112,15 @@ def test_sampling_a_choice_evaluates_one_branch_per_draw(counted):
 
 @pytest.mark.parametrize(
     "index",
-    [np.int64(1), np.int32(1), np.uint8(1), 1.0, np.float64(1.0)],
-    ids=["int64", "int32", "uint8", "float", "float64"],
+    [np.int64(1), np.int32(1), np.uint8(1), 1.0, np.float64(1.0), True, np.bool_(True)],
+    ids=["int64", "int32", "uint8", "float", "float64", "bool", "numpy-bool"],
 )
 def test_switch_accepts_numpy_and_whole_float_indices(index):
     # Hyperopt issue #949: numpy ints used to raise ('switch argument was', ...).
     assert rec_eval(scope.switch(index, "a", "b")) == "b"
 
 
-@pytest.mark.parametrize("index", [0.5, True, "1", None], ids=["fraction", "bool", "str", "none"])
+@pytest.mark.parametrize("index", [0.5, "1", None], ids=["fraction", "str", "none"])
 def test_switch_rejects_an_index_that_is_not_a_whole_number(index):
     with pytest.raises(InvalidSpaceError, match=r"must be a whole number.*option indices"):
         rec_eval(scope.switch(index, "a", "b"))
@@ -291,3 +291,20 @@ def test_an_unlabelled_draw_in_an_fmin_space_points_to_hp():
     space = {"x": hp.uniform("x", 0, 1), "n": scope.one_of(1, 2)}
     with pytest.raises(InvalidSpaceError, match=r"scope\.randint: .*use hp\.\* functions"):
         fmin(lambda p: p["x"], space, algo=rand.suggest, max_evals=2, show_progressbar=False)
+
+
+def test_a_comparison_can_be_a_switch_index():
+    space = scope.switch(hp.uniform("u", 0, 1) > 0.5, "low", "high")
+    draws = {sample(space, np.random.default_rng(seed)) for seed in range(20)}
+    assert draws == {"low", "high"}
+
+
+def test_sampler_nodes_name_their_arguments_as_hyperopt_does():
+    uniform = hp.uniform("u", 0, 1).arg["obj"]
+    assert {k: v.obj for k, v in uniform.arg.items()} == {"low": 0.0, "high": 1.0}
+    qnormal = hp.qnormal("n", 0, 2, 0.5).arg["obj"]
+    assert {k: v.obj for k, v in qnormal.arg.items()} == {"mu": 0.0, "sigma": 2.0, "q": 0.5}
+    index = hp.choice("c", ["a", "b"]).pos_args[0].arg["obj"]
+    assert list(index.arg) == ["p"]
+    value = rec_eval(scope.uniform(low=2, high=3), rng=np.random.default_rng(0))
+    assert 2 <= value <= 3  # keyword arguments work too
