@@ -354,6 +354,17 @@ def test_a_trials_object_of_another_search_is_refused():
         HoptSearchCV(logistic(), C_SPACE, max_evals=4, cv=3, trials=plain).fit(IRIS_X, IRIS_Y)
 
 
+def test_a_search_continued_with_another_single_metric_is_refused():
+    # one metric is always named "score": what it computes must count too
+    search = HoptSearchCV(logistic(), C_SPACE, max_evals=2, cv=3, scoring="accuracy",
+                          warm_start=True, random_state=0).fit(IRIS_X, IRIS_Y)  # fmt: skip
+    search.set_params(scoring="neg_log_loss", max_evals=4)
+    with pytest.raises(InvalidArgumentError, match="trials already holds 2 finished trials"):
+        search.fit(IRIS_X, IRIS_Y)
+    search.set_params(scoring="accuracy").fit(IRIS_X, IRIS_Y)  # the same metric continues
+    assert len(search.cv_results_["params"]) == 4
+
+
 def test_trials_none_gives_a_fresh_trials_each_fit():
     search = HoptSearchCV(logistic(), C_SPACE, max_evals=2, cv=3, random_state=0)
     first = search.fit(IRIS_X, IRIS_Y).trials_

@@ -362,10 +362,26 @@ def _check_scorer_name(name: str) -> Callable:
         ) from None
 
 
+def _scorer_identity(scorer: Any) -> str:
+    """What a scorer computes, the same in every process: scikit-learn's scorers say it
+    in their repr (``make_scorer(log_loss, ...)``, ``LogisticRegression.score``); for
+    another callable, its module and qualified name (a repr may hold an address)."""
+    text = repr(scorer)
+    if " at 0x" not in text:
+        return text
+    kind = scorer if callable(scorer) and hasattr(scorer, "__qualname__") else type(scorer)
+    return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', repr(kind))}"
+
+
 def _search_key(X: Any, y: Any, splits: list, scorers: Mapping, estimator: Any) -> str:
-    """A digest of what makes trials comparable: data, folds, metrics, estimator type."""
+    """A digest of what makes trials comparable: data, folds, metrics, estimator type.
+
+    Each metric counts by name and by what it computes: a single metric is always
+    named "score", so its name alone would not tell accuracy from log loss.
+    """
+    metrics = [(name, _scorer_identity(scorers[name])) for name in sorted(scorers)]
     try:
-        return joblib_hash([X, y, splits, sorted(scorers), type(estimator).__qualname__])
+        return joblib_hash([X, y, splits, metrics, type(estimator).__qualname__])
     except Exception:  # data joblib cannot hash: no reuse check then
         return "unhashable"
 
