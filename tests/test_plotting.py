@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-from hopt import STATUS_FAIL, STATUS_OK, Trials, fmin, hp, rand  # noqa: E402
+from hopt import STATUS_FAIL, STATUS_OK, Trials, fmin, generate_trials_to_calculate, hp, rand  # noqa: E402
 from hopt._types import JOB_STATE_DONE  # noqa: E402
 from hopt.exceptions import (  # noqa: E402
     AllTrialsFailedError,
@@ -529,3 +529,15 @@ def test_1d_attachment_skips_a_2d_attachment_with_a_warning_naming_the_trial():
 def test_1d_attachment_bad_arguments_are_named(kwargs, fragment):
     with pytest.raises(InvalidArgumentError, match=fragment):
         main_plot_1D_attachment(curve_trials(n=2), "curve", do_show=False, **kwargs)
+
+
+def test_a_space_label_no_trial_recorded_is_left_out_of_the_plots():
+    space = {"x": hp.uniform("x", -1, 1),
+             "m": hp.choice("m", [{"y": hp.loguniform("y", -3, 3)}, {"k": "b"}])}  # fmt: skip
+    trials = generate_trials_to_calculate([{"x": 0.5, "m": 1}, {"x": 0.1, "m": 1}])
+    fmin(lambda p: p["x"] ** 2, space, algo=rand.suggest, max_evals=2, trials=trials,
+         show_progressbar=False)  # fmt: skip
+    titles = [ax.get_title() for ax in plot_params(trials, space).axes]
+    assert [t.split()[0] for t in titles] == ["x", "m"]  # "y" was never drawn by a trial
+    axes = plot_parallel_coordinates(trials, space).axes[0]
+    assert "y" not in [label.get_text() for label in axes.get_xticklabels()]

@@ -133,14 +133,18 @@ def _guess_kind(values: np.ndarray) -> AxisKind:
 
 
 def axis_kinds(space: Any, table: TrialTable) -> tuple[list[str], dict[str, AxisKind]]:
-    """Labels in display order (the space's, then any others) and each label's axis kind."""
+    """Labels in display order (the space's, then any others) and each label's axis kind.
+
+    A label of the space that no trial recorded (a branch never taken, or a space
+    larger than the one the trials ran with) has nothing to draw and is left out.
+    """
     kinds: dict[str, AxisKind] = {}
     if space is not None:
         compiled = _compile(space)
         option_names = _choice_option_names(compiled)
         for label, param in compiled.params.items():
             kinds[label] = _kind_from_prior(param.distribution, option_names.get(label))
-    order = list(kinds)
+    order = [label for label in kinds if label in table.values]
     for label in table.labels:  # labels the trials hold but the space does not
         if label not in kinds:
             kinds[label] = _guess_kind(table.values[label])
