@@ -541,3 +541,12 @@ def test_a_space_label_no_trial_recorded_is_left_out_of_the_plots():
     assert [t.split()[0] for t in titles] == ["x", "m"]  # "y" was never drawn by a trial
     axes = plot_parallel_coordinates(trials, space).axes[0]
     assert "y" not in [label.get_text() for label in axes.get_xticklabels()]
+
+
+def test_main_plot_history_on_a_plain_figure_keeps_its_legend_inside(trials):
+    figure = plt.figure()  # Hyperopt's workflow: draw into the current figure, then save
+    main_plot_history(trials, do_show=False)
+    figure.canvas.draw()
+    legend = figure.axes[0].get_legend().get_window_extent()
+    assert legend.x1 <= figure.bbox.x1 and legend.y1 <= figure.bbox.y1
+    plt.close(figure)

@@ -26,7 +26,9 @@ def main_plot_history(
 ) -> None:
     """Losses in trial order with the running best (see :func:`plot_history`)."""
     plt = pyplot("main_plot_history")
-    plot_history(trials, ax=plt.gca(), status_colors=status_colors, title=title)
+    figure = plot_history(trials, ax=plt.gca(), status_colors=status_colors, title=title)
+    if not figure.get_layout_engine():  # a plain pyplot figure: make room for the legend,
+        figure.tight_layout()  # which sits right of the axes
     if do_show:
         plt.show()
 
