@@ -529,3 +529,17 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("refit", [True, False])
+def test_every_fit_failing_raises_even_with_a_numeric_error_score(refit):
+    # scikit-learn's searches raise too: a "best" setting among error scores means nothing
+    search = HoptSearchCV(FlakyRegressor(fail=True), {"alpha": hp.uniform("alpha", 0.1, 2)},
+                          max_evals=2, cv=3, error_score=0.0, refit=refit)  # fmt: skip
+    with pytest.raises(AllFitsFailedError, match=r"all 6 fits failed \(error_score=0\.0"):
+        search.fit(DIAB_X, DIAB_Y)
+    some_fail = HoptSearchCV(FlakyRegressor(), {"fail": hp.choice("fail", [True, False])},
+                             max_evals=6, cv=3, error_score=0.0, random_state=1)  # fmt: skip
+    with pytest.warns(FitFailedWarning, match="fits or scorings failed"):
+        some_fail.fit(DIAB_X, DIAB_Y)
+    assert some_fail.best_params_ == {"fail": False}

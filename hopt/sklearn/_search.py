@@ -275,7 +275,7 @@ class HoptSearchCV(BaseSearchCV):
         _raise_for_failed_objectives(
             [c for c in candidates if c.tid not in earlier], type(self).__name__
         )
-        _warn_about_failed_fits(candidates, earlier, self.error_score)
+        _check_failed_fits(candidates, earlier, self.error_score, n_splits, type(self).__name__)
         metrics = list(scorers)
         results = build_cv_results(candidates, n_splits, metrics, bool(self.return_train_score))
         if not any(c.result.get("status") == STATUS_OK for c in candidates):
@@ -431,13 +431,27 @@ def _raise_for_failed_objectives(new: list[Candidate], where: str) -> None:
         raise TrialFailedError(message)
 
 
-def _warn_about_failed_fits(candidates: list[Candidate], earlier: set, error_score: Any) -> None:
-    errors = [
-        e for c in candidates if c.tid not in earlier for e in c.result.get("fold_errors", ())
-    ]
+def _check_failed_fits(
+    candidates: list[Candidate], earlier: set, error_score: Any, n_splits: int, where: str
+) -> None:
+    """Warn when some fits of this fit's trials failed; raise when every one did.
+
+    With a numeric ``error_score`` a failed fit still scores, so its trial is ok;
+    scikit-learn's searches raise all the same when no fit succeeded, and so does
+    this one rather than pick a "best" setting among error scores.
+    """
+    new = [c for c in candidates if c.tid not in earlier]
+    errors = [e for c in new for e in c.result.get("fold_errors", ())]
     if not errors:
         return
     first = errors[0]
+    scored = any(c.result.get("status") == STATUS_OK for c in new)  # a numeric error_score
+    if scored and len(errors) >= n_splits * len(new):
+        raise AllFitsFailedError(
+            f"{where}: all {len(errors)} fits failed (error_score={error_score!r} scored "
+            f"them). The first (fold {first.get('split')}): {first['type']}: "
+            f"{first['message']}\nFix the estimator or the space."
+        )
     warnings.warn(
         f"HoptSearchCV: {len(errors)} fits or scorings failed; their scores are "
         f"error_score={error_score!r}. The first (fold {first.get('split')}): "
