@@ -176,10 +176,9 @@ class Trials:
             return "no trials have finished yet, so there is no best trial; run fmin first."
         failed = [t for t in self._trials if t["result"].get("status") not in (STATUS_OK, None)]
         message = f"all {len(self._trials)} trials failed or have no valid loss"
-        first = next((t for t in failed if recorded_error(t["result"]) is not None), None)
-        if first is not None:
-            error = recorded_error(first["result"])
-            assert error is not None
+        recorded = ((t, recorded_error(t["result"])) for t in failed)
+        first, error = next(((t, e) for t, e in recorded if e is not None), (None, None))
+        if first is not None and error is not None:
             message += (
                 f"; the first failure (tid {first['tid']}): {error['type']}: {error['message']}"
             )
@@ -296,10 +295,11 @@ class Trials:
             self._tid_counter[0] = 0
             self.attachments.clear()
         else:
-            mine = [t for t in self._dynamic_trials if t["exp_key"] == self._exp_key]
-            self._dynamic_trials[:] = [
-                t for t in self._dynamic_trials if t["exp_key"] != self._exp_key
-            ]
+            mine: list[dict] = []
+            others: list[dict] = []
+            for t in self._dynamic_trials:
+                (mine if t["exp_key"] == self._exp_key else others).append(t)
+            self._dynamic_trials[:] = others
             gone = {t["tid"] for t in mine}
             self._ids.difference_update(gone)  # the counter goes on: tids stay unique
             prefixes = tuple(attachment_name(t, "") for t in mine)
