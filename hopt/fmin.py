@@ -74,11 +74,12 @@ def fmin_pass_expr_memo_ctrl(f: Callable) -> Callable:
 def generate_trials_to_calculate(points: Sequence[Mapping[str, Any]]) -> Trials:
     """A ``Trials`` whose first trials are the given points, e.g. known good settings."""
     trials = Trials()
-    _insert_points(trials, points, domain=None)
+    _insert_points(trials, _checked_points(points, domain=None))
     return trials
 
 
-def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
+def _checked_points(points: Any, domain: Domain | None) -> list[dict]:
+    """``points_to_evaluate`` as configurations, each checked against the space if given."""
     if isinstance(points, Mapping) or not isinstance(points, Sequence):
         raise InvalidArgumentError(
             "points_to_evaluate must be a list of {label: value} dicts; "
@@ -91,6 +92,10 @@ def _insert_points(trials: Trials, points: Any, domain: Domain | None) -> None:
                 f"points_to_evaluate[{i}] must be a dict of label -> value; got {point!r}."
             )
         configs.append(dict(point) if domain is None else _check_point(domain, i, point))
+    return configs
+
+
+def _insert_points(trials: Trials, configs: list[dict]) -> None:
     # The same points given again to the same trials (a rerun) are not evaluated twice.
     known = {config_key(spec_from_misc(t["misc"])) for t in trials.trials}
     configs = [c for c in configs if config_key(c) not in known]
@@ -539,35 +544,43 @@ def fmin(
         else:
             trials = Trials()
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
-    if points_to_evaluate:  # points already in the trials (a resumed run's) are skipped
-        _insert_points(trials, points_to_evaluate, domain)
-    trials.refresh()
-    if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool) and len(trials) > 0:
-        # Resuming with the same seed must not replay the first run's draws.
-        as_generator(rstate)  # a bad seed (negative) gets the usual clear error first
-        rstate = np.random.default_rng([int(rstate), len(trials)])
-    runner = FMinIter(
-        algo,
-        domain,
-        trials,
-        rstate=rstate,
-        max_queue_len=max_queue_len,
-        max_evals=sys.maxsize if max_evals is None else max_evals,
-        timeout=timeout,
-        loss_threshold=loss_threshold,
-        verbose=verbose,
-        show_progressbar=show_progressbar,
-        early_stop_fn=early_stop_fn,
-        trials_save_file=trials_save_file,
-    )
-    runner.catch_eval_exceptions = catch_eval_exceptions
+    points = _checked_points(points_to_evaluate, domain) if points_to_evaluate else []
+    # Attached before anything is queued: a MongoDB worker may take a point the moment
+    # it is stored, and must find this run's objective, not none or an earlier run's.
     trials.attach_fmin(
         domain, {"max_queue_len": max_queue_len, "timeout": timeout, "max_evals": max_evals}
     )
+    runner = None
     try:
+        if points:  # points already in the trials (a resumed run's) are skipped
+            _insert_points(trials, points)
+        trials.refresh()
+        if (
+            isinstance(rstate, numbers.Integral)
+            and not isinstance(rstate, bool)
+            and len(trials) > 0
+        ):
+            # Resuming with the same seed must not replay the first run's draws.
+            as_generator(rstate)  # a bad seed (negative) gets the usual clear error first
+            rstate = np.random.default_rng([int(rstate), len(trials)])
+        runner = FMinIter(
+            algo,
+            domain,
+            trials,
+            rstate=rstate,
+            max_queue_len=max_queue_len,
+            max_evals=sys.maxsize if max_evals is None else max_evals,
+            timeout=timeout,
+            loss_threshold=loss_threshold,
+            verbose=verbose,
+            show_progressbar=show_progressbar,
+            early_stop_fn=early_stop_fn,
+            trials_save_file=trials_save_file,
+        )
+        runner.catch_eval_exceptions = catch_eval_exceptions
         runner.exhaust()
     finally:
-        trials.detach_fmin(runner.stop_reason)
+        trials.detach_fmin(None if runner is None else runner.stop_reason)
     trials.refresh()
     if return_argmin:
         if len(trials) == 0 and runner.stop_reason:

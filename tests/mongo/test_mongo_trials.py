@@ -341,3 +341,62 @@ def test_a_refresh_reads_only_the_trials_changed_since_the_last_one(mongo_url, m
     trials.refresh()
     assert listed[-1] == (True, 29) and [t["tid"] for t in trials.trials] == tids[:-1]
     assert listed[-2] == (False, 1), "the incremental listing cannot see a deletion"
+
+
+def shifted_quadratic(x):
+    return (x - 2.0) ** 2
+
+
+def test_points_to_evaluate_are_queued_only_after_this_runs_domain_is_stored(
+    mongo_url, monkeypatch
+):
+    # A waiting worker takes a point the moment it is stored; it must then find this
+    # run's objective: none stored yet (a first run) or an earlier run's (a resumed
+    # one) would fail the point or evaluate it with the wrong objective.
+    trials = MongoTrials(mongo_url, exp_key="points-first")
+    domain_files = []
+    insert = trials.insert_trial_docs
+
+    def spy(docs):
+        experiment = trials.handle.experiment("points-first")
+        domain_files.append(None if experiment is None else experiment.get("domain_file"))
+        return insert(docs)
+
+    monkeypatch.setattr(trials, "insert_trial_docs", spy)
+    points = [{"x": 0.5}]
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=1, trials=trials,
+         points_to_evaluate=points, max_queue_len=1, timeout=1, return_argmin=False)  # fmt: skip
+    assert domain_files and domain_files[0] is not None, "the point was queued before the domain"
+    first_domain = trials.handle.experiment("points-first")["domain_file"]
+    domain_files.clear()
+    fmin(shifted_quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials,
+         points_to_evaluate=[{"x": 1.5}], timeout=1, return_argmin=False)  # fmt: skip
+    assert domain_files[0] is not None and domain_files[0] != first_domain
+
+
+def unstorable_result(x):
+    """Results MongoDB cannot hold: int dict keys, a set, a non-bytes attachment."""
+    if x < -1.7:
+        return {"loss": x, "status": STATUS_OK, "per_class": {0: 0.9, 1: 0.8}}
+    if x < 1.7:
+        return {"loss": x, "status": STATUS_OK, "tags": {"a", "b"}}
+    return {"loss": x, "status": STATUS_OK, "attachments": {"model": object()}}
+
+
+def test_a_result_mongodb_cannot_store_fails_that_trial_with_the_reason(mongo_url, start_workers):
+    (worker,) = start_workers(1, "--exp-key", "unstorable")
+    trials = MongoTrials(mongo_url, exp_key="unstorable")
+    points = [{"x": -3.0}, {"x": 0.0}, {"x": 3.0}]
+    with pytest.raises(AllTrialsFailedError, match="ResultNotStorable|cannot store"):
+        fmin(unstorable_result, SPACE, algo=rand.suggest, max_evals=3, trials=trials,
+             points_to_evaluate=points, rstate=0)  # fmt: skip
+    assert trials.statuses() == [STATUS_FAIL] * 3
+    assert all(t["state"] == JOB_STATE_DONE and t["attempts"] == 1 for t in trials.trials)
+    errors = [t["result"]["error"] for t in trials.trials]
+    assert {e["type"] for e in errors} == {"ResultNotStorable"}
+    messages = " | ".join(e["message"] for e in errors)
+    assert "documents must have only string keys" in messages
+    assert "set" in messages and "attachment 'model'" in messages
+    assert "pickle.dumps" in messages
+    assert worker.process.poll() is None, "the worker must go on serving after such a result"
+    assert "Traceback" not in worker.log()

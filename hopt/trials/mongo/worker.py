@@ -17,11 +17,11 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ...exceptions import UntrustedPayloadError
-from ...results import exception_result, recorded_error
+from ...results import exception_result, failed_result, recorded_error
 from ..attachments import TrialAttachments, attachment_name
 from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
@@ -250,23 +250,21 @@ class MongoWorker:
                 raise
             result = self._evaluate(domain, doc, token)
         except WorkerShutdown:
+            with self._lock:
+                self._current = None
             if self.handle.release(doc, token):
                 logger.info("trial %s: given back to the queue (worker stopping)", tid)
             raise
+        except BaseException:
+            with self._lock:
+                self._current = None
+            raise
+        try:  # the heartbeat goes on renewing the lease while the result is stored
+            if not self._store_result(doc, token, result):
+                return None
         finally:
             with self._lock:
                 self._current = None
-        attachments = result.pop("attachments", None)
-        if token in self._lost:
-            logger.warning("trial %s: lease lost while running; result discarded", tid)
-            return None
-        if attachments:
-            store = TrialAttachments(LeasedStore(self, doc, token), doc)
-            for name, blob in dict(attachments).items():
-                store[name] = blob
-        if token in self._lost or not self.handle.finish(doc, token, result):
-            logger.warning("trial %s: lease lost before the result was stored; discarded", tid)
-            return None
         seconds = time.monotonic() - started
         if result.get("status") == "ok":
             logger.info("trial %s: ok, loss %s, %.2f s", tid, result.get("loss"), seconds)
@@ -280,6 +278,30 @@ class MongoWorker:
             error.get("message"),
         )
         return False
+
+    def _store_result(self, doc: dict, token: str, result: dict) -> bool:
+        """Store the result and its attachments; False if the lease was lost first.
+
+        A result MongoDB cannot hold (see ``unstorable``) is stored as a failed trial
+        that says why, instead of crashing the worker and leaving the trial to be
+        retried, and failed, by every worker in turn.
+        """
+        tid = doc["tid"]
+        attachments = result.pop("attachments", None)
+        if token in self._lost:
+            logger.warning("trial %s: lease lost while running; result discarded", tid)
+            return False
+        problem = unstorable(result, attachments)
+        if problem is not None:
+            result, attachments = failed_result("ResultNotStorable", problem), None
+        if attachments:
+            store = TrialAttachments(LeasedStore(self, doc, token), doc)
+            for name, blob in dict(attachments).items():
+                store[name] = blob
+        if token in self._lost or not self.handle.finish(doc, token, result):
+            logger.warning("trial %s: lease lost before the result was stored; discarded", tid)
+            return False
+        return True
 
     def _evaluate(self, domain: Any, doc: dict, token: str) -> dict:
         if isinstance(domain, BaseException):  # the domain could not be unpickled here
@@ -329,6 +351,43 @@ class MongoWorker:
 
 class DomainUnavailableError(RuntimeError):
     """This worker cannot load the trial's objective (none stored, or it does not unpickle)."""
+
+
+#: the largest result document stored; MongoDB refuses documents over 16 MiB
+MAX_RESULT_BYTES = 15 * 1024 * 1024
+
+
+def unstorable(result: dict, attachments: Any) -> str | None:
+    """Why MongoDB cannot store this result and these attachments, or None if it can."""
+    import bson  # pymongo's; imported where used, like pymongo itself (an optional extra)
+    import bson.errors
+
+    advice = (
+        "Return numbers, strings, lists and dicts with string keys in the result, and "
+        "put anything else in its 'attachments' as bytes (e.g. pickle.dumps(value))."
+    )
+    if attachments is not None:
+        if not isinstance(attachments, Mapping):
+            return (
+                "the result's 'attachments' must be a dict of name -> bytes; got a "
+                f"{type(attachments).__name__}. {advice}"
+            )
+        for name, blob in attachments.items():
+            if not isinstance(name, str) or not isinstance(blob, (bytes, bytearray, str)):
+                return (
+                    f"attachment {name!r}: MongoTrials stores bytes or str under a str "
+                    f"name; got a {type(blob).__name__}. {advice}"
+                )
+    try:
+        size = len(bson.encode({"result": result}))
+    except (bson.errors.InvalidDocument, OverflowError, TypeError, ValueError) as exc:
+        return f"MongoDB cannot store the objective's result: {exc}. {advice}"
+    if size > MAX_RESULT_BYTES:
+        return (
+            f"the objective's result is {size / 2**20:.1f} MiB, over the "
+            f"{MAX_RESULT_BYTES // 2**20} MiB a trial's result may take in MongoDB. {advice}"
+        )
+    return None
 
 
 @contextlib.contextmanager
