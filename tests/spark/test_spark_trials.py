@@ -10,7 +10,17 @@ import warnings
 
 import pytest
 
-from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, STATUS_OK, Trials, fmin, hp, rand, tpe
+from hopt import (
+    JOB_STATE_CANCEL,
+    JOB_STATE_DONE,
+    JOB_STATE_RUNNING,
+    STATUS_OK,
+    Trials,
+    fmin,
+    hp,
+    rand,
+    tpe,
+)
 from hopt.early_stop import no_progress_loss
 from hopt.exceptions import AllTrialsFailedError, InvalidArgumentError
 from hopt.trials.spark import SparkTrials
@@ -336,3 +346,44 @@ def test_pass_expr_memo_ctrl_is_refused_with_a_reason(spark):
             pass_expr_memo_ctrl=True,
             show_progressbar=False,
         )
+
+
+def test_a_trial_saved_while_running_is_run_again_on_resume(spark, caplog):
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=12,
+         show_progressbar=False)  # fmt: skip
+    orphan = trials._dynamic_trials[1]
+    orphan.update(state=JOB_STATE_RUNNING, result={"status": "new"}, owner="spark:gone")
+    saved = pickle.loads(pickle.dumps(trials))  # what trials_save_file holds mid-run
+    started = time.monotonic()
+    with caplog.at_level("WARNING", logger="hopt"):
+        fmin(quadratic, SPACE, algo=rand.suggest, max_evals=4, trials=saved, rstate=12,
+             timeout=120, show_progressbar=False)  # fmt: skip
+    assert time.monotonic() - started < 60, "fmin waited for a trial nothing was running"
+    assert [t["state"] for t in saved._dynamic_trials] == [JOB_STATE_DONE] * 4
+    assert saved._dynamic_trials[1]["result"]["status"] == STATUS_OK
+    assert "left unfinished queued again: [1]" in caplog.text
+
+
+def test_trials_still_running_after_the_cancel_grace_are_recorded_cancelled(spark, monkeypatch):
+    import hopt.trials.spark.trials as spark_trials
+
+    monkeypatch.setattr(spark_trials, "CANCEL_GRACE_SECS", 0.0)
+
+    def slow(params):
+        time.sleep(20)
+        return 0.0
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(slow, SPACE, algo=rand.suggest, max_evals=2, timeout=2, trials=trials, rstate=13,
+         show_progressbar=False, return_argmin=False)  # fmt: skip
+    states = [t["state"] for t in trials._dynamic_trials]
+    assert states == [JOB_STATE_CANCEL] * 2, states
+    for trial in trials._dynamic_trials:
+        assert "still running 0 s later" in trial["result"]["error"]["message"]
+    # the same object runs a second search instead of waiting for those trials forever
+    started = time.monotonic()
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials, rstate=14,
+         timeout=120, show_progressbar=False)  # fmt: skip
+    assert time.monotonic() - started < 60
+    assert trials.count_successful_trials() == 2

@@ -156,10 +156,31 @@ class SparkTrials(Trials):
         payload = sc.broadcast(dumps_domain(domain))  # an unpicklable objective fails here
         run = _Run(parallelism, payload, sc.parallelize(range(parallelism), parallelism))
         run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
+        self._requeue_orphans()
         self._run = run
         self._started_at = time.monotonic()
         self.fmin_cancelled_reason = None
         logger.info("SparkTrials: running up to %d trials at a time", parallelism)
+
+    def _requeue_orphans(self) -> None:
+        """Queue again the trials an earlier run left RUNNING, so this run evaluates them.
+
+        With no run attached no Spark task can be running a trial, so a RUNNING trial
+        is an orphan: saved mid-run (``trials_save_file``) by a process that then
+        stopped.  Left RUNNING, fmin would wait for it forever.
+        """
+        with self._changed:
+            orphans = [doc for doc in self._dynamic_trials if doc["state"] == JOB_STATE_RUNNING]
+            for doc in orphans:
+                doc["state"] = JOB_STATE_NEW
+                doc["owner"] = None
+                doc["book_time"] = None
+        if orphans:
+            logger.warning(
+                "SparkTrials: %d trial(s) an earlier run left unfinished queued again: %s",
+                len(orphans),
+                [doc["tid"] for doc in orphans],
+            )
 
     def detach_fmin(self, stop_reason: str | None = None) -> None:
         run = self._run
@@ -374,12 +395,22 @@ class SparkTrials(Trials):
                     sc.cancelJobGroup(group)
             with self._changed:
                 self._changed.wait(0.5)
-        if run.running:
+        with self._changed:
+            stuck = list(run.running.values())
+            for doc in stuck:  # settled now: a result arriving later is dropped
+                result = failed_result(
+                    "TrialCancelled",
+                    f"trial cancelled: {reason}; still running {CANCEL_GRACE_SECS:.0f} s "
+                    "later, so its result is not recorded",
+                )
+                self._record(run, doc, result, JOB_STATE_CANCEL)
+        if stuck:
             logger.warning(
-                "SparkTrials: %d trial(s) still running %.0f s after being cancelled: %s",
-                len(run.running),
+                "SparkTrials: %d trial(s) still running %.0f s after being cancelled, "
+                "recorded as cancelled: %s",
+                len(stuck),
                 CANCEL_GRACE_SECS,
-                sorted(run.running),
+                sorted(doc["tid"] for doc in stuck),
             )
 
     # -- Hyperopt's SparkTrials counters ------------------------------------------------------
