@@ -257,3 +257,53 @@ def test_refresh_sees_every_change_a_worker_makes(mongo_url):
     assert trials.losses() == [0.25] and trials.tids == [tid]
     trials.delete_all()
     assert len(trials) == 0 and trials._dynamic_trials == []
+
+
+def swallows_everything(x):
+    """An objective with the bare ``except:`` many have: it catches the stop signal too."""
+    try:
+        time.sleep(float(os.environ.get("SLEEP", "0")))
+    except:  # noqa: E722 - the point of the test
+        return {"status": "fail"}
+    return x**2
+
+
+def test_an_objective_that_catches_the_stop_signal_still_gives_its_trial_back(
+    mongo_url, start_workers
+):
+    (worker,) = start_workers(1, "--exp-key", "swallow", env={"SLEEP": "60"})
+    trials = MongoTrials(mongo_url, exp_key="swallow")
+    thread, outcome = run_fmin_in_thread(swallows_everything, trials, max_evals=1)
+    wait_until(
+        lambda: trials.count_by_state_unsynced(JOB_STATE_RUNNING) == 1, 60, "a running trial"
+    )
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.wait(20) == 0, worker.log()
+    assert "given back to the queue" in worker.log()
+    (doc,) = trials.handle.find("swallow")
+    assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0
+    start_workers(1, "--exp-key", "swallow", env={"SLEEP": "0"})
+    thread.join(60)
+    assert not thread.is_alive() and "error" not in outcome
+    trials.refresh()
+    assert trials.statuses() == [STATUS_OK]
+
+
+def test_sigusr1_ends_a_wait_for_trials(mongo_url, start_workers):
+    # --reserve-timeout inf: without the signal, an idle worker would wait for ever
+    waiting, signalled = start_workers(2, "--exp-key", "idle", "--reserve-timeout", "inf",
+                                       "--poll-interval", "0.5")  # fmt: skip
+    started = time.monotonic()
+    wait_until(lambda: "serving" in signalled.log(), 30, "the worker to start")
+    signalled.process.send_signal(signal.SIGUSR1)
+    assert signalled.wait(10) == 0, signalled.log()
+    assert "SIGUSR1; exiting" in signalled.log()
+    assert time.monotonic() - started < 10
+    assert waiting.process.poll() is None, "the other worker got no signal and waits on"
+
+
+def test_the_last_job_timeout_ends_a_wait_for_trials(mongo_url, start_workers):
+    (worker,) = start_workers(1, "--exp-key", "idle-2", "--reserve-timeout", "inf",
+                              "--last-job-timeout", "2")  # fmt: skip
+    assert worker.wait(20) == 0, worker.log()
+    assert "--last-job-timeout of 2 s reached; exiting" in worker.log()

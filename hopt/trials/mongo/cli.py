@@ -149,6 +149,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     for flag, value in positive.items():
         if math.isnan(value) or value <= 0:
             parser.error(f"{flag} must be a positive number of seconds; got {value!r}")
+        if value == math.inf and flag not in ("--reserve-timeout", "--lease-timeout"):
+            parser.error(f"{flag} must be finite; only --reserve-timeout may be inf")
     if args.lease_timeout == math.inf:
         parser.error("--lease-timeout must be finite, or a dead worker's trial never returns")
     for flag, count in (
@@ -161,9 +163,14 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 def _install_signal_handlers(worker_state: dict) -> None:
     def shut_down(signum: int, frame: Any) -> None:
-        if worker_state.get("stopping"):
-            return  # already on the way out
+        if worker_state.get("exiting"):
+            return  # already on the way out: let the running trial be given back
         worker_state["stopping"] = True
+        worker = worker_state.get("worker")
+        if worker is not None:  # seen when the objective returns, should it catch the raise
+            worker.shutdown_requested = signal.Signals(signum).name
+        # raised again on every signal until the worker is on its way out: an objective
+        # with a bare ``except:`` may swallow one
         raise WorkerShutdown(signal.Signals(signum).name)
 
     def finish_then_stop(signum: int, frame: Any) -> None:
@@ -177,23 +184,45 @@ def _install_signal_handlers(worker_state: dict) -> None:
 
 def serve(worker: MongoWorker, args: argparse.Namespace, state: dict) -> int:
     """The worker loop; returns the exit status."""
+    try:
+        return _serve(worker, args, state)
+    except WorkerShutdown:
+        state["exiting"] = True
+        raise
+
+
+def _serve(worker: MongoWorker, args: argparse.Namespace, state: dict) -> int:
     started = time.monotonic()
-    reserve_timeout = None if args.reserve_timeout == math.inf else args.reserve_timeout
+    last_job_by = None if args.last_job_timeout is None else started + args.last_job_timeout
+
+    def reason_to_stop() -> str | None:
+        if state.get("finish_then_stop"):
+            return "SIGUSR1"
+        if last_job_by is not None and time.monotonic() >= last_job_by:
+            return f"--last-job-timeout of {args.last_job_timeout:g} s reached"
+        return None
+
     jobs = failures = 0
     while jobs < args.max_jobs:
-        if state.get("finish_then_stop"):
+        reason = reason_to_stop()
+        if reason:
+            logger.info("%s; exiting", reason)
             return 0
-        if (
-            args.last_job_timeout is not None
-            and time.monotonic() - started >= args.last_job_timeout
-        ):
-            logger.info("--last-job-timeout of %g s reached; exiting", args.last_job_timeout)
-            return 0
-        reserved = worker.reserve(reserve_timeout)
+        # the wait for a trial ends at the --last-job-timeout too, and on SIGUSR1
+        wait = args.reserve_timeout
+        if last_job_by is not None:
+            wait = min(wait, max(last_job_by - time.monotonic(), 0.0))
+        reserved = worker.reserve(
+            None if wait == math.inf else wait, give_up=lambda: reason_to_stop() is not None
+        )
         if reserved is None:
-            logger.info(
-                "no trial to run for %g s (--reserve-timeout); exiting", args.reserve_timeout
-            )
+            reason = reason_to_stop()
+            if reason:
+                logger.info("%s; exiting", reason)
+            else:
+                logger.info(
+                    "no trial to run for %g s (--reserve-timeout); exiting", args.reserve_timeout
+                )
             return 0
         jobs += 1
         try:
@@ -254,10 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             worker.id,
             " (signed objectives only)" if key else "",
         )
+        state["worker"] = worker
         worker.start()
         try:
             return serve(worker, args, state)
         finally:
+            state["exiting"] = True
             worker.stop()
     except WorkerShutdown as exc:
         logger.info("stopped by %s", exc)

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 from ...exceptions import UntrustedPayloadError
@@ -153,6 +153,8 @@ class MongoWorker:
         self._refused: set = set()  # exp_keys whose stored domain this worker refused
         self._lock = threading.Lock()
         self._current: tuple[dict, str] | None = None  # (trial doc, lease token)
+        #: the signal that asked this worker to stop (set by the hopt-worker command)
+        self.shutdown_requested: str | None = None
         self._lost: set = set()  # tokens whose lease was found lost
         self._last_sweep = -float("inf")
         self._heartbeat = _Heartbeat(self, interval=max(lease_secs / 3.0, 0.05))
@@ -208,8 +210,13 @@ class MongoWorker:
         return GridFSStore(self.handle.conn, self.handle.fs_prefix, doc.get("exp_key"))
 
     # -- the work loop -----------------------------------------------------------------------
-    def reserve(self, timeout: float | None) -> tuple[dict, str] | None:
-        """Wait up to ``timeout`` seconds for a trial; back off while the queue is empty."""
+    def reserve(
+        self, timeout: float | None, give_up: Callable[[], bool] | None = None
+    ) -> tuple[dict, str] | None:
+        """Wait up to ``timeout`` seconds for a trial; back off while the queue is empty.
+
+        ``give_up`` is asked before each wait: True ends the wait with None.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         pause = FIRST_POLL_PAUSE
         exp_key = ANY if self.exp_key is None else self.exp_key
@@ -224,6 +231,8 @@ class MongoWorker:
                     self._current = (doc, token)
                     return doc, token
             if deadline is not None and time.monotonic() >= deadline:
+                return None
+            if give_up is not None and give_up():
                 return None
             left = None if deadline is None else deadline - time.monotonic()
             time.sleep(max(min(pause * random.uniform(0.5, 1.0), left if left else pause), 0))
@@ -249,6 +258,8 @@ class MongoWorker:
                 self.handle.release(doc, token)
                 raise
             result = self._evaluate(domain, doc, token)
+            if self.shutdown_requested:  # the objective caught the shutdown and returned
+                raise WorkerShutdown(self.shutdown_requested)
         except WorkerShutdown:
             with self._lock:
                 self._current = None
