@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import io
+import site
 import sys
 import sysconfig
 import types
@@ -22,12 +23,23 @@ from typing import Any
 from ..exceptions import InvalidArgumentError
 
 
+#: directories packages are installed into, wherever they are (a distribution's
+#: ``/usr/lib/python3/dist-packages``, ``pip install --user``, a virtualenv, conda)
+INSTALL_DIR_NAMES = frozenset({"site-packages", "dist-packages"})
+
+
 def _installed_roots() -> list[Path]:
     roots = set()
     for key in ("stdlib", "platstdlib", "purelib", "platlib"):
         path = sysconfig.get_paths().get(key)
         if path:
             roots.add(Path(path).resolve())
+    try:
+        user_site = site.getusersitepackages()
+    except AttributeError:  # some embedded interpreters strip ``site`` down
+        user_site = None
+    if user_site:
+        roots.add(Path(user_site).resolve())
     return sorted(roots)
 
 
@@ -42,6 +54,8 @@ def _travels_by_value(module: ModuleType, roots: list[Path]) -> bool:
     if not file or not file.endswith(".py"):
         return False  # built-in, namespace or compiled: cloudpickle cannot copy those
     path = Path(file).resolve()
+    if INSTALL_DIR_NAMES.intersection(path.parts):
+        return False
     return not any(path.is_relative_to(root) for root in roots)
 
 

@@ -82,6 +82,26 @@ def test_installed_packages_and_hopt_still_travel_by_reference():
     assert len(blob) < 20_000, "numpy and hopt are referenced, not copied"
 
 
+@pytest.mark.parametrize("install_dir", ["dist-packages", "site-packages"])
+def test_a_module_installed_outside_this_interpreters_prefix_travels_by_reference(
+    tmp_path, monkeypatch, install_dir
+):
+    # e.g. a Debian package in /usr/lib/python3/dist-packages, or pip install --user
+    where = tmp_path / "lib" / "python3" / install_dir
+    where.mkdir(parents=True)
+    (where / "packaged_shift.py").write_text(HELPER)
+    monkeypatch.syspath_prepend(str(where))
+    import packaged_shift
+
+    try:
+        domain = Domain(make_objective(packaged_shift.Shift(1.0)), hp.uniform("x", 0, 1))
+        blob = dumps_domain(domain, "Test", "another process")
+    finally:
+        sys.modules.pop("packaged_shift", None)
+    assert b"packaged_shift" in blob
+    assert b"A class from a module" not in blob, "referenced, not copied with its docstring"
+
+
 def test_an_unpicklable_objective_gets_a_clear_error():
     import threading
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from typing import Any
 
@@ -48,7 +49,7 @@ def check_parallelism(parallelism: Any) -> int | None:
     """The user's parallelism as an int, or None for "the cluster's slots"."""
     if parallelism is None:
         return None
-    if isinstance(parallelism, bool) or not isinstance(parallelism, int):
+    if isinstance(parallelism, bool) or not isinstance(parallelism, numbers.Integral):
         raise InvalidArgumentError(
             "SparkTrials: parallelism must be a positive int or None (use every task "
             f"slot of the cluster); got parallelism={parallelism!r}."
@@ -58,35 +59,41 @@ def check_parallelism(parallelism: Any) -> int | None:
             "SparkTrials: parallelism must be a positive int or None (use every task "
             f"slot of the cluster); got parallelism={parallelism}."
         )
-    return parallelism
+    return int(parallelism)
 
 
-def effective_parallelism(requested: int | None, slots: int, max_evals: int | None) -> int:
-    """How many trials run at once: the request, capped with a warning where it cannot help."""
+def effective_parallelism(
+    requested: int | None, slots: int, max_evals: int | None, warn: bool = True
+) -> int:
+    """How many trials run at once: the request, capped at 128 and at ``max_evals``.
+
+    A request above the slots Spark reports is kept, with a warning: executors may
+    not have registered yet, or the cluster may grow (dynamic allocation scales up on
+    pending tasks), as Hyperopt's SparkTrials also assumed.
+    """
+
+    def say(message: str) -> None:
+        if warn:
+            warnings.warn(message, stacklevel=5)
+
     if requested is None:
         parallelism = min(slots, MAX_PARALLELISM)
     else:
         parallelism = requested
-        if parallelism > slots:
-            warnings.warn(
-                f"SparkTrials: parallelism={requested} is more than the {slots} task slots "
-                f"of this Spark cluster; running {slots} trials at a time. Add executors or "
-                "cores to run more at once.",
-                stacklevel=4,
-            )
-            parallelism = slots
         if parallelism > MAX_PARALLELISM:
-            warnings.warn(
-                f"SparkTrials: parallelism={parallelism} is capped at {MAX_PARALLELISM}.",
-                stacklevel=4,
-            )
+            say(f"SparkTrials: parallelism={parallelism} is capped at {MAX_PARALLELISM}.")
             parallelism = MAX_PARALLELISM
+        if parallelism > slots:
+            say(
+                f"SparkTrials: parallelism={parallelism} is more than the {slots} task slots "
+                "Spark reports now; the trials beyond them wait in Spark's queue until slots "
+                "free up or executors are added, and TPE suggests them knowing less."
+            )
     if max_evals is not None and 0 < max_evals < parallelism:
         if requested is not None:
-            warnings.warn(
+            say(
                 f"SparkTrials: parallelism={parallelism} is more than max_evals={max_evals}; "
-                f"running at most {max_evals} trials at a time.",
-                stacklevel=4,
+                f"running at most {max_evals} trials at a time."
             )
         parallelism = max_evals
     return max(parallelism, 1)

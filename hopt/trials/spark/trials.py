@@ -115,8 +115,8 @@ class SparkTrials(Trials):
         self.timeout = timeout
         self.loss_threshold = loss_threshold
         self._spark = active_session(spark_session)  # fails clearly without pyspark
-        self.parallelism = effective_parallelism(
-            self._requested_parallelism, task_slots(self._spark.sparkContext), None
+        self.parallelism = effective_parallelism(  # warnings come at fmin, with max_evals
+            self._requested_parallelism, task_slots(self._spark.sparkContext), None, warn=False
         )
         self._changed = threading.Condition()
         self._news = 0  # bumped whenever a trial changes state
