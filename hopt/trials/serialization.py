@@ -22,7 +22,6 @@ from typing import Any
 
 from ..exceptions import InvalidArgumentError
 
-
 #: directories packages are installed into, wherever they are (a distribution's
 #: ``/usr/lib/python3/dist-packages``, ``pip install --user``, a virtualenv, conda)
 INSTALL_DIR_NAMES = frozenset({"site-packages", "dist-packages"})
