@@ -397,3 +397,16 @@ def test_trials_still_running_after_the_cancel_grace_are_recorded_cancelled(spar
          timeout=120, show_progressbar=False)  # fmt: skip
     assert time.monotonic() - started < 60
     assert trials.count_successful_trials() == 2
+
+
+def test_attachments_that_are_not_a_dict_fail_the_trial_with_the_reason(spark):
+    def bad_attachments(params):
+        return {"loss": params["x"], "status": STATUS_OK, "attachments": [b"model"]}
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    with pytest.raises(AllTrialsFailedError, match="'attachments' must be a dict"):
+        fmin(bad_attachments, SPACE, algo=rand.suggest, max_evals=2, trials=trials,
+             rstate=16, show_progressbar=False)  # fmt: skip
+    for trial in trials.trials:
+        assert trial["result"]["error"]["type"] == "InvalidResult"
+        assert "got list [b'model']" in trial["result"]["error"]["message"]

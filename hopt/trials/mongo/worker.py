@@ -184,7 +184,10 @@ class MongoWorker:
             if token not in self._lost and not self.handle.renew(
                 doc["_id"], token, self.lease_secs
             ):
-                self._lease_lost(doc, token)
+                with self._lock:  # the result is stored and the trial let go under this lock
+                    still_ours = self._current is current
+                if still_ours:  # else the renewal came just after the result was stored
+                    self._lease_lost(doc, token)
 
     def holds_lease(self, doc: dict, token: str) -> bool:
         """Whether this worker still holds the trial's lease (asks the server)."""
@@ -309,7 +312,10 @@ class MongoWorker:
             store = TrialAttachments(LeasedStore(self, doc, token), doc)
             for name, blob in dict(attachments).items():
                 store[name] = blob
-        if token in self._lost or not self.handle.finish(doc, token, result):
+        with self._lock:  # so a heartbeat renewing meanwhile knows the trial is let go
+            stored = token not in self._lost and self.handle.finish(doc, token, result)
+            self._current = None
+        if not stored:
             logger.warning("trial %s: lease lost before the result was stored; discarded", tid)
             return False
         return True

@@ -34,6 +34,7 @@ import numbers
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -359,11 +360,20 @@ class SparkTrials(Trials):
 
     def _record(self, run: _Run, doc: dict, result: dict, state: int) -> None:
         attachments = result.pop("attachments", None)
+        if attachments is not None and not (
+            isinstance(attachments, Mapping) and all(isinstance(k, str) for k in attachments)
+        ):  # failed here with the reason, not later as "returned no result"
+            result = failed_result(
+                "InvalidResult",
+                "the result's 'attachments' must be a dict of str name -> value; got "
+                f"{type(attachments).__name__} {_short_repr(attachments)}",
+            )
+            attachments = None
         result = to_python(result)
         with self._changed:
             if attachments:
                 store = self.trial_attachments(doc)
-                for key, blob in dict(attachments).items():
+                for key, blob in attachments.items():
                     store[key] = blob
             error = recorded_error(result)
             if error is not None:
@@ -442,6 +452,11 @@ def _job_failure(tid: Any, failure: BaseException | None) -> dict:
     return failed_result(
         "SparkJobError", f"the Spark job of trial {tid} failed: {_first_line(failure)}"
     )
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _first_line(exc: BaseException) -> str:
