@@ -67,7 +67,17 @@ __all__ = [
 ]
 
 
+#: submodules reachable as attributes after a plain ``import hopt``, as Hyperopt's are
+#: after ``import hyperopt`` (``hyperopt.pyll.stochastic.sample``, ``hyperopt.base.Ctrl``),
+#: imported on first use
+_LAZY_SUBMODULES = frozenset({"base", "mongoexp", "plotting", "progress", "pyll", "utils"})
+
+
 def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     # SparkTrials and MongoTrials load pyspark / pymongo only when one is created,
     # but even their modules are imported only on first use, to keep ``import hopt`` light.
     if name == "SparkTrials":

@@ -38,6 +38,21 @@ from .trials import (
 )
 from .trials.ctrl import Ctrl
 
+
+def validate_timeout(timeout) -> None:
+    """Hyperopt's check: raise (InvalidArgumentError) unless None or a positive number."""
+    from .fmin import check_timeout
+
+    check_timeout(timeout, where="validate_timeout")
+
+
+def validate_loss_threshold(loss_threshold) -> None:
+    """Hyperopt's check: raise (InvalidArgumentError) unless None or a number."""
+    from .fmin import check_loss_threshold
+
+    check_loss_threshold(loss_threshold, where="validate_loss_threshold")
+
+
 __all__ = [
     "JOB_STATES",
     "JOB_STATE_CANCEL",
@@ -68,4 +83,6 @@ __all__ = [
     "InvalidTrial",
     "spec_from_misc",
     "trials_from_docs",
+    "validate_loss_threshold",
+    "validate_timeout",
 ]

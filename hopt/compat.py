@@ -36,6 +36,7 @@ ALIASES = {
     "hyperopt.mix": "hopt.mix",
     "hyperopt.mongoexp": "hopt.mongoexp",
     "hyperopt.plotting": "hopt.plotting",
+    "hyperopt.progress": "hopt.progress",
     "hyperopt.pyll": "hopt.pyll",
     "hyperopt.pyll.base": "hopt.pyll.base",
     "hyperopt.pyll.stochastic": "hopt.pyll.stochastic",
@@ -43,6 +44,7 @@ ALIASES = {
     "hyperopt.sklearn": "hopt.sklearn",
     "hyperopt.spark": "hopt.trials.spark",
     "hyperopt.tpe": "hopt.tpe",
+    "hyperopt.utils": "hopt.utils",
 }
 
 

@@ -22,6 +22,10 @@ from .space.nodes import Apply, as_apply
 class Domain:
     """An objective function ``fn`` over the search space ``expr``."""
 
+    #: Hyperopt's flag for ``rec_eval(..., print_node_on_error=...)``, read by code
+    #: written for it (Ray Tune's HyperOptSearch); hopt's errors name the label anyway
+    rec_eval_print_node_on_error = False
+
     def __init__(
         self,
         fn: Callable[..., Any],

@@ -167,6 +167,30 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
     return config
 
 
+def check_timeout(timeout: Any, where: str = "fmin") -> None:
+    """Raise InvalidArgumentError unless ``timeout`` is None or a positive number."""
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
+    ):
+        raise InvalidArgumentError(
+            f"{where}: timeout must be None or a positive number of seconds; "
+            f"got timeout={timeout!r}."
+        )
+
+
+def check_loss_threshold(loss_threshold: Any, where: str = "fmin") -> None:
+    """Raise InvalidArgumentError unless ``loss_threshold`` is None or a number (not nan)."""
+    if loss_threshold is not None and (
+        isinstance(loss_threshold, bool)
+        or not isinstance(loss_threshold, numbers.Real)
+        or math.isnan(loss_threshold)
+    ):
+        raise InvalidArgumentError(
+            f"{where}: loss_threshold must be None or a number; "
+            f"got loss_threshold={loss_threshold!r}."
+        )
+
+
 def _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn) -> None:
     if not callable(fn):
         raise InvalidArgumentError(f"fmin: fn must be callable; got fn={fn!r}.")
@@ -176,20 +200,8 @@ def _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_sto
         raise InvalidArgumentError(
             f"fmin: max_evals must be a non-negative int or None; got max_evals={max_evals!r}."
         )
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
-    ):
-        raise InvalidArgumentError(
-            f"fmin: timeout must be None or a positive number of seconds; got timeout={timeout!r}."
-        )
-    if loss_threshold is not None and (
-        isinstance(loss_threshold, bool)
-        or not isinstance(loss_threshold, numbers.Real)
-        or math.isnan(loss_threshold)
-    ):
-        raise InvalidArgumentError(
-            f"fmin: loss_threshold must be None or a number; got loss_threshold={loss_threshold!r}."
-        )
+    check_timeout(timeout)
+    check_loss_threshold(loss_threshold)
     if (
         isinstance(max_queue_len, bool)
         or not isinstance(max_queue_len, numbers.Integral)

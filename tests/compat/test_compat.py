@@ -147,3 +147,72 @@ def test_hyperopt_sklearn_runs_an_estimator_search_on_hopt():
     assert trials_line == "hopt.trials.base 6 []", "trials from hopt, no real Hyperopt module"
     assert float(score) > 0.85
     assert learner == "KNeighborsClassifier"
+
+
+# The calls Ray Tune's HyperOptSearch makes (ray/tune/search/hyperopt), in its order:
+# an ask/tell loop that drives the suggest function and the Trials object by hand.
+RAY_STYLE_LOOP = textwrap.dedent(
+    """
+    import copy
+    import hopt.compat
+    hopt.compat.install()
+    import hyperopt as hpo
+    from hyperopt.pyll import Apply
+    import numpy as np
+
+    space = {"x": hpo.hp.uniform("x", -5, 5), "kind": hpo.hp.choice("kind", ["a", "b"])}
+    assert not isinstance(space, Apply) and isinstance(space["x"], Apply)
+    domain = hpo.Domain(lambda spc: spc, space)
+    trials = hpo.Trials()
+    rstate = np.random.RandomState(0)
+    algo = hpo.tpe.suggest
+    for step in range(15):
+        new_ids = trials.new_trial_ids(1)
+        trials.refresh()
+        new_trials = algo(new_ids, domain, trials, rstate.randint(2**31 - 1))
+        trials.insert_trial_docs(new_trials)
+        trials.refresh()
+        new_trial = new_trials[0]
+        config = hpo.base.spec_from_misc(new_trial["misc"])
+        ctrl = hpo.base.Ctrl(trials, current_trial=new_trial)
+        memo = domain.memo_from_config(config)
+        hpo.utils.use_obj_for_literal_in_memo(domain.expr, ctrl, hpo.base.Ctrl, memo)
+        suggested = hpo.pyll.rec_eval(
+            domain.expr, memo=memo, print_node_on_error=domain.rec_eval_print_node_on_error
+        )
+        suggested = copy.deepcopy(suggested)
+        (ho_trial,) = [t for t in trials.trials if t["tid"] == new_trial["tid"]]
+        ho_trial["refresh_time"] = hpo.utils.coarse_utcnow()
+        ho_trial["state"] = hpo.base.JOB_STATE_DONE
+        ho_trial["result"] = {"loss": (suggested["x"] - 1) ** 2, "status": hpo.STATUS_OK}
+        trials.refresh()
+    hpo.base.validate_timeout(10)
+    hpo.base.validate_loss_threshold(0.5)
+    try:
+        hpo.base.validate_timeout(-1)
+    except Exception as exc:
+        assert "timeout" in str(exc)
+    else:
+        raise AssertionError("a negative timeout passed")
+    print(len(trials.trials), sorted(trials.argmin), round(min(trials.losses()), 3) < 1)
+    """
+)
+
+
+def test_a_ray_tune_style_ask_tell_loop_runs_on_hopt():
+    done = run_python(RAY_STYLE_LOOP)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["15", "['kind',", "'x']", "True"]
+
+
+def test_submodules_are_attributes_after_a_plain_import():
+    code = textwrap.dedent(
+        """
+        import hopt
+        print(hopt.pyll.stochastic.sample(hopt.hp.uniform("x", 2, 3), rng=0) >= 2,
+              hopt.base.Ctrl is hopt.Ctrl, callable(hopt.utils.coarse_utcnow))
+        """
+    )
+    done = run_python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True", "True"]
