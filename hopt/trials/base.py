@@ -66,6 +66,15 @@ class Trials:
         if refresh:
             self.refresh()
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_tid_counter" not in state:
+            # pickled by Hyperopt (loaded through hopt.compat), which numbered new
+            # trials from len(_ids): go on after the highest tid it handed out
+            tids = [t for t in self._ids if isinstance(t, int)]
+            tids += [t["tid"] for t in self._dynamic_trials if isinstance(t.get("tid"), int)]
+            self._tid_counter = [max(tids) + 1 if tids else 0]
+
     # -- backend hooks used by fmin -------------------------------------------------
     def attach_fmin(self, domain: Any, settings: Mapping[str, Any]) -> None:
         """Called by fmin before its loop; in-memory trials need nothing."""

@@ -216,3 +216,31 @@ def test_submodules_are_attributes_after_a_plain_import():
     done = run_python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "True"]
+
+
+# Written by Hyperopt 0.3.0 itself: fmin(rand.suggest, max_evals=5) over
+# {"x": hp.uniform("x", -5, 5), "k": hp.choice("k", ["a", "b"])} with
+# rstate=np.random.default_rng(0), then trials.attachments["note"] = b"hi", pickled.
+HYPEROPT_PICKLE = Path(__file__).parent / "data" / "hyperopt-0.3.0-trials.pkl"
+
+RESUME_HYPEROPT_PICKLE = textwrap.dedent(
+    """
+    import pickle
+    import hopt.compat
+    hopt.compat.install()
+    from hyperopt import fmin, hp, tpe, Trials
+    with open(PICKLE, "rb") as f:
+        trials = pickle.load(f)
+    assert type(trials) is Trials and len(trials) == 5
+    space = {"x": hp.uniform("x", -5, 5), "k": hp.choice("k", ["a", "b"])}
+    best = fmin(lambda p: (p["x"] - 1) ** 2, space, algo=tpe.suggest, max_evals=12,
+                trials=trials, rstate=0, show_progressbar=False)
+    print(len(trials), sorted(trials.tids) == list(range(12)), trials.attachments["note"])
+    """
+)
+
+
+def test_trials_pickled_by_hyperopt_resume_under_compat():
+    done = run_python(f"PICKLE = {str(HYPEROPT_PICKLE)!r}\n" + RESUME_HYPEROPT_PICKLE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["12", "True", "b'hi'"]
