@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from typing import Any
 
 from ._types import STATUS_OK
@@ -17,6 +18,8 @@ def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0
     / 100``.  Failed, running and queued trials are not progress (Hyperopt raised
     ``KeyError: 'loss'`` on them).
     """
+    if isinstance(iteration_stop_count, float) and iteration_stop_count.is_integer():
+        iteration_stop_count = int(iteration_stop_count)  # 5.0: Hyperopt took it
     if (
         isinstance(iteration_stop_count, bool)
         or not isinstance(iteration_stop_count, numbers.Integral)
@@ -35,9 +38,16 @@ def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0
             f"no_progress_loss: percent_increase must be >= 0; got {percent_increase!r}."
         )
 
-    def stop_fn(trials: Any, best_loss: float | None = None, iteration_no_progress: int = 0,
-                seen: int = 0):  # fmt: skip
+    # How many finished trials each Trials object has been counted up to.  Kept here,
+    # not in the state fmin hands back, so the state keeps Hyperopt's shape,
+    # [best_loss, iteration_no_progress], which wrappers unpack; Hyperopt looked only
+    # at the newest trial, and so missed trials that finished together.
+    seen_by_trials: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def stop_fn(trials: Any, best_loss: float | None = None, iteration_no_progress: int = 0):
         finished = [t for t in trials.trials if t["result"].get("status") in (STATUS_OK, "fail")]
+        fresh = best_loss is None and iteration_no_progress == 0  # a new count (a new fmin)
+        seen = 0 if fresh else seen_by_trials.get(trials, 0)
         for trial in finished[seen:]:
             result = trial["result"]
             loss = result.get("loss") if result.get("status") == STATUS_OK else None
@@ -50,7 +60,8 @@ def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0
                     best_loss, iteration_no_progress = loss, 0
                     continue
             iteration_no_progress += 1
+        seen_by_trials[trials] = len(finished)
         stop = iteration_no_progress >= iteration_stop_count
-        return stop, [best_loss, iteration_no_progress, len(finished)]
+        return stop, [best_loss, iteration_no_progress]
 
     return stop_fn

@@ -143,7 +143,45 @@ def test_returns_stop_flag_and_args_for_next_call():
     trials = Trials()
     stop, args = stop_fn(trials)
     assert stop is False
-    assert args == [None, 0, 0]  # best loss, trials without progress, finished trials seen
+    assert args == [None, 0]  # best loss, trials without progress: Hyperopt's shape
+
+
+def add_finished(trials, results):
+    for result in results:
+        (tid,) = trials.new_trial_ids(1)
+        misc = {"tid": tid, "cmd": None, "workdir": None, "idxs": {}, "vals": {}}
+        (doc,) = trials.new_trial_docs([tid], [None], [result], [misc])
+        doc["state"] = JOB_STATE_DONE
+        trials.insert_trial_docs([doc])
+    trials.refresh()
+
+
+def test_trials_that_finish_together_are_each_counted():
+    stop_fn = no_progress_loss(3)
+    trials = Trials()
+    add_finished(trials, [ok(1.0)])
+    stop, args = stop_fn(trials)
+    assert (stop, args) == (False, [1.0, 1])
+    add_finished(trials, [ok(2.0), ok(0.5), ok(3.0)])  # three results between two calls
+    stop, args = stop_fn(trials, *args)
+    assert (stop, args) == (False, [0.5, 1])
+    add_finished(trials, [ok(4.0), ok(5.0)])
+    assert stop_fn(trials, *args) == (True, [0.5, 3])
+
+
+def test_a_hyperopt_style_wrapper_that_unpacks_the_state_works():
+    npl = no_progress_loss(5)
+
+    def my_stop(trials, best=None, n=0):
+        stop, (best, n) = npl(trials, best, n)
+        return stop, [best, n]
+
+    losses = [5, 4, 3, 2, 1, 0.5, 0.4, 0.3] + [0.3] * 10
+    assert feed(my_stop, [ok(v) for v in losses]) == 13  # Hyperopt 0.3.0 stops there too
+
+
+def test_a_whole_float_stop_count_is_taken():
+    assert feed(no_progress_loss(2.0), [ok(1.0), ok(2.0)]) == 2
 
 
 @pytest.mark.parametrize(
