@@ -125,6 +125,8 @@ def _checked_value(param: Any, value: Any) -> int | float:
                 f"space_eval: {param.label!r} takes an option index in [{dist.low}, "
                 f"{dist.high}); got {param.label}={value!r}."
             )
+    if param.is_integer and dist.is_integer and not float(value).is_integer():
+        return float(value)  # off an integer grid: kept as given, not silently rounded
     return param.to_python(value)
 
 

@@ -538,6 +538,8 @@ def fmin(
     ``allow_trials_fmin`` is accepted for compatibility: backends hook into this
     loop instead of replacing it.
     """
+    if isinstance(max_evals, float) and max_evals.is_integer():
+        max_evals = int(max_evals)  # max_evals=1e3: Hyperopt took it
     _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn)
     if isinstance(space, str) and space == "annotated":
         fn, space = _annotated_space(fn)

@@ -7,7 +7,7 @@ import types
 import numpy as np
 import pytest
 
-from hopt import Domain, Trials, fmin, hp, rand, space_eval
+from hopt import Domain, Trials, fmin, generate_trials_to_calculate, hp, rand, space_eval
 from hopt.pyll import scope
 from hopt.results import normalize_result
 
@@ -279,3 +279,20 @@ def test_normalize_result_does_not_modify_the_returned_dict():
     returned = {"loss": 1}
     normalize_result(returned)
     assert returned == {"loss": 1}
+
+
+def test_a_real_valued_label_given_as_an_int_reaches_the_objective_as_a_float():
+    seen = []
+    trials = generate_trials_to_calculate([{"x": 10, "n": 3}])
+    space = {"x": hp.uniform("x", 0, 20), "n": hp.quniform("n", 1, 5, 1)}
+    fmin(lambda p: seen.append(p) or 0.0, space, trials=trials, algo=rand.suggest,
+         max_evals=1, show_progressbar=False)  # fmt: skip
+    assert seen == [{"x": 10.0, "n": 3}]
+    assert type(seen[0]["x"]) is float and type(seen[0]["n"]) is int
+
+
+def test_space_eval_keeps_a_value_off_an_integer_grid_as_given():
+    space = hp.quniform("x", 0, 10, 2)
+    assert space_eval(space, {"x": 3.3}) == 3.3
+    value = space_eval(space, {"x": 4.0})
+    assert value == 4 and type(value) is int

@@ -831,6 +831,11 @@ def test_argmin_holds_python_ints_for_integer_params(param):
 # -- argument validation -----------------------------------------------------------------------
 
 
+def test_a_whole_float_max_evals_is_taken_as_an_int():
+    best, trials = run(fn=lambda v: 0.0, space={"v": hp.uniform("v", 0, 1)}, max_evals=3.0)
+    assert len(trials) == 3
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

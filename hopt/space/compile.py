@@ -287,4 +287,14 @@ class CompiledSpace:
     def memo_for(self, config: Mapping[str, Any]) -> dict[Apply, Any]:
         """Evaluator memo that fixes each labelled parameter to its configured value."""
         params = self.params
-        return {params[label].node: value for label, value in config.items() if label in params}
+        memo = {}
+        for label, value in config.items():
+            param = params.get(label)
+            if param is None:
+                continue
+            if type(value) is int and not param.is_integer:
+                # a real-valued label given as an int (generate_trials_to_calculate, a
+                # hand-made trial): the objective sees a float, as from any sampler
+                value = float(value)
+            memo[param.node] = value
+        return memo
