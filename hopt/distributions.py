@@ -12,6 +12,7 @@ could return ``1.0``), and a range check never skips a bound that is ``0``.
 
 from __future__ import annotations
 
+import decimal
 import math
 import numbers
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ def _is_whole_step(q: float) -> bool:
     return q >= 0.5 and _is_whole(q)
 
 
+#: how far from 1 pchoice's probabilities may sum: rounded ones such as 0.33 three
+#: times are meant as thirds, and are normalised
+PROBABILITY_SUM_TOLERANCE = 0.01
+
+
 def check_number(where: str, name: str, value: Any) -> float:
     """Return ``value`` as a float, or say clearly why it is not a usable constant."""
     if hasattr(value, "pos_args") and hasattr(value, "named_args"):
@@ -43,6 +49,10 @@ def check_number(where: str, name: str, value: Any) -> float:
             f"expression; got {name}={value!r}. Put the dependent parameter inside an "
             "hp.choice branch, or compute it in the objective."
         )
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()  # a 0-d array, e.g. from np.float64 arithmetic on arrays
+    if isinstance(value, decimal.Decimal):
+        value = float(value)  # nan and inf are caught below
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidSpaceError(f"{where}: {name} must be a real number; got {name}={value!r}.")
     number = float(value)
@@ -279,10 +289,10 @@ class Categorical(Distribution):
         if not probs:
             raise InvalidSpaceError(f"{where}: needs at least one option; got none.")
         total = math.fsum(probs)
-        if abs(total - 1.0) > 1e-6:
+        if round(abs(total - 1.0), 12) > PROBABILITY_SUM_TOLERANCE:  # 0.99 is within 0.01
             raise InvalidSpaceError(
-                f"{where}: probabilities must sum to 1; got sum={total!r}. "
-                "Normalise them, e.g. p / sum(p)."
+                f"{where}: probabilities must sum to 1 (within {PROBABILITY_SUM_TOLERANCE}); "
+                f"got sum={total!r}. Normalise them, e.g. p / sum(p)."
             )
         return cls(tuple(p / total for p in probs))
 

@@ -8,7 +8,7 @@ Hyperopt graphs keeps working.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, Sequence, ValuesView
 from typing import Any
 
 import numpy as np
@@ -51,15 +51,23 @@ def _param(label: str, dist: Distribution) -> Apply:
     return Apply("hyperopt_param", [Literal(label), sampler])
 
 
-def _option_list(options: Any) -> list[Any] | None:
+def _option_list(where: str, name: str, options: Any) -> list[Any] | None:
     """``options`` as a list, or None when it is not an ordered collection of options.
 
-    Lists and tuples, and also numpy arrays and pandas Series (``np.arange(1, 10)``,
-    ``df.col.unique()``), whose numpy scalars become Python numbers.
+    Lists and tuples, numpy arrays and pandas Series (``np.arange(1, 10)``,
+    ``df.col.unique()``, whose numpy scalars become Python numbers), a dict's
+    ``keys()``, ``values()`` or ``items()``, and iterators such as ``zip(...)`` or a
+    generator.  A set is refused with the reason: trials store an option's index.
     """
-    if isinstance(options, (str, bytes, Mapping, set, frozenset)):
+    if isinstance(options, (set, frozenset)):
+        raise InvalidSpaceError(
+            f"{where}: {name} must be in a fixed order, since trials store the index of "
+            f"the option drawn; a set has none (its order can change between runs). "
+            f"Pass a list, e.g. sorted(...); got {name}={options!r}."
+        )
+    if isinstance(options, (str, bytes, Mapping)):
         return None
-    if isinstance(options, Sequence):
+    if isinstance(options, (Sequence, KeysView, ValuesView, ItemsView, Iterator)):
         return list(options)
     if hasattr(options, "__len__") and hasattr(options, "__iter__") and hasattr(options, "dtype"):
         return [o.item() if isinstance(o, np.generic) else o for o in options]
@@ -70,10 +78,10 @@ def choice(label: str, options: Sequence[Any]) -> Apply:
     """One of ``options`` (each may be a nested space); trials store the index."""
     label = _check_label("choice", label)
     where = f"hp.choice({label!r})"
-    listed = _option_list(options)
+    listed = _option_list(where, "options", options)
     if listed is None:
         raise InvalidSpaceError(
-            f"{where}: options must be a list, a tuple or a 1-d array; got options={options!r}."
+            f"{where}: options must be a list (or a tuple, a 1-d array, a dict view or an iterator); got options={options!r}."
         )
     options = listed
     if len(options) == 0:
@@ -86,11 +94,13 @@ def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> Apply:
     """One of the options, option ``i`` with probability ``p_i``: ``[(p, option), ...]``."""
     label = _check_label("pchoice", label)
     where = f"hp.pchoice({label!r})"
-    if isinstance(p_options, (str, bytes, dict)) or not isinstance(p_options, Sequence):
+    listed = _option_list(where, "p_options", p_options)
+    if listed is None:
         raise InvalidSpaceError(
             f"{where}: p_options must be a list of (probability, option) pairs; "
             f"got p_options={p_options!r}."
         )
+    p_options = listed
     if len(p_options) == 0:
         raise InvalidSpaceError(f"{where}: p_options must not be empty.")
     for i, pair in enumerate(p_options):

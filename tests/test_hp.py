@@ -491,19 +491,19 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.choice("c", "abc"),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options='abc'\.",
+        r"hp\.choice\('c'\): options must be a list \(or a tuple, a 1-d array, a dict view or an iterator\); got options='abc'\.",
         id="choice-str",
     ),
     pytest.param(
         lambda: hp.choice("c", {"a": 1}),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options=\{'a': 1\}\.",
+        r"hp\.choice\('c'\): options must be a list \(or a tuple, a 1-d array, a dict view or an iterator\); got options=\{'a': 1\}\.",
         id="choice-dict",
     ),
     pytest.param(
         lambda: hp.choice("c", 3),
         InvalidSpaceError,
-        r"hp\.choice\('c'\): options must be a list, a tuple or a 1-d array; got options=3\.",
+        r"hp\.choice\('c'\): options must be a list \(or a tuple, a 1-d array, a dict view or an iterator\); got options=3\.",
         id="choice-int",
     ),
     # -- pchoice
@@ -522,14 +522,14 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.pchoice("p", [(0.5, "a"), (0.6, "b")]),
         InvalidSpaceError,
-        r"hp\.pchoice\('p'\): probabilities must sum to 1; got sum=1\.1\. "
+        r"hp\.pchoice\('p'\): probabilities must sum to 1 \(within 0\.01\); got sum=1\.1\. "
         r"Normalise them, e\.g\. p / sum\(p\)",
         id="pchoice-sum-above-one",
     ),
     pytest.param(
         lambda: hp.pchoice("p", [(0.2, "a"), (0.3, "b")]),
         InvalidSpaceError,
-        r"hp\.pchoice\('p'\): probabilities must sum to 1; got sum=0\.5\. Normalise",
+        r"hp\.pchoice\('p'\): probabilities must sum to 1 \(within 0\.01\); got sum=0\.5\. Normalise",
         id="pchoice-sum-below-one",
     ),
     pytest.param(
@@ -775,3 +775,37 @@ def test_a_tiny_fractional_q_gives_floats_on_its_grid():
     assert all(type(q) is float and 0 <= q <= 5e-9 for q in seen)
     assert all(abs(q / 1e-9 - round(q / 1e-9)) < 1e-6 for q in seen) and max(seen) > 0
     assert space_eval(space, {"q": 3e-9}) == 3e-9
+
+
+def test_ordered_iterables_are_taken_as_options():
+    options = {"relu": 1, "tanh": 2}
+    for given, expected in [
+        (options.keys(), ["relu", "tanh"]),
+        (options.values(), [1, 2]),
+        ((name for name in ["a", "b", "c"]), ["a", "b", "c"]),
+        (map(str.upper, ["x", "y"]), ["X", "Y"]),
+    ]:
+        space = hp.choice("c", given)
+        assert [space_eval(space, {"c": i}) for i in range(len(expected))] == expected
+
+
+def test_pchoice_takes_zipped_pairs_and_normalises_rounded_probabilities():
+    space = hp.pchoice("p", zip([0.33, 0.33, 0.33], ["a", "b", "c"]))
+    draws = [sample(space, rng=seed) for seed in range(600)]
+    assert set(draws) == {"a", "b", "c"}
+    assert all(abs(draws.count(o) / 600 - 1 / 3) < 0.07 for o in "abc")
+
+
+def test_a_set_of_options_is_refused_with_the_reason():
+    with pytest.raises(InvalidSpaceError, match=r"fixed order.*index.*sorted\(\.\.\.\)"):
+        hp.choice("c", {"a", "b"})
+    with pytest.raises(InvalidSpaceError, match=r"p_options must be in a fixed order"):
+        hp.pchoice("p", frozenset([(0.5, "a"), (0.5, "b")]))
+
+
+def test_decimal_and_zero_d_array_bounds_are_numbers():
+    import decimal
+
+    space = hp.uniform("x", decimal.Decimal("0.5"), np.array(2.0))
+    values = [sample(space, rng=seed) for seed in range(50)]
+    assert all(type(v) is float and 0.5 <= v <= 2.0 for v in values)
