@@ -11,7 +11,7 @@ from ._types import STATUS_OK
 from .exceptions import InvalidArgumentError
 
 
-def no_progress_loss(iteration_stop_count: int = 20, percent_increase: float = 0.0):
+def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: float = 0.0):
     """Stop after ``iteration_stop_count`` finished trials without enough improvement.
 
     A trial counts as progress when its loss is below ``best - |best| * percent_increase
