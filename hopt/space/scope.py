@@ -46,13 +46,17 @@ class SymbolTable:
         self._impls: dict[str, Callable[..., Any]] = {}
         #: symbols whose implementation takes the sampling ``rng`` keyword
         self.stochastic_symbols: set[str] = set()
+        #: built-in symbols a user may define once more (see ``HOPT_ONLY_SYMBOLS``)
+        self.replaceable: set[str] = set()
 
     # -- registration --------------------------------------------------------
     def _define(
         self, f: Callable[..., Any], o_len: int | None, pure: bool, name: str | None = None
     ):
         name = name or f.__name__
-        if name in self._impls:
+        if name in self.replaceable:
+            self.replaceable.discard(name)  # the user's own definition, once
+        elif name in self._impls:
             raise ValueError(
                 f"scope.define: a symbol named {name!r} already exists; rename the function "
                 "or use scope.define_if_new."
@@ -200,6 +204,13 @@ def _define_builtins(table: SymbolTable) -> None:
     }
     for name, impl in plain.items():
         table._define(impl, None, True, name=name)
+    table.replaceable.update(HOPT_ONLY_SYMBOLS)
+
+
+#: built-in symbols hopt has and Hyperopt's scope does not: code written for Hyperopt
+#: may define its own under these names (``@scope.define def round(x, n): ...``), which
+#: then replaces hopt's, for node arithmetic too (``abs(node)``, ``node % 2``)
+HOPT_ONLY_SYMBOLS = frozenset({"abs", "array", "bool", "mod", "ne", "round", "str", "tuple"})
 
 
 _define_builtins(scope)

@@ -380,3 +380,26 @@ def test_undefine_removes_the_symbol():
     table.undefine(gone)
     assert not table.is_defined("gone")
     assert not hasattr(table, "gone")
+
+
+@pytest.fixture
+def restore_round():
+    """Puts hopt's own ``round`` symbol back after a test replaced it."""
+    impl, entry = scope.implementation("round"), scope.round
+    yield
+    scope._impls["round"] = impl
+    scope.round = entry
+    scope.replaceable.add("round")
+
+
+def test_a_hyperopt_script_may_define_a_symbol_only_hopt_has_once(restore_round):
+    # Hyperopt's scope has no `round`, so scripts written for it may define their own
+    def round(x, ndigits=0):  # noqa: A001 - the user's name is the point
+        return f"rounded {x:.1f}"
+
+    scope.define(round)
+    assert space_eval(scope.round(hp.uniform("x", 0, 1)), {"x": 0.25}) == "rounded 0.2"
+    with pytest.raises(ValueError, match="'round' already exists"):
+        scope.define(round)  # a second definition is refused, as any duplicate
+    with pytest.raises(ValueError, match="'int' already exists"):
+        scope.define(type("int", (), {}))  # Hyperopt's own names stay reserved
