@@ -31,7 +31,7 @@ from ._types import (
     STATUS_OK,
 )
 from ._utils import SEED_BOUND, as_generator, utcnow
-from .distributions import Uniform
+from .distributions import RandInt, Uniform
 from .domain import Domain, space_eval
 from .exceptions import (
     AllTrialsFailedError,
@@ -129,6 +129,8 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
         param = params[label]
         dist = param.distribution
         if dist.is_categorical:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 2.0: a whole number all the same (Hyperopt took it)
             if (
                 isinstance(value, bool)
                 or not isinstance(value, numbers.Integral)
@@ -136,6 +138,11 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                     dist.low <= value < dist.high  # type: ignore[attr-defined]
                 )
             ):
+                if isinstance(dist, RandInt):
+                    raise InvalidArgumentError(
+                        f"points_to_evaluate[{i}]: {label!r} (hp.randint) takes a whole "
+                        f"number in [{dist.low}, {dist.high}); got {label}={value!r}."
+                    )
                 raise InvalidArgumentError(
                     f"points_to_evaluate[{i}]: {label!r} takes an option index in "
                     f"[{dist.low}, {dist.high}); got {label}={value!r}. "  # type: ignore[attr-defined]

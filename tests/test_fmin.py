@@ -344,6 +344,19 @@ def test_points_to_evaluate_choice_index_out_of_range():
         run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"c": 5}])
 
 
+def test_points_to_evaluate_randint_takes_a_whole_float_and_says_what_it_takes():
+    seen = []
+    space = {"r": hp.randint("r", 5), "c": hp.choice("c", ["a", "b"])}
+    run(fn=lambda p: seen.append(p) or 0.0, space=space, max_evals=1,
+        points_to_evaluate=[{"r": 2.0, "c": 1.0}])  # fmt: skip
+    assert seen == [{"r": 2, "c": "b"}] and type(seen[0]["r"]) is int
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"'r' \(hp\.randint\) takes a whole number in \[0, 5\); got r=2\.5",
+    ):
+        run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"r": 2.5, "c": 0}])
+
+
 def test_points_to_evaluate_outside_a_range_warns_and_is_evaluated_as_given():
     space = {"x": hp.uniform("x", 0, 1), "lr": hp.loguniform("lr", -3, 0)}
     trials = Trials()
