@@ -17,6 +17,10 @@ class InvalidSpaceError(HoptError, ValueError):
     """A search space is malformed (bad bounds, bad label, bad structure)."""
 
 
+class InvalidLabelTypeError(InvalidSpaceError, TypeError):
+    """An ``hp`` label is not a string (a TypeError too, as Hyperopt raised one)."""
+
+
 class DuplicateLabelError(InvalidSpaceError):
     """Two different hyperparameters share one label."""
 

@@ -511,6 +511,22 @@ class FMinIter:
             self.stop_reason = "early_stop_fn asked to stop"
         return bool(stop)
 
+    @property
+    def rstate(self) -> np.random.Generator:
+        """The generator seeds are drawn from (Hyperopt's attribute name)."""
+        return self.rng
+
+    def __iter__(self) -> FMinIter:
+        return self
+
+    def __next__(self) -> Trials:
+        """Hyperopt's iteration: one more trial per step, until ``max_evals`` or a stop."""
+        self.trials.refresh()
+        if self.stop_reason or len(self.trials) >= self.max_evals:
+            raise StopIteration
+        self.run(1, block_until_done=self.asynchronous)
+        return self.trials
+
     def exhaust(self) -> FMinIter:
         """Run until ``max_evals`` trials exist (counting those already there)."""
         self.trials.refresh()

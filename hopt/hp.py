@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .distributions import Categorical, Distribution, Normal, RandInt, Uniform, check_number
-from .exceptions import InvalidSpaceError
+from .exceptions import InvalidLabelTypeError, InvalidSpaceError
 from .space.nodes import Apply, Literal, as_apply
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
 
 def _check_label(function: str, label: Any) -> str:
     if not isinstance(label, str):
-        raise InvalidSpaceError(
+        raise InvalidLabelTypeError(
             f"hp.{function}: label must be a string; got label={label!r}. "
             f"Name the hyperparameter, e.g. hp.{function}('learning_rate', ...)."
         )

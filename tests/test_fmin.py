@@ -1064,3 +1064,12 @@ def test_new_points_to_evaluate_are_evaluated_when_resuming_from_a_file(tmp_path
          points_to_evaluate=[{"x": 0.1}, {"x": 0.123}], **common)  # fmt: skip
     xs = persistence.load(path).vals["x"]
     assert len(xs) == 6 and xs.count(0.1) == 1 and xs.count(0.123) == 1
+
+
+def test_fmin_iter_steps_one_trial_at_a_time_as_in_hyperopt():
+    trials = Trials()
+    runner = hopt.FMinIter(rand.suggest, hopt.Domain(quadratic, X_SPACE), trials, rstate=0,
+                           max_evals=3, show_progressbar=False)  # fmt: skip
+    sizes = [len(step) for step in runner]
+    assert sizes == [1, 2, 3] and isinstance(runner.rstate, np.random.Generator)
+    assert next(iter(runner), None) is None

@@ -470,7 +470,7 @@ BAD_INPUTS = [
     ),
     pytest.param(
         lambda: hp.uniform(3, 0, 1),
-        InvalidSpaceError,
+        TypeError,  # Hyperopt's exception type; an InvalidSpaceError as well
         r"hp\.uniform: label must be a string; got label=3\. Name the hyperparameter, "
         r"e\.g\. hp\.uniform\('learning_rate', \.\.\.\)",
         id="label-int",
