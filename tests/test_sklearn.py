@@ -313,7 +313,11 @@ def test_a_space_that_is_not_a_dict_of_parameters_is_refused():
         ({"max_evals": None}, "max_evals=None needs another stopping rule"),
         ({"scoring": "acuracy"}, "'acuracy' is not a scikit-learn scorer name.*'accuracy'"),
         ({"scoring": 3}, "scoring must be None, a scorer name"),
-        ({"scoring": ["accuracy", "f1_macro"]}, "refit must name the one the search optimises"),
+        ({"scoring": ["accuracy", "f1_macro"]}, "refit=True cannot tell which to refit on"),
+        (
+            {"scoring": ["accuracy", "f1_macro"], "refit": "roc_auc"},
+            "refit must name the one the search optimises",
+        ),
         ({"refit": "accuracy"}, "refit may name a metric only when scoring has several"),
         ({"error_score": "ignore"}, "error_score must be 'raise' or a number"),
         ({"trials": "mongo"}, "trials must be None, a Trials object"),
@@ -452,7 +456,8 @@ def test_sample_weight_is_split_by_fold_and_groups_go_to_the_splitter():
     )  # fmt: skip
     search.fit(DIAB_X, DIAB_Y, groups=groups, sample_weight=weights)
     assert search.n_splits_ == 3
-    # each fold's score is that of a fit on the fold's training rows with their weights
+    # each fold's score is that of a fit on the fold's training rows with their weights,
+    # scored with the test rows' weights, as scikit-learn's searches score it
     results = search.cv_results_
     alpha = results["params"][0]["alpha"]
     for k, (train, test) in enumerate(GroupKFold(3).split(DIAB_X, DIAB_Y, groups)):
@@ -461,8 +466,13 @@ def test_sample_weight_is_split_by_fold_and_groups_go_to_the_splitter():
         )
         unweighted = Ridge(alpha=alpha).fit(DIAB_X[train], DIAB_Y[train])
         score = results[f"split{k}_test_score"][0]
-        assert score == pytest.approx(weighted.score(DIAB_X[test], DIAB_Y[test]))
+        expected = weighted.score(DIAB_X[test], DIAB_Y[test], sample_weight=weights[test])
+        assert score == pytest.approx(expected)
+        assert score != pytest.approx(weighted.score(DIAB_X[test], DIAB_Y[test]))
         assert score != pytest.approx(unweighted.score(DIAB_X[test], DIAB_Y[test]))
+    grid = GridSearchCV(Ridge(), {"alpha": [alpha]}, cv=GroupKFold(3))
+    grid.fit(DIAB_X, DIAB_Y, groups=groups, sample_weight=weights)
+    assert results["mean_test_score"][0] == pytest.approx(grid.cv_results_["mean_test_score"][0])
 
 
 def test_verbose_prints_what_it_fits(capsys):
@@ -540,6 +550,77 @@ def test_every_fit_failing_raises_even_with_a_numeric_error_score(refit):
         search.fit(DIAB_X, DIAB_Y)
     some_fail = HoptSearchCV(FlakyRegressor(), {"fail": hp.choice("fail", [True, False])},
                              max_evals=6, cv=3, error_score=0.0, random_state=1)  # fmt: skip
-    with pytest.warns(FitFailedWarning, match="fits or scorings failed"):
+    with pytest.warns(FitFailedWarning, match=r"\d+ fits failed"):
         some_fail.fit(DIAB_X, DIAB_Y)
     assert some_fail.best_params_ == {"fail": False}
+
+
+def failing_scorer(estimator, X, y):
+    raise ZeroDivisionError("this metric cannot be computed here")
+
+
+@pytest.mark.parametrize("error_score", [np.nan, 0.0])
+def test_a_failing_secondary_scorer_does_not_fail_the_search(error_score):
+    # scikit-learn's searches warn and go on: every fit worked, and so did the metric
+    # the search optimises
+    search = HoptSearchCV(
+        LogisticRegression(max_iter=500), C_SPACE, max_evals=3, cv=3, random_state=0,
+        scoring={"acc": "accuracy", "bad": failing_scorer}, refit="acc",
+        error_score=error_score,
+    )  # fmt: skip
+    with pytest.warns(FitFailedWarning, match=r"9 scorings failed.*ZeroDivisionError"):
+        search.fit(IRIS_X, IRIS_Y)
+    assert search.best_score_ > 0.8
+    bad = search.cv_results_["mean_test_bad"]
+    assert np.all(np.isnan(bad)) if np.isnan(error_score) else np.all(bad == 0.0)
+
+
+def scores_of_two_metrics(estimator, X, y):
+    return {"acc": float(np.mean(estimator.predict(X) == y)), "one": 1.0}
+
+
+def test_a_scoring_callable_returning_a_dict_fails_at_the_first_trial_saying_what_to_do():
+    search = HoptSearchCV(LogisticRegression(max_iter=500), C_SPACE, max_evals=20, cv=2,
+                          scoring=scores_of_two_metrics)  # fmt: skip
+    with pytest.raises(TypeError, match=r"returned a dict of metrics.*pass scoring as a dict"):
+        search.fit(IRIS_X, IRIS_Y)
+    assert len(search.trials_) == 1, "the search stopped at once"
+    with pytest.raises(InvalidArgumentError, match="pass scoring as a dict of scorers"):
+        HoptSearchCV(LogisticRegression(), C_SPACE, scoring=scores_of_two_metrics,
+                     refit="acc").fit(IRIS_X, IRIS_Y)  # fmt: skip
+
+
+def test_several_metrics_with_refit_false_or_a_callable_optimise_the_first():
+    scoring = ["accuracy", "f1_macro"]
+    plain = HoptSearchCV(LogisticRegression(max_iter=500), C_SPACE, max_evals=4, cv=3,
+                         scoring=scoring, refit=False, random_state=0).fit(IRIS_X, IRIS_Y)  # fmt: skip
+    assert set(plain.cv_results_) >= {"mean_test_accuracy", "mean_test_f1_macro"}
+    assert not hasattr(plain, "best_index_") and not hasattr(plain, "best_params_")
+    losses = plain.trials_.losses()
+    assert losses == [-a for a in plain.cv_results_["mean_test_accuracy"]], "accuracy optimised"
+
+    def pick(results):
+        return int(np.argmax(results["mean_test_f1_macro"]))
+
+    chosen = HoptSearchCV(LogisticRegression(max_iter=500), C_SPACE, max_evals=4, cv=3,
+                          scoring=scoring, refit=pick, random_state=0).fit(IRIS_X, IRIS_Y)  # fmt: skip
+    assert chosen.best_index_ == pick(chosen.cv_results_)
+    assert chosen.predict(IRIS_X[:3]).shape == (3,)
+
+
+def test_groups_may_be_given_positionally_as_hyperopt_took_them():
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.arange(len(DIAB_Y)) % 3
+    search = HoptSearchCV(Ridge(), ALPHA_SPACE, max_evals=2, cv=GroupKFold(3))
+    search.fit(DIAB_X, DIAB_Y, groups)
+    assert search.n_splits_ == 3
+
+
+def test_a_scorer_without_sample_weight_is_named_in_a_warning():
+    def unweighted_r2(estimator, X, y):
+        return get_scorer("r2")(estimator, X, y)
+
+    search = HoptSearchCV(Ridge(), ALPHA_SPACE, max_evals=2, cv=3, scoring=unweighted_r2)
+    with pytest.warns(UserWarning, match="does not take sample_weight"):
+        search.fit(DIAB_X, DIAB_Y, sample_weight=np.ones(len(DIAB_Y)))

@@ -11,6 +11,7 @@ so any backend can store it (MongoDB included).
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import time
@@ -31,8 +32,11 @@ from ..exceptions import InvalidSpaceError
 MAX_TRACEBACK_CHARS = 4000
 
 
-def describe_error(exc: BaseException, split: int | None = None) -> dict[str, Any]:
-    """A storable record of an exception: type, message, traceback (and fold)."""
+def describe_error(
+    exc: BaseException, split: int | None = None, stage: str | None = None
+) -> dict[str, Any]:
+    """A storable record of an exception: type, message, traceback (fold and stage:
+    ``"fit"`` or ``"score"``)."""
     tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     record: dict[str, Any] = {
         "type": type(exc).__name__,
@@ -41,7 +45,14 @@ def describe_error(exc: BaseException, split: int | None = None) -> dict[str, An
     }
     if split is not None:
         record["split"] = split
+    if stage is not None:
+        record["stage"] = stage
     return record
+
+
+class ScorerReturnedDictError(TypeError):
+    """A single scorer returned several metrics: a setup error, raised at once (not scored
+    as ``error_score``, which would let a whole search run for nothing)."""
 
 
 def _fold_fit_params(fit_params: Mapping[str, Any], n_samples: int, indices: np.ndarray):
@@ -62,6 +73,14 @@ def _fold_fit_params(fit_params: Mapping[str, Any], n_samples: int, indices: np.
 def _as_score(name: str, value: Any) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.reshape(()).item()
+    if isinstance(value, Mapping):
+        raise ScorerReturnedDictError(
+            f"HoptSearchCV: the scorer {name!r} returned a dict of metrics "
+            f"({sorted(value)!r:.120}); a callable scoring must return one number. For "
+            "several metrics pass scoring as a dict of scorers, e.g. {'acc': 'accuracy', "
+            "'f1': make_scorer(f1_score, average='macro')}, and name the one to optimise "
+            "with refit='acc'."
+        )
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
         raise TypeError(
             f"HoptSearchCV: the scorer {name!r} returned {type(value).__name__} {value!r:.80}; "
@@ -71,18 +90,53 @@ def _as_score(name: str, value: Any) -> float:
     return float(value)
 
 
-def _score_fold(estimator, X, y, scorers, error_score, errors, split):
-    """``{metric: score}`` on (X, y); a failing scorer gives ``error_score`` (or raises)."""
+def _score_fold(estimator, X, y, scorers, error_score, errors, split, weights=None):
+    """``{metric: score}`` on (X, y); a failing scorer gives ``error_score`` (or raises).
+
+    ``weights``, when given, is passed as ``sample_weight`` to the scorers that take it
+    (``weighted_scorers``), as scikit-learn's searches do with a fit's sample_weight.
+    """
     scores = {}
     for name, scorer in scorers.items():
         try:
-            scores[name] = _as_score(name, scorer(estimator, X, y))
+            if weights is not None and name in weights.scorers:
+                value = scorer(estimator, X, y, sample_weight=weights.values)
+            else:
+                value = scorer(estimator, X, y)
+            scores[name] = _as_score(name, value)
+        except ScorerReturnedDictError:
+            raise
         except Exception as exc:
             if error_score == "raise":
                 raise
             scores[name] = float(error_score)
-            errors.append(describe_error(exc, split))
+            errors.append(describe_error(exc, split, stage="score"))
     return scores
+
+
+class FoldWeights:
+    """One fold part's sample weights and the names of the scorers that take them."""
+
+    def __init__(self, values: Any, scorers: frozenset) -> None:
+        self.values = values
+        self.scorers = scorers
+
+
+def weighted_scorers(scorers: Mapping[str, Callable]) -> tuple[frozenset, list[str]]:
+    """(names of the scorers that take ``sample_weight``, names of those that do not)."""
+    taking: list[str] = []
+    not_taking: list[str] = []
+    for name, scorer in scorers.items():
+        accept = getattr(scorer, "_accept_sample_weight", None)
+        if accept is not None:
+            takes = bool(accept())
+        else:
+            try:
+                takes = "sample_weight" in inspect.signature(scorer).parameters
+            except (TypeError, ValueError):  # a builtin without a signature
+                takes = False
+        (taking if takes else not_taking).append(name)
+    return frozenset(taking), not_taking
 
 
 def evaluate_fold(
@@ -96,9 +150,11 @@ def evaluate_fold(
     scorers: Mapping[str, Callable],
     error_score: Any,
     return_train_score: bool,
+    weighted: frozenset = frozenset(),
 ) -> dict[str, Any]:
     """Fit ``estimator`` on one fold's train part and score it; never raises unless
-    ``error_score == "raise"``.  A failed fit scores ``error_score`` everywhere."""
+    ``error_score == "raise"``.  A failed fit scores ``error_score`` everywhere.
+    The scorers named in ``weighted`` get the fold's part of ``sample_weight``."""
     X_train, y_train = _safe_split(estimator, X, y, train)
     X_test, y_test = _safe_split(estimator, X, y, test, train)
     fold_params = _fold_fit_params(fit_params, _n_samples(X), train) if fit_params else {}
@@ -114,22 +170,30 @@ def evaluate_fold(
             raise
         fold["fit_time"] = time.perf_counter() - start
         fold["score_time"] = 0.0
-        fold["errors"].append(describe_error(exc, split))
+        fold["errors"].append(describe_error(exc, split, stage="fit"))
         failed = {name: float(error_score) for name in scorers}
         fold["test"] = failed
         if return_train_score:
             fold["train"] = dict(failed)
         return fold
     fold["fit_time"] = time.perf_counter() - start
+    sample_weight = fit_params.get("sample_weight") if weighted else None
+
+    def weights(indices: np.ndarray) -> FoldWeights | None:
+        if sample_weight is None:
+            return None
+        return FoldWeights(_safe_indexing(sample_weight, indices), weighted)
+
     start = time.perf_counter()
     fold["test"] = _score_fold(
-        estimator, X_test, y_test, scorers, error_score, fold["errors"], split
+        estimator, X_test, y_test, scorers, error_score, fold["errors"], split, weights(test)
     )
     fold["score_time"] = time.perf_counter() - start
     if return_train_score:
         fold["train"] = _score_fold(
-            estimator, X_train, y_train, scorers, error_score, fold["errors"], split
-        )
+            estimator, X_train, y_train, scorers, error_score, fold["errors"], split,
+            weights(train),
+        )  # fmt: skip
     return fold
 
 
@@ -162,6 +226,7 @@ class CrossValidationObjective:
         n_jobs: int | None,
         pre_dispatch: Any,
         search_key: str,
+        weighted: frozenset = frozenset(),
     ) -> None:
         self.estimator = estimator
         self.X = X
@@ -175,6 +240,8 @@ class CrossValidationObjective:
         self.n_jobs = n_jobs
         self.pre_dispatch = pre_dispatch
         self.search_key = search_key
+        #: scorers that get the folds' sample_weight (see ``weighted_scorers``)
+        self.weighted = weighted
 
     def configured_estimator(self, params: Any) -> Any:
         """A clone of the estimator with ``params`` set, or an error naming the fix."""
@@ -211,6 +278,7 @@ class CrossValidationObjective:
                 self.scorers,
                 self.error_score,
                 self.return_train_score,
+                self.weighted,
             )  # fmt: skip
             for split, (train, test) in enumerate(self.splits)
         )

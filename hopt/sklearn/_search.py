@@ -32,7 +32,7 @@ from ..exceptions import AllTrialsFailedError, HoptError, InvalidArgumentError
 from ..fmin import fmin
 from ..space.nodes import Apply
 from ..trials import Trials
-from ._objective import CrossValidationObjective
+from ._objective import CrossValidationObjective, weighted_scorers
 from ._results import Candidate, build_cv_results, finished_candidates
 
 
@@ -172,7 +172,9 @@ class HoptSearchCV(BaseSearchCV):
                 raise InvalidArgumentError(
                     f"{type(self).__name__}: refit may name a metric only when scoring has "
                     f"several (a list or dict); got refit={self.refit!r} with "
-                    f"scoring={scoring!r}. Use refit=True."
+                    f"scoring={scoring!r}. For several metrics pass scoring as a dict of "
+                    "scorers (a callable scoring must return one number); else use "
+                    "refit=True."
                 )
             return {"score": check_scoring(self.estimator, scoring=scoring)}, False, "score"
         if isinstance(scoring, (list, tuple, set)):
@@ -203,12 +205,23 @@ class HoptSearchCV(BaseSearchCV):
                 f"{type(self).__name__}: scoring must be None, a scorer name, a callable, "
                 f"or a list or dict of them; got scoring={scoring!r}."
             )
-        if not (isinstance(self.refit, str) and self.refit in scorers):
+        if isinstance(self.refit, str):
+            if self.refit not in scorers:
+                raise InvalidArgumentError(
+                    f"{type(self).__name__}: with several metrics, refit must name the one "
+                    f"the search optimises, one of {sorted(scorers)!r}; got "
+                    f"refit={self.refit!r}."
+                )
+            return scorers, True, self.refit
+        if self.refit is True:
             raise InvalidArgumentError(
-                f"{type(self).__name__}: with several metrics, refit must name the one the "
-                f"search optimises, one of {sorted(scorers)!r}; got refit={self.refit!r}."
+                f"{type(self).__name__}: with several metrics, refit=True cannot tell which "
+                f"to refit on; name it, one of {sorted(scorers)!r}, or pass refit=False "
+                "(the search then optimises the first)."
             )
-        return scorers, True, self.refit
+        # refit=False or a callable: the search must still optimise one metric; as
+        # scikit-learn's searches have no such choice to make, it is the first one
+        return scorers, True, next(iter(scorers))
 
     def _trials_for_fit(self) -> Trials:
         previous = getattr(self, "trials_", None)
@@ -233,14 +246,27 @@ class HoptSearchCV(BaseSearchCV):
         )
 
     # -- fit -----------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None, *, groups: Any = None, **fit_params: Any):
+    def fit(self, X: Any, y: Any = None, groups: Any = None, **fit_params: Any):
         """Search ``space`` with cross-validation on (X, y); then refit the best if asked.
 
-        ``groups`` goes to the cv splitter; ``fit_params`` go to the estimator's
-        ``fit`` (per-sample arrays such as ``sample_weight`` are split by fold).
+        ``groups`` goes to the cv splitter (also positionally, as Hyperopt's
+        HyperoptSearchCV took it); ``fit_params`` go to the estimator's ``fit``
+        (per-sample arrays such as ``sample_weight`` are split by fold), and
+        ``sample_weight`` also to the scorers that take it, as scikit-learn's
+        searches do.
         """
         self._check_params()
         scorers, multimetric, metric = self._scorers()
+        weighted: frozenset = frozenset()
+        if fit_params.get("sample_weight") is not None:
+            weighted, unweighted = weighted_scorers(scorers)
+            for name in unweighted:
+                warnings.warn(
+                    f"{type(self).__name__}: the scoring {name}={scorers[name]} does not "
+                    "take sample_weight, so its scores ignore the weights given to fit.",
+                    UserWarning,
+                    stacklevel=2,
+                )
         for name in _FIT_ATTRIBUTES:  # nothing stale from an earlier fit survives a new one
             self.__dict__.pop(name, None)
         X, y, groups = indexable(X, y, groups)
@@ -256,7 +282,7 @@ class HoptSearchCV(BaseSearchCV):
             estimator=self.estimator, X=X, y=y, splits=splits, scorers=scorers, metric=metric,
             fit_params=fit_params, error_score=self.error_score,
             return_train_score=bool(self.return_train_score), n_jobs=self.n_jobs,
-            pre_dispatch=self.pre_dispatch, search_key=search_key,
+            pre_dispatch=self.pre_dispatch, search_key=search_key, weighted=weighted,
         )  # fmt: skip
         trials = self._trials_for_fit()
         trials.refresh()
@@ -285,6 +311,8 @@ class HoptSearchCV(BaseSearchCV):
         self.n_splits_ = n_splits
         self.scorer_ = scorers if multimetric else scorers["score"]
         self.cv_results_ = results
+        if multimetric and self.refit is False:
+            return self  # as scikit-learn's searches: no best_* without a metric to refit on
         self.best_index_ = self._pick_best(results, metric)
         if not callable(self.refit):
             self.best_score_ = float(results[f"mean_test_{metric}"][self.best_index_])
@@ -444,18 +472,25 @@ def _check_failed_fits(
     errors = [e for c in new for e in c.result.get("fold_errors", ())]
     if not errors:
         return
-    first = errors[0]
+    # a scorer that fails is not a failed fit (records from before "stage" were fits)
+    fit_errors = [e for e in errors if e.get("stage", "fit") == "fit"]
+    first = (fit_errors or errors)[0]
     scored = any(c.result.get("status") == STATUS_OK for c in new)  # a numeric error_score
-    if scored and len(errors) >= n_splits * len(new):
+    if scored and len(fit_errors) >= n_splits * len(new):
         raise AllFitsFailedError(
-            f"{where}: all {len(errors)} fits failed (error_score={error_score!r} scored "
-            f"them). The first (fold {first.get('split')}): {first['type']}: "
+            f"{where}: all {len(fit_errors)} fits failed (error_score={error_score!r} "
+            f"scored them). The first (fold {first.get('split')}): {first['type']}: "
             f"{first['message']}\nFix the estimator or the space."
         )
+    n_score = len(errors) - len(fit_errors)
+    what = " and ".join(
+        f"{n} {noun}{'' if n == 1 else 's'}"
+        for n, noun in ((len(fit_errors), "fit"), (n_score, "scoring"))
+        if n
+    )
     warnings.warn(
-        f"HoptSearchCV: {len(errors)} fits or scorings failed; their scores are "
-        f"error_score={error_score!r}. The first (fold {first.get('split')}): "
-        f"{first['type']}: {first['message']}",
+        f"HoptSearchCV: {what} failed; their scores are error_score={error_score!r}. "
+        f"The first (fold {first.get('split')}): {first['type']}: {first['message']}",
         FitFailedWarning,
         stacklevel=3,
     )
