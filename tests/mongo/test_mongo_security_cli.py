@@ -77,7 +77,8 @@ def test_a_tampered_objective_is_refused_and_never_run(
     (worker,) = start_workers(1, "--exp-key", "tampered", "--key-file", str(key_file),
                               env={"PWNED_FILE": str(pwned)})  # fmt: skip
     assert worker.wait(60) == 1
-    assert "does not match its signature" in worker.log()
+    assert "exp_key 'tampered' does not match its signature" in worker.log()
+    assert "started" not in worker.log(), "a refused trial never starts"
     assert not pwned.exists()
     (doc,) = trials.handle.find("tampered")
     assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0, "the trial goes back, unharmed"
@@ -125,6 +126,7 @@ def test_bad_usage_exits_2_with_a_message(args, message):
     done = worker_cli(*args)
     assert done.returncode == 2
     assert message in done.stderr
+    assert "hopt-worker: hopt-worker" not in done.stderr
 
 
 def test_help_exits_0():

@@ -106,3 +106,11 @@ def test_key_sources(tmp_path, monkeypatch):
         load_key(str(tmp_path / "empty"))
     with pytest.raises(InvalidArgumentError, match="cannot read the shared key from key_file"):
         load_key(str(tmp_path / "missing"))
+
+
+def test_a_bad_short_form_is_shown_as_typed_with_its_password_hidden():
+    with pytest.raises(InvalidArgumentError) as info:
+        parse_url("bob:s3cret@127.0.0.1:27317", "hopt-worker", "--mongo")
+    message = str(info.value)
+    assert "got --mongo='bob:***@127.0.0.1:27317'" in message
+    assert "s3cret" not in message and "host:port/db/jobs" in message

@@ -258,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         url = parse_url(args.mongo, "hopt-worker", "--mongo")
         key = load_key(args.key_file, "hopt-worker")
     except InvalidArgumentError as exc:
-        parser.error(str(exc))
+        message = str(exc)  # argparse puts "hopt-worker: error:" in front
+        parser.error(message.removeprefix("hopt-worker: "))
     state: dict = {}
     try:
         _install_signal_handlers(state)

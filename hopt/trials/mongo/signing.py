@@ -58,13 +58,18 @@ def verify(key: bytes | None, experiment: str, blob: bytes, signature: str | Non
         return  # no key: this worker trusts the database (docs/mongodb.md, Security)
     if not signature:
         raise UntrustedPayloadError(
-            f"the objective stored for experiment {experiment!r} is not signed, and this "
+            f"the objective stored for exp_key {_exp_key_of(experiment)} is not signed, and this "
             "worker has a shared key, so it refuses to run it. Run fmin with the same key "
             f"(${KEY_ENV} or ${KEY_FILE_ENV}) so that it signs what it stores."
         )
     if not hmac.compare_digest(sign(key, experiment, blob), str(signature)):
         raise UntrustedPayloadError(
-            f"the objective stored for experiment {experiment!r} does not match its "
+            f"the objective stored for exp_key {_exp_key_of(experiment)} does not match its "
             "signature: it was changed after fmin stored it, or signed with another key. "
             "This worker refuses to run it."
         )
+
+
+def _exp_key_of(experiment: str) -> str:
+    """The exp_key an experiment id (``jobs.experiment_id``) stands for, as shown to users."""
+    return repr(experiment[len("key:") :]) if experiment.startswith("key:") else "None"

@@ -82,18 +82,21 @@ def parse_url(url: str, where: str = "MongoTrials", parameter: str = "url") -> M
             f"{where}: {parameter} must be a string like mongo://host:27017/db/jobs; "
             f"got {parameter}={url!r}."
         )
-    text = url.strip()
+    given = url.strip()
+    text = given
     if "://" not in text:
         text = "mongo://" + text  # the worker's short form: host:port/db[/collection]
     scheme, _, rest = text.partition("://")
     scheme = scheme.lower()
 
     def fail(problem: str) -> InvalidArgumentError:
-        shown = _redact_raw(text)
+        shown = _redact_raw(text)  # as the user wrote it, with any password hidden
+        if shown != given and shown.startswith("mongo://") and "://" not in given:
+            shown = shown[len("mongo://") :]
         return InvalidArgumentError(
-            f"{where}: {parameter} {problem}; got {parameter}={shown!r}. "
-            "Write it as mongo://[user:password@]host:port/db/jobs "
-            "(or a mongodb:// URI with /db/collection)."
+            f"{where}: {parameter} {problem}; got {parameter}={shown!r}. Write it as "
+            "[user:password@]host:port/db/jobs, mongo://[user:password@]host:port/db/jobs "
+            "or a mongodb:// URI with /db/collection."
         )
 
     if scheme not in _SCHEMES:

@@ -248,18 +248,18 @@ class MongoWorker:
         lease was lost meanwhile (the result was discarded: the trial runs elsewhere).
         """
         tid, started = doc["tid"], time.monotonic()
-        logger.info(
-            "trial %s (exp_key %r, attempt %s): started",
-            tid,
-            doc.get("exp_key"),
-            doc.get("attempts"),
-        )
         try:
             try:
                 domain = self.domain_for(doc)
             except UntrustedPayloadError:
                 self.handle.release(doc, token)
                 raise
+            logger.info(
+                "trial %s (exp_key %r, attempt %s): started",
+                tid,
+                doc.get("exp_key"),
+                doc.get("attempts"),
+            )
             result = self._evaluate(domain, doc, token)
             if self.shutdown_requested:  # the objective caught the shutdown and returned
                 raise WorkerShutdown(self.shutdown_requested)
