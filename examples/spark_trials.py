@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 
 from _plots import save_plots  # examples/_plots.py
 from sklearn.datasets import load_breast_cancer
@@ -68,6 +69,8 @@ def main() -> None:
     from hopt import SparkTrials
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Spark's workers run this Python (with hopt), not `python3` from PATH
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = (
         SparkSession.builder.master(args.master)
         .appName("hopt example: SparkTrials")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -37,7 +39,31 @@ def active_session(spark_session: Any = None) -> Any:
                 f"got spark_session={spark_session!r}."
             )
         return spark_session
-    return SparkSession.builder.getOrCreate()
+    if not _new_local_session_without_a_python():
+        return SparkSession.builder.getOrCreate()
+    # Spark's Python workers would otherwise run `python3` from PATH, which often lacks
+    # hopt (a virtualenv that is not activated): use the driver's Python.  PySpark reads
+    # the choice from $PYSPARK_PYTHON when the context starts (the spark.pyspark.python
+    # setting only works through spark-submit), so it is set for that moment only.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    try:
+        return SparkSession.builder.getOrCreate()
+    finally:
+        del os.environ["PYSPARK_PYTHON"]
+
+
+def _new_local_session_without_a_python() -> bool:
+    """No session yet, a local master, and no Python chosen for Spark's workers."""
+    from pyspark import SparkConf, SparkContext
+
+    if SparkContext._active_spark_context is not None:  # noqa: SLF001 - no public check
+        return False  # getOrCreate returns the running session, whatever its settings
+    if os.environ.get("PYSPARK_PYTHON"):
+        return False
+    conf = SparkConf()
+    if conf.contains("spark.pyspark.python"):
+        return False
+    return conf.get("spark.master", "local[*]").startswith("local")
 
 
 def task_slots(spark_context: Any) -> int:
@@ -83,12 +109,6 @@ def effective_parallelism(
         if parallelism > MAX_PARALLELISM:
             say(f"SparkTrials: parallelism={parallelism} is capped at {MAX_PARALLELISM}.")
             parallelism = MAX_PARALLELISM
-        if parallelism > slots:
-            say(
-                f"SparkTrials: parallelism={parallelism} is more than the {slots} task slots "
-                "Spark reports now; the trials beyond them wait in Spark's queue until slots "
-                "free up or executors are added, and TPE suggests them knowing less."
-            )
     if max_evals is not None and 0 < max_evals < parallelism:
         if requested is not None:
             say(
@@ -96,4 +116,10 @@ def effective_parallelism(
                 f"running at most {max_evals} trials at a time."
             )
         parallelism = max_evals
+    if requested is not None and parallelism > slots:  # said of what will really run
+        say(
+            f"SparkTrials: parallelism={parallelism} is more than the {slots} task slots "
+            "Spark reports now; the trials beyond them wait in Spark's queue until slots "
+            "free up or executors are added, and TPE suggests them knowing less."
+        )
     return max(parallelism, 1)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import logging
 import numbers
+import re
 import threading
 import time
 import uuid
@@ -187,6 +188,8 @@ class SparkTrials(Trials):
         run = self._run
         if run is None:
             return
+        if self.fmin_cancelled_reason is None and stop_reason:
+            self.fmin_cancelled_reason = stop_reason  # why, whichever side stopped the run
         reason = self.fmin_cancelled_reason or stop_reason or "fmin stopped"
         try:
             self._stop(run, reason)
@@ -317,6 +320,14 @@ class SparkTrials(Trials):
                 for doc in unsettled:
                     result = failed_result("TrialCancelled", f"trial cancelled: {reason}")
                     self._record(run, doc, result, JOB_STATE_CANCEL)
+            elif failure is not None and missing_module(failure):
+                # the task could not even be loaded: every trial would fail the same way,
+                # so the run stops, saying what to do
+                reason = executors_lack(missing_module(failure))
+                if self.fmin_cancelled_reason is None:
+                    self.fmin_cancelled_reason = reason
+                for doc in unsettled:
+                    self._record(run, doc, failed_result("SparkJobError", reason), JOB_STATE_DONE)
             elif failure is not None and len(unsettled) > 1:
                 # Spark stops a whole job when one task fails for good: run the
                 # unfinished trials alone, so only the one at fault is recorded failed.
@@ -451,6 +462,27 @@ def _job_failure(tid: Any, failure: BaseException | None) -> dict:
     logger.warning("SparkTrials: trial %s: Spark job failed: %s", tid, failure)
     return failed_result(
         "SparkJobError", f"the Spark job of trial {tid} failed: {_first_line(failure)}"
+    )
+
+
+def missing_module(failure: BaseException) -> str | None:
+    """The module a Spark job could not import, if that is why it failed.
+
+    The objective's own exceptions are caught inside the task and come back as
+    results; a ModuleNotFoundError that fails the job was raised loading the task
+    itself (hopt, numpy, a package the objective uses), in the executors' Python.
+    """
+    found = re.search(r"ModuleNotFoundError: No module named '([^']+)'", str(failure))
+    return found.group(1) if found else None
+
+
+def executors_lack(module: str | None) -> str:
+    return (
+        f"the Python that Spark runs trials in cannot import {module!r} "
+        "(ModuleNotFoundError). Set $PYSPARK_PYTHON (or spark.pyspark.python with "
+        "spark-submit) to a Python that has hopt and the objective's packages: on a local "
+        "master, sys.executable, before the session starts; on a cluster, install them "
+        "on every executor."
     )
 
 
