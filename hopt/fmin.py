@@ -616,8 +616,12 @@ def fmin(
         )
         runner.catch_eval_exceptions = catch_eval_exceptions
         runner.exhaust()
-    finally:
-        trials.detach_fmin(None if runner is None else runner.stop_reason)
+    except BaseException as exc:
+        # Ctrl-C or an error: the backend cancels what this run queued, saying why
+        reason = runner.stop_reason if runner is not None else None
+        trials.detach_fmin(reason or f"fmin stopped by {type(exc).__name__}")
+        raise
+    trials.detach_fmin(runner.stop_reason)
     trials.refresh()
     if return_argmin:
         if len(trials) == 0 and runner.stop_reason:

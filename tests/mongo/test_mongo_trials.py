@@ -180,6 +180,23 @@ def test_fmin_timeout_returns_promptly_and_cancels_queued_trials(mongo_url, star
     assert 1 <= len(trials) < 50
 
 
+def test_ctrl_c_in_fmin_cancels_the_trials_it_queued(mongo_url, start_workers):
+    start_workers(1, "--exp-key", "interrupted")
+    trials = MongoTrials(mongo_url, exp_key="interrupted")
+
+    def press_ctrl_c(trials, *args):  # once a first result is in
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fmin(slow, SPACE, algo=rand.suggest, max_evals=50, trials=trials, max_queue_len=4,
+             early_stop_fn=press_ctrl_c, rstate=0)  # fmt: skip
+    handle = trials.handle
+    states = collections.Counter(doc["state"] for doc in handle.find(trials._query_key))
+    assert states[JOB_STATE_NEW] == 0, "nothing is left queued for the workers"
+    cancelled = handle.find(trials._query_key, [JOB_STATE_CANCEL])
+    assert cancelled and "KeyboardInterrupt" in cancelled[0]["result"]["error"]["message"]
+
+
 def test_loss_threshold_and_early_stop_fn_stop_the_run(mongo_url, start_workers):
     start_workers(2, "--exp-key", "stop")
     trials = MongoTrials(mongo_url, exp_key="stop")
