@@ -22,6 +22,7 @@ from hopt import (
     rand,
     tpe,
 )
+from hopt.base import Domain
 from hopt.early_stop import no_progress_loss
 from hopt.exceptions import AllTrialsFailedError
 from hopt.trials.mongo import MongoTrials
@@ -417,3 +418,29 @@ def test_a_result_mongodb_cannot_store_fails_that_trial_with_the_reason(mongo_ur
     assert "pickle.dumps" in messages
     assert worker.process.poll() is None, "the worker must go on serving after such a result"
     assert "Traceback" not in worker.log()
+
+
+def test_delete_all_removes_the_experiment_and_its_stored_objective(mongo_url, start_workers):
+    start_workers(1, "--exp-key", "gone")
+    trials = MongoTrials(mongo_url, exp_key="gone")
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials, rstate=0)
+    kept = MongoTrials(mongo_url, exp_key="kept")
+    kept.attach_fmin(Domain(quadratic, SPACE), {})
+    trials.delete_all()
+    assert len(trials) == 0 and trials.handle.experiment("gone") is None
+    assert "FMinIter_Domain" not in trials.attachments
+    assert trials.handle.experiment("kept")["domain_file"] is not None, "others untouched"
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=2, trials=trials, rstate=1)
+    assert trials.statuses() == [STATUS_OK] * 2, "the same exp_key runs again"
+
+
+def test_a_worker_killed_without_unregistering_is_forgotten_after_a_while(mongo_url):
+    from hopt.trials.mongo import MongoJobs
+
+    jobs = MongoJobs.new_from_connection_str(mongo_url)
+    jobs.worker_seen("dead-worker", {"exp_key": "x", "pid": 1}, stale_after_secs=1)
+    jobs.worker_seen("live-worker", {"exp_key": "x", "pid": 2}, stale_after_secs=30)
+    time.sleep(1.5)
+    assert jobs.forget_dead_workers(silent_secs=3600) == 0, "not silent long enough yet"
+    assert jobs.forget_dead_workers(silent_secs=0.2) == 1
+    assert [w["_id"] for w in jobs.workers.find({})] == ["live-worker"]

@@ -42,6 +42,8 @@ logger = logging.getLogger("hopt.mongo")
 
 #: how many times a trial may lose its worker before it is recorded as failed
 DEFAULT_MAX_ATTEMPTS = 3
+#: a registered worker silent this long past its lease is removed from the registry
+DEAD_WORKER_SECS = 600.0
 
 #: pipeline-update expression: the document's version plus one (every write bumps it)
 _NEXT_VERSION = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
@@ -415,6 +417,12 @@ class MongoJobs:
         done = self.conn.call("delete trials", lambda: self.jobs.delete_many(full))
         return done.deleted_count
 
+    def forget_experiment(self, exp_key: Any) -> None:
+        """Delete an experiment's own document (stored objective, change count); every
+        experiment's with ``ANY``.  The next fmin or change writes a new one."""
+        which = {} if exp_key is ANY else {"_id": experiment_id(exp_key)}
+        self.conn.call("delete the experiment", lambda: self.experiments.delete_many(which))
+
     # -- experiments: change counter and stored domain ---------------------------------------
     def bump(self, exp_keys: Iterable[Any]) -> dict[str, int]:
         """Tell anyone polling these experiments that their trials changed.
@@ -474,6 +482,16 @@ class MongoJobs:
             "report this worker",
             lambda: self.workers.update_one({"_id": worker_id}, [{"$set": fields}], upsert=True),
         )
+
+    def forget_dead_workers(self, silent_secs: float = DEAD_WORKER_SECS) -> int:
+        """Drop registry entries of workers silent this long past their lease (killed
+        with no chance to unregister); they were no longer counted, only clutter."""
+        cutoff = self.server_time() - datetime.timedelta(seconds=silent_secs)
+        done = self.conn.call(
+            "forget dead workers",
+            lambda: self.workers.delete_many({"stale_at": {"$lt": cutoff}}),
+        )
+        return done.deleted_count
 
     def worker_gone(self, worker_id: str) -> None:
         self.conn.try_once(

@@ -199,6 +199,7 @@ class MongoTrials(Trials):
         """Delete every trial and attachment of this experiment (all, when exp_key is None)."""
         self.handle.delete(self._query_key)
         self.attachments.clear()
+        self.handle.forget_experiment(self._query_key)  # its stored objective is gone too
         self._run_tids = set()
         self._listing.list_everything_next()
         self.refresh()

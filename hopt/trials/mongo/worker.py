@@ -227,6 +227,7 @@ class MongoWorker:
             if time.monotonic() - self._last_sweep >= self.lease_secs / 2:
                 self._last_sweep = time.monotonic()
                 self.handle.requeue_expired()  # trials of dead workers become available
+                self.handle.forget_dead_workers()
             token = uuid.uuid4().hex
             with self._lock:  # the heartbeat must see the trial as soon as it is ours
                 doc = self.handle.reserve(self.id, token, self.lease_secs, exp_key, self._refused)
