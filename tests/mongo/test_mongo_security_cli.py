@@ -129,6 +129,12 @@ def test_bad_usage_exits_2_with_a_message(args, message):
     assert "hopt-worker: hopt-worker" not in done.stderr
 
 
+def test_log_level_is_not_case_sensitive():
+    from hopt.trials.mongo.cli import build_parser
+
+    assert build_parser().parse_args(["--log-level", "DEBUG"]).log_level == "debug"
+
+
 def test_help_exits_0():
     done = worker_cli("--help")
     assert done.returncode == 0 and "--exp-key" in done.stdout and "--lease-timeout" in done.stdout

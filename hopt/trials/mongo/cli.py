@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--log-level",
         default="info",
+        type=str.lower,  # DEBUG as well as debug
         choices=["debug", "info", "warning", "error"],
         help="how much to log to stderr (default info)",
     )
