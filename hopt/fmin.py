@@ -439,7 +439,8 @@ class FMinIter:
         self._counted_done = trials.count_by_state_synced(JOB_STATE_DONE)
         self._update_best_from_trials()
         total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
-        with self.progress(self._counted_done, total) as bar:  # type: ignore[arg-type]
+        # by keyword, as Hyperopt calls a show_progressbar callable
+        with self.progress(initial=self._counted_done, total=total) as bar:  # type: ignore[arg-type]
             try:
                 while not self._should_stop():
                     if self.asynchronous:
@@ -485,22 +486,22 @@ class FMinIter:
             done = self._counted_done + self._evaluated_since_report
             self._evaluated_since_report = 0
         progressed = done > self._counted_done
+        if progressed or self.asynchronous:
+            # the text first: a bar of Hyperopt's protocol shows its postfix on update()
+            parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
+            if self.asynchronous:  # others run the trials: show what they are doing
+                running = self.trials.count_by_state_synced(JOB_STATE_RUNNING)  # just refreshed
+                failed = sum(1 for r in self.trials.results if r.get("status") == STATUS_FAIL)
+                parts += [f"running: {running}", f"failed: {failed}"]
+            if parts:
+                text = ", ".join(parts)
+                if hasattr(bar, "set_postfix_str"):
+                    bar.set_postfix_str(text, refresh=not progressed)  # update() redraws
+                else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
+                    bar.postfix = text
         if progressed:
             bar.update(done - self._counted_done)
             self._counted_done = done
-        if not (progressed or self.asynchronous):
-            return
-        parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
-        if self.asynchronous:  # others run the trials: show what they are doing
-            running = self.trials.count_by_state_synced(JOB_STATE_RUNNING)  # just refreshed
-            failed = sum(1 for r in self.trials.results if r.get("status") == STATUS_FAIL)
-            parts += [f"running: {running}", f"failed: {failed}"]
-        if parts:
-            text = ", ".join(parts)
-            if hasattr(bar, "set_postfix_str"):
-                bar.set_postfix_str(text, refresh=progressed)
-            else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
-                bar.postfix = text
 
     def _early_stop(self) -> bool:
         if self.early_stop_fn is None or self._counted_done == 0:

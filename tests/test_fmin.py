@@ -712,6 +712,26 @@ def test_show_progressbar_callable_hyperopt_protocol_update_and_postfix():
     assert "best loss" in str(bars[0].postfix)
 
 
+def test_a_progress_callable_gets_keywords_and_sees_the_newest_best_loss_on_update():
+    # Hyperopt's protocol: progress(initial=..., total=...), postfix set before update()
+    seen = []
+
+    class Bar:
+        postfix = None
+
+        def update(self, n):
+            seen.append(self.postfix)
+
+    @contextlib.contextmanager
+    def progress(total, initial):  # keyword order differs from fmin's
+        seen.append(("open", initial, total))
+        yield Bar()
+
+    losses = iter([3.0, 2.0, 1.0])
+    run(fn=lambda x: next(losses), max_evals=3, show_progressbar=progress)
+    assert seen == [("open", 0, 3), "best loss: 3", "best loss: 2", "best loss: 1"]
+
+
 # -- max_queue_len ------------------------------------------------------------------------------
 
 

@@ -269,7 +269,7 @@ def test_unknown_label_lists_the_valid_ones_and_the_near_miss(trials):
     [
         ({"versus": "time"}, "versus must be one of ['loss', 'trial']; got versus='time'"),
         ({"columns": 0}, "columns must be an int >= 1; got columns=0"),
-        ({"highlight_best": -1}, "highlight_best must be None or an int >= 0"),
+        ({"highlight_best": -1}, "highlight_best must be an int >= 0 or None"),
     ],
 )
 def test_params_bad_arguments_are_named(trials, kwargs, fragment):
@@ -359,6 +359,16 @@ def test_main_plot_vars_keeps_hyperopt_meanings(trials, show_calls):
     plt.figure()
     main_plot_vars(trials, do_show=False, arrange_by_loss=True)
     assert panels(plt.gcf())["lr"].get_ylabel() == "loss"
+
+
+def test_counts_may_be_numpy_ints_and_errors_name_the_function_called(trials, show_calls):
+    plt.figure()
+    main_plot_vars(trials, do_show=False, colorize_best=np.int64(2), columns=np.int64(2))
+    assert len(collection(panels(plt.gcf())["lr"], "best").get_offsets()) == 2
+    with pytest.raises(InvalidArgumentError, match=r"^main_plot_vars: colorize_best must"):
+        main_plot_vars(trials, do_show=False, colorize_best=-1)
+    with pytest.raises(InvalidArgumentError, match=r"^main_plot_vars: columns must"):
+        main_plot_vars(trials, do_show=False, columns=0)
 
 
 def test_main_plot_history_passes_title(trials, show_calls):

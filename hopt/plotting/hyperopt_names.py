@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..exceptions import InvalidArgumentError
+from ._args import count_argument
 from ._backend import pyplot
 from .losses import plot_history, plot_loss_histogram
 from .params import plot_params
@@ -58,11 +59,10 @@ def main_plot_vars(
     on y, the usual orientation).  ``space`` (a hopt addition) names choice
     options and sets log axes.
     """
-    if colorize_best is not None and (isinstance(colorize_best, bool) or colorize_best < 0):
-        raise InvalidArgumentError(
-            "main_plot_vars: colorize_best must be None or an int >= 0; "
-            f"got colorize_best={colorize_best!r}."
-        )
+    if colorize_best is not None:
+        colorize_best = count_argument("main_plot_vars", "colorize_best", colorize_best, 0,
+                                       " or None")  # fmt: skip
+    columns = count_argument("main_plot_vars", "columns", columns, 1)
     plt = pyplot("main_plot_vars")
     figure = plt.gcf()
     if not figure.axes:
@@ -130,13 +130,9 @@ def main_plot_1D_attachment(  # noqa: N802 (Hyperopt's name)
             "main_plot_1D_attachment: max_darkness must be a number in (0, 1]; "
             f"got max_darkness={max_darkness!r}."
         )
-    if num_trails is not None and (
-        isinstance(num_trails, bool) or not isinstance(num_trails, int) or num_trails < 1
-    ):
-        raise InvalidArgumentError(
-            "main_plot_1D_attachment: num_trails must be None (all trials) or an int >= 1; "
-            f"got num_trails={num_trails!r}."
-        )
+    if num_trails is not None:
+        num_trails = count_argument("main_plot_1D_attachment", "num_trails", num_trails, 1,
+                                    " or None (all trials)")  # fmt: skip
     plt = pyplot("main_plot_1D_attachment")
     carriers, other_names = [], set()
     for trial in trials.trials:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidArgumentError
+from ._args import count_argument
 from ._axis_kinds import AxisKind, axis_kinds, value_coordinates
 from ._backend import figure_and_axes
 from ._trial_table import read_trials, require_ok_trials, select_labels
@@ -20,9 +21,7 @@ INACTIVE_HEIGHT = -0.12
 def _how_many(n_ok: int, best_fraction: Any, top_k: Any) -> int:
     where = "plot_parallel_coordinates"
     if top_k is not None:
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-            raise InvalidArgumentError(f"{where}: top_k must be an int >= 1; got top_k={top_k!r}.")
-        return min(top_k, n_ok)
+        return min(count_argument(where, "top_k", top_k, 1), n_ok)
     if not (isinstance(best_fraction, (int, float)) and 0 < best_fraction <= 1):
         raise InvalidArgumentError(
             f"{where}: best_fraction must be in (0, 1]; got best_fraction={best_fraction!r}. "

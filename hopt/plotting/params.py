@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidArgumentError
+from ._args import count_argument
 from ._axis_kinds import AxisKind, axis_kinds, value_coordinates
 from ._backend import pyplot
 from ._trial_table import TrialTable, read_trials, require_ok_trials, select_labels
@@ -23,19 +24,10 @@ def _check_arguments(versus: str, columns: Any, highlight_best: Any) -> None:
         raise InvalidArgumentError(
             f"plot_params: versus must be one of {list(VERSUS_CHOICES)}; got versus={versus!r}."
         )
-    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
-        raise InvalidArgumentError(
-            f"plot_params: columns must be an int >= 1; got columns={columns!r}."
-        )
-    if highlight_best is not None and (
-        isinstance(highlight_best, bool)
-        or not isinstance(highlight_best, int)
-        or highlight_best < 0
-    ):
-        raise InvalidArgumentError(
-            "plot_params: highlight_best must be None or an int >= 0 (how many of the best "
-            f"trials to ring); got highlight_best={highlight_best!r}."
-        )
+    count_argument("plot_params", "columns", columns, 1)
+    if highlight_best is not None:
+        count_argument("plot_params", "highlight_best", highlight_best, 0,
+                       " or None (how many of the best trials to ring)")  # fmt: skip
 
 
 def plot_params(
