@@ -46,8 +46,12 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
 
     def stop_fn(trials: Any, best_loss: float | None = None, iteration_no_progress: int = 0):
         finished = [t for t in trials.trials if t["result"].get("status") in (STATUS_OK, "fail")]
-        fresh = best_loss is None and iteration_no_progress == 0  # a new count (a new fmin)
-        seen = 0 if fresh else seen_by_trials.get(trials, 0)
+        if best_loss is None and iteration_no_progress == 0:
+            # a new count (a new fmin call): as in Hyperopt it starts at the newest
+            # result, so a resumed run is not stopped by the plateau of an earlier one
+            seen = max(len(finished) - 1, 0)
+        else:
+            seen = seen_by_trials.get(trials, 0)
         for trial in finished[seen:]:
             result = trial["result"]
             loss = result.get("loss") if result.get("status") == STATUS_OK else None

@@ -440,7 +440,7 @@ class FMinIter:
         self._update_best_from_trials()
         total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
         # by keyword, as Hyperopt calls a show_progressbar callable
-        with self.progress(initial=self._counted_done, total=total) as bar:  # type: ignore[arg-type]
+        with self.progress(initial=self._counted_done, total=total) as bar:
             try:
                 while not self._should_stop():
                     if self.asynchronous:

@@ -37,7 +37,7 @@ def tqdm_progress_callback(initial: int, total: int) -> Iterator[Any]:
         bar.close()
 
 
-def progress_factory(show_progressbar: Any, verbose: bool) -> Callable[[int, int], Any]:
+def progress_factory(show_progressbar: Any, verbose: bool) -> Callable[..., Any]:
     """Pick the progress context manager fmin uses: tqdm, none, or the caller's own."""
     if not verbose or show_progressbar is False or show_progressbar is None:
         return no_progress_callback

@@ -227,3 +227,14 @@ def test_non_numeric_percent_increase_rejected_with_message(bad):
 
 def test_numpy_integer_stop_count_accepted():
     assert feed(no_progress_loss(np.int64(2)), [ok(1.0)] * 5) == 2
+
+
+def test_a_resumed_run_counts_from_its_own_first_result_as_in_hyperopt():
+    trials = Trials()
+    losses = iter([5, 4, 3, 2, 1] + [2] * 100)
+    sizes = []
+    for _ in range(2):
+        fmin(lambda x: next(losses), X_SPACE, algo=rand.suggest, max_evals=100, trials=trials,
+             show_progressbar=False, rstate=0, early_stop_fn=no_progress_loss(5))  # fmt: skip
+        sizes.append(len(trials.trials))
+    assert sizes == [10, 15]  # Hyperopt 0.3.0 gives 10, then 15

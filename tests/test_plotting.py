@@ -489,7 +489,9 @@ def test_1d_attachment_num_trails_spreads_over_the_loss_ranking_and_preprocesses
 
 def test_1d_attachment_num_trails_beyond_the_trials_plots_each_once():
     trials = curve_trials(n=3)
-    main_plot_1D_attachment(trials, "curve", do_show=False, num_trails=10)
+    main_plot_1D_attachment(
+        trials, "curve", do_show=False, num_trails=np.int64(10)
+    )  # numpy counts work too
     ends = [ln.get_ydata()[-1] for ln in plt.gca().lines]
     assert ends == pytest.approx(sorted(t["result"]["loss"] for t in trials.trials))
 

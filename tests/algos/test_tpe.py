@@ -11,6 +11,7 @@ import pytest
 from hopt import Trials, fmin, hp, rand, tpe
 from hopt.distributions import Categorical, RandInt, Uniform
 from hopt.domain import Domain
+from hopt.exceptions import InvalidArgumentError
 
 
 def _vals(trials):
@@ -403,3 +404,26 @@ def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
     monkeypatch.setattr(module, "IN_FLIGHT_NARROWING", 3.0)
     monkeypatch.setattr(module, "believed", lambda compiled, history: history)
     assert run() == before
+
+
+@pytest.mark.parametrize(
+    ("tunables", "message"),
+    [
+        ({"gamma": 1.0}, r"gamma must be a number in \(0, 1\).*Hyperopt's gamma"),
+        ({"gamma": 0}, r"gamma must be a number in \(0, 1\)"),
+        ({"prior_weight": -1}, "prior_weight must be a positive number"),
+        ({"n_EI_candidates": 0}, "n_EI_candidates must be an int >= 1"),
+        ({"n_startup_jobs": -2}, "n_startup_jobs must be an int >= 0"),
+        ({"linear_forgetting": -5}, "linear_forgetting must be an int >= 0"),
+    ],
+)
+def test_bad_tunables_are_refused_by_name(tunables, message):
+    algo = functools.partial(tpe.suggest, **tunables)
+    with pytest.raises(InvalidArgumentError, match=message):
+        fmin(lambda x: x, hp.uniform("x", 0, 1), algo=algo, max_evals=12, rstate=0,
+             show_progressbar=False)  # fmt: skip
+
+
+def test_no_ids_give_no_trials():
+    domain = Domain(lambda x: x, hp.uniform("x", 0, 1))
+    assert tpe.suggest([], domain, Trials(), 0) == []

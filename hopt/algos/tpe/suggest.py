@@ -18,12 +18,15 @@ has a trial in flight.
 
 from __future__ import annotations
 
+import math
+import numbers
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ...exceptions import InvalidArgumentError
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, count_per_row, layout_of
@@ -59,6 +62,9 @@ def suggest(
     ``multivariate=True`` (the default) models all labels jointly (see ``joint.py``);
     ``False`` models each label alone.  Defaults come from benchmarks/ (docs/algorithms.md).
     """
+    _check_tunables(n_startup_jobs, n_EI_candidates, gamma, prior_weight, linear_forgetting)
+    if len(new_ids) == 0:
+        return []
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
@@ -81,6 +87,35 @@ def suggest(
         columns = {label: np.concatenate([v[label] for v, _ in picks]) for label in compiled.params}
         active = {label: np.concatenate([m[label] for _, m in picks]) for label in compiled.params}
     return docs_from_columns(new_ids, domain, trials, columns, active)
+
+
+def _check_tunables(n_startup_jobs, n_EI_candidates, gamma, prior_weight, linear_forgetting):
+    """Clear errors for tunables that would make TPE fail deep inside, or quietly not work."""
+
+    def whole(name: str, value: Any, minimum: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+            raise InvalidArgumentError(
+                f"tpe.suggest: {name} must be an int >= {minimum}; got {name}={value!r}."
+            )
+
+    whole("n_startup_jobs", n_startup_jobs, 0)
+    whole("n_EI_candidates", n_EI_candidates, 1)
+    whole("linear_forgetting", linear_forgetting, 0)
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < 1:
+        raise InvalidArgumentError(
+            "tpe.suggest: gamma must be a number in (0, 1), the fraction of finished trials "
+            f"in the good group (default 0.15); got gamma={gamma!r}. Hyperopt's gamma "
+            "multiplied sqrt(n) instead (its 0.25 meant about 3 of 100 trials)."
+        )
+    if (
+        isinstance(prior_weight, bool)
+        or not isinstance(prior_weight, numbers.Real)
+        or not 0 < prior_weight < math.inf
+    ):
+        raise InvalidArgumentError(
+            f"tpe.suggest: prior_weight must be a positive number; got "
+            f"prior_weight={prior_weight!r}."
+        )
 
 
 #: weight of an in-flight trial in its group (good or bad), relative to a finished one
