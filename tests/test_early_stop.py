@@ -10,17 +10,22 @@ from hopt.exceptions import InvalidArgumentError
 X_SPACE = hp.uniform("x", -5, 5)
 
 
-def feed(stop_fn, results):
-    """Call ``stop_fn`` as fmin does, after each finished trial; return the 1-based stop index."""
-    trials = Trials()
-    args = []
-    for i, result in enumerate(results, start=1):
+def add_finished(trials, results):
+    for result in results:
         (tid,) = trials.new_trial_ids(1)
         misc = {"tid": tid, "cmd": None, "workdir": None, "idxs": {}, "vals": {}}
         (doc,) = trials.new_trial_docs([tid], [None], [result], [misc])
         doc["state"] = JOB_STATE_DONE
         trials.insert_trial_docs([doc])
-        trials.refresh()
+    trials.refresh()
+
+
+def feed(stop_fn, results):
+    """Call ``stop_fn`` as fmin does, after each finished trial; return the 1-based stop index."""
+    trials = Trials()
+    args = []
+    for i, result in enumerate(results, start=1):
+        add_finished(trials, [result])
         stop, args = stop_fn(trials, *args)
         if stop:
             return i
@@ -144,16 +149,6 @@ def test_returns_stop_flag_and_args_for_next_call():
     stop, args = stop_fn(trials)
     assert stop is False
     assert args == [None, 0]  # best loss, trials without progress: Hyperopt's shape
-
-
-def add_finished(trials, results):
-    for result in results:
-        (tid,) = trials.new_trial_ids(1)
-        misc = {"tid": tid, "cmd": None, "workdir": None, "idxs": {}, "vals": {}}
-        (doc,) = trials.new_trial_docs([tid], [None], [result], [misc])
-        doc["state"] = JOB_STATE_DONE
-        trials.insert_trial_docs([doc])
-    trials.refresh()
 
 
 def test_trials_that_finish_together_are_each_counted():
