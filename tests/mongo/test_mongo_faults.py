@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 
+import pytest
 from mongo_support import SecantusServer, wait_until
 
 from hopt import (
@@ -307,3 +308,29 @@ def test_the_last_job_timeout_ends_a_wait_for_trials(mongo_url, start_workers):
                               "--last-job-timeout", "2")  # fmt: skip
     assert worker.wait(20) == 0, worker.log()
     assert "--last-job-timeout of 2 s reached; exiting" in worker.log()
+
+
+def test_a_stop_signal_while_a_trial_is_being_reserved_gives_that_trial_back(mongo_url):
+    # The signal lands just after the server handed the trial over: the worker must
+    # record it as its own first, then give it back (not leave it to its lease).
+    from hopt.trials.mongo.cli import request_shutdown
+    from hopt.trials.mongo.worker import WorkerShutdown
+
+    trials = MongoTrials(mongo_url, exp_key="reserving")
+    trials.attach_fmin(Domain(sleep_from_env, SPACE), {})
+    queue_one_trial(trials)
+    handle = MongoJobs.new_from_connection_str(mongo_url)
+    worker = MongoWorker(handle, exp_key="reserving", lease_secs=30)
+    state = {"worker": worker}
+    server_reserve = handle.reserve
+
+    def reserve_then_signal(*args, **kwargs):
+        doc = server_reserve(*args, **kwargs)
+        request_shutdown(state, "SIGTERM")  # as the handler would, at this very point
+        return doc
+
+    handle.reserve = reserve_then_signal
+    with pytest.raises(WorkerShutdown):
+        worker.reserve(5)
+    (doc,) = trials.handle.find("reserving")
+    assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0, "given back at once"

@@ -162,17 +162,28 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error(f"{flag} must be at least 1; got {count}")
 
 
+def request_shutdown(worker_state: dict, name: str) -> None:
+    """What SIGTERM, SIGINT and SIGHUP do: raise WorkerShutdown in the main thread.
+
+    Raised again on every signal until the worker is on its way out (an objective
+    with a bare ``except:`` may swallow one); kept for later while the worker is
+    taking a trial, so the trial is recorded as its own and can be given back.
+    """
+    if worker_state.get("exiting"):
+        return  # already on the way out: let the running trial be given back
+    worker_state["stopping"] = True
+    worker = worker_state.get("worker")
+    if worker is not None:  # seen when the objective returns, should it catch the raise
+        worker.shutdown_requested = name
+        if worker.defer_shutdown:  # taking a trial: raised once it is recorded as ours
+            worker.deferred_shutdown = name
+            return
+    raise WorkerShutdown(name)
+
+
 def _install_signal_handlers(worker_state: dict) -> None:
     def shut_down(signum: int, frame: Any) -> None:
-        if worker_state.get("exiting"):
-            return  # already on the way out: let the running trial be given back
-        worker_state["stopping"] = True
-        worker = worker_state.get("worker")
-        if worker is not None:  # seen when the objective returns, should it catch the raise
-            worker.shutdown_requested = signal.Signals(signum).name
-        # raised again on every signal until the worker is on its way out: an objective
-        # with a bare ``except:`` may swallow one
-        raise WorkerShutdown(signal.Signals(signum).name)
+        request_shutdown(worker_state, signal.Signals(signum).name)
 
     def finish_then_stop(signum: int, frame: Any) -> None:
         worker_state["finish_then_stop"] = True
@@ -189,6 +200,7 @@ def serve(worker: MongoWorker, args: argparse.Namespace, state: dict) -> int:
         return _serve(worker, args, state)
     except WorkerShutdown:
         state["exiting"] = True
+        worker.give_back_current()  # a trial reserved just before the signal, if any
         raise
 
 

@@ -155,6 +155,9 @@ class MongoWorker:
         self._current: tuple[dict, str] | None = None  # (trial doc, lease token)
         #: the signal that asked this worker to stop (set by the hopt-worker command)
         self.shutdown_requested: str | None = None
+        #: while True, a stop signal is kept in ``deferred_shutdown`` instead of raised
+        self.defer_shutdown = False
+        self.deferred_shutdown: str | None = None
         self._lost: set = set()  # tokens whose lease was found lost
         self._last_sweep = -float("inf")
         self._heartbeat = _Heartbeat(self, interval=max(lease_secs / 3.0, 0.05))
@@ -229,11 +232,21 @@ class MongoWorker:
                 self.handle.requeue_expired()  # trials of dead workers become available
                 self.handle.forget_dead_workers()
             token = uuid.uuid4().hex
-            with self._lock:  # the heartbeat must see the trial as soon as it is ours
-                doc = self.handle.reserve(self.id, token, self.lease_secs, exp_key, self._refused)
-                if doc is not None:
-                    self._current = (doc, token)
-                    return doc, token
+            try:
+                # a stop signal waits until a trial the server handed over is recorded
+                # as ours, so that it can be given back rather than left to its lease
+                with self._lock, self._shutdown_deferred():
+                    # the heartbeat must see the trial as soon as it is ours
+                    doc = self.handle.reserve(
+                        self.id, token, self.lease_secs, exp_key, self._refused
+                    )
+                    if doc is not None:
+                        self._current = (doc, token)
+            except WorkerShutdown:
+                self.give_back_current()
+                raise
+            if doc is not None:
+                return doc, token
             if deadline is not None and time.monotonic() >= deadline:
                 return None
             if give_up is not None and give_up():
@@ -241,6 +254,26 @@ class MongoWorker:
             left = None if deadline is None else deadline - time.monotonic()
             time.sleep(max(min(pause * random.uniform(0.5, 1.0), left if left else pause), 0))
             pause = min(pause * 2, self.poll_interval)
+
+    @contextlib.contextmanager
+    def _shutdown_deferred(self) -> Iterator[None]:
+        """A stop signal in this block is raised when it ends (see the hopt-worker command)."""
+        self.defer_shutdown = True
+        try:
+            yield
+        finally:
+            self.defer_shutdown = False
+        if self.deferred_shutdown:
+            raise WorkerShutdown(self.deferred_shutdown)
+
+    def give_back_current(self) -> None:
+        """Give the trial this worker holds back to the queue (it is stopping)."""
+        with self._lock:
+            current, self._current = self._current, None
+        if current is not None:
+            doc, token = current
+            if self.handle.release(doc, token):
+                logger.info("trial %s: given back to the queue (worker stopping)", doc["tid"])
 
     def run_one(self, doc: dict, token: str) -> bool | None:
         """Evaluate a reserved trial and record it.
