@@ -90,17 +90,20 @@ def _as_score(name: str, value: Any) -> float:
     return float(value)
 
 
-def _score_fold(estimator, X, y, scorers, error_score, errors, split, weights=None):
+def _score_fold(
+    estimator, X, y, scorers, error_score, errors, split, weights=None, weighted=frozenset()
+):
     """``{metric: score}`` on (X, y); a failing scorer gives ``error_score`` (or raises).
 
-    ``weights``, when given, is passed as ``sample_weight`` to the scorers that take it
-    (``weighted_scorers``), as scikit-learn's searches do with a fit's sample_weight.
+    ``weights``, when given, is passed as ``sample_weight`` to the scorers named in
+    ``weighted`` (see ``weighted_scorers``), as scikit-learn's searches do with a
+    fit's sample_weight.
     """
     scores = {}
     for name, scorer in scorers.items():
         try:
-            if weights is not None and name in weights.scorers:
-                value = scorer(estimator, X, y, sample_weight=weights.values)
+            if weights is not None and name in weighted:
+                value = scorer(estimator, X, y, sample_weight=weights)
             else:
                 value = scorer(estimator, X, y)
             scores[name] = _as_score(name, value)
@@ -112,14 +115,6 @@ def _score_fold(estimator, X, y, scorers, error_score, errors, split, weights=No
             scores[name] = float(error_score)
             errors.append(describe_error(exc, split, stage="score"))
     return scores
-
-
-class FoldWeights:
-    """One fold part's sample weights and the names of the scorers that take them."""
-
-    def __init__(self, values: Any, scorers: frozenset) -> None:
-        self.values = values
-        self.scorers = scorers
 
 
 def weighted_scorers(scorers: Mapping[str, Callable]) -> tuple[frozenset, list[str]]:
@@ -179,20 +174,19 @@ def evaluate_fold(
     fold["fit_time"] = time.perf_counter() - start
     sample_weight = fit_params.get("sample_weight") if weighted else None
 
-    def weights(indices: np.ndarray) -> FoldWeights | None:
-        if sample_weight is None:
-            return None
-        return FoldWeights(_safe_indexing(sample_weight, indices), weighted)
+    def weights(indices: np.ndarray) -> Any:
+        return None if sample_weight is None else _safe_indexing(sample_weight, indices)
 
     start = time.perf_counter()
     fold["test"] = _score_fold(
-        estimator, X_test, y_test, scorers, error_score, fold["errors"], split, weights(test)
-    )
+        estimator, X_test, y_test, scorers, error_score, fold["errors"], split,
+        weights(test), weighted,
+    )  # fmt: skip
     fold["score_time"] = time.perf_counter() - start
     if return_train_score:
         fold["train"] = _score_fold(
             estimator, X_train, y_train, scorers, error_score, fold["errors"], split,
-            weights(train),
+            weights(train), weighted,
         )  # fmt: skip
     return fold
 

@@ -198,19 +198,33 @@ def test_a_trial_that_loses_every_worker_fails_after_max_attempts(mongo_url):
     assert trials.statuses() == [STATUS_FAIL]
 
 
-def test_sigterm_gives_the_running_trial_back_to_the_queue(mongo_url, start_workers):
-    (slow_worker,) = start_workers(1, "--exp-key", "term", env={"SLEEP": "60"})
-    trials = MongoTrials(mongo_url, exp_key="term")
-    thread, outcome = run_fmin_in_thread(sleep_from_env, trials, max_evals=1)
+def swallows_everything(x):
+    """An objective with the bare ``except:`` many have: it catches the stop signal too."""
+    try:
+        time.sleep(float(os.environ.get("SLEEP", "0")))
+    except:  # noqa: E722 - the point of the test
+        return {"status": "fail"}
+    return x**2
+
+
+@pytest.mark.parametrize(
+    "objective", [sleep_from_env, swallows_everything], ids=["plain", "catches-the-signal"]
+)
+def test_sigterm_gives_the_running_trial_back_to_the_queue(mongo_url, start_workers, objective):
+    # also when the objective catches the stop signal and returns
+    exp_key = f"term-{objective.__name__}"
+    (slow_worker,) = start_workers(1, "--exp-key", exp_key, env={"SLEEP": "60"})
+    trials = MongoTrials(mongo_url, exp_key=exp_key)
+    thread, outcome = run_fmin_in_thread(objective, trials, max_evals=1)
     wait_until(
         lambda: trials.count_by_state_unsynced(JOB_STATE_RUNNING) == 1, 60, "a running trial"
     )
     slow_worker.process.send_signal(signal.SIGTERM)
-    assert slow_worker.wait(20) == 0
+    assert slow_worker.wait(20) == 0, slow_worker.log()
     assert "given back to the queue" in slow_worker.log()
-    (doc,) = trials.handle.find("term")
+    (doc,) = trials.handle.find(exp_key)
     assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0
-    start_workers(1, "--exp-key", "term", env={"SLEEP": "0"})
+    start_workers(1, "--exp-key", exp_key, env={"SLEEP": "0"})
     thread.join(60)
     assert not thread.is_alive() and "error" not in outcome
     trials.refresh()
@@ -258,36 +272,6 @@ def test_refresh_sees_every_change_a_worker_makes(mongo_url):
     assert trials.losses() == [0.25] and trials.tids == [tid]
     trials.delete_all()
     assert len(trials) == 0 and trials._dynamic_trials == []
-
-
-def swallows_everything(x):
-    """An objective with the bare ``except:`` many have: it catches the stop signal too."""
-    try:
-        time.sleep(float(os.environ.get("SLEEP", "0")))
-    except:  # noqa: E722 - the point of the test
-        return {"status": "fail"}
-    return x**2
-
-
-def test_an_objective_that_catches_the_stop_signal_still_gives_its_trial_back(
-    mongo_url, start_workers
-):
-    (worker,) = start_workers(1, "--exp-key", "swallow", env={"SLEEP": "60"})
-    trials = MongoTrials(mongo_url, exp_key="swallow")
-    thread, outcome = run_fmin_in_thread(swallows_everything, trials, max_evals=1)
-    wait_until(
-        lambda: trials.count_by_state_unsynced(JOB_STATE_RUNNING) == 1, 60, "a running trial"
-    )
-    worker.process.send_signal(signal.SIGTERM)
-    assert worker.wait(20) == 0, worker.log()
-    assert "given back to the queue" in worker.log()
-    (doc,) = trials.handle.find("swallow")
-    assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0
-    start_workers(1, "--exp-key", "swallow", env={"SLEEP": "0"})
-    thread.join(60)
-    assert not thread.is_alive() and "error" not in outcome
-    trials.refresh()
-    assert trials.statuses() == [STATUS_OK]
 
 
 def test_sigusr1_ends_a_wait_for_trials(mongo_url, start_workers):

@@ -91,7 +91,7 @@ def parse_url(url: str, where: str = "MongoTrials", parameter: str = "url") -> M
 
     def fail(problem: str) -> InvalidArgumentError:
         shown = _redact_raw(text)  # as the user wrote it, with any password hidden
-        if shown != given and shown.startswith("mongo://") and "://" not in given:
+        if "://" not in given:  # the short form: without the scheme added above
             shown = shown[len("mongo://") :]
         return InvalidArgumentError(
             f"{where}: {parameter} {problem}; got {parameter}={shown!r}. Write it as "

@@ -320,10 +320,10 @@ class SparkTrials(Trials):
                 for doc in unsettled:
                     result = failed_result("TrialCancelled", f"trial cancelled: {reason}")
                     self._record(run, doc, result, JOB_STATE_CANCEL)
-            elif failure is not None and missing_module(failure):
+            elif failure is not None and (module := missing_module(failure)):
                 # the task could not even be loaded: every trial would fail the same way,
                 # so the run stops, saying what to do
-                reason = executors_lack(missing_module(failure))
+                reason = executors_lack(module)
                 if self.fmin_cancelled_reason is None:
                     self.fmin_cancelled_reason = reason
                 for doc in unsettled:
@@ -377,7 +377,7 @@ class SparkTrials(Trials):
             result = failed_result(
                 "InvalidResult",
                 "the result's 'attachments' must be a dict of str name -> value; got "
-                f"{type(attachments).__name__} {_short_repr(attachments)}",
+                f"{type(attachments).__name__} {attachments!r:.80}",
             )
             attachments = None
         result = to_python(result)
@@ -476,7 +476,7 @@ def missing_module(failure: BaseException) -> str | None:
     return found.group(1) if found else None
 
 
-def executors_lack(module: str | None) -> str:
+def executors_lack(module: str) -> str:
     return (
         f"the Python that Spark runs trials in cannot import {module!r} "
         "(ModuleNotFoundError). Set $PYSPARK_PYTHON (or spark.pyspark.python with "
@@ -484,11 +484,6 @@ def executors_lack(module: str | None) -> str:
         "master, sys.executable, before the session starts; on a cluster, install them "
         "on every executor."
     )
-
-
-def _short_repr(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _first_line(exc: BaseException) -> str:
