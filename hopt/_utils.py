@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import numbers
 import os
+import socket
 from typing import Any
 
 import numpy as np
@@ -52,3 +53,8 @@ def utcnow() -> datetime.datetime:
     """Naive UTC time truncated to milliseconds, as MongoDB stores it (Hyperopt's format)."""
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     return now.replace(microsecond=(now.microsecond // 1000) * 1000)
+
+
+def worker_name() -> str:
+    """``host:pid``: who runs a trial, as recorded in its ``owner`` field."""
+    return f"{socket.gethostname()}:{os.getpid()}"

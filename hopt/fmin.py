@@ -30,7 +30,7 @@ from ._types import (
     STATUS_FAIL,
     STATUS_OK,
 )
-from ._utils import SEED_BOUND, as_generator, utcnow
+from ._utils import SEED_BOUND, as_generator
 from .distributions import RandInt, Uniform
 from .domain import Domain, space_eval
 from .exceptions import (
@@ -39,7 +39,7 @@ from .exceptions import (
     InvalidArgumentError,
 )
 from .progress import progress_factory
-from .results import exception_result, recorded_error
+from .results import exception_result
 from .space.nodes import Apply
 from .trials import Trials
 from .trials.ctrl import Ctrl
@@ -280,7 +280,8 @@ class FMinIter:
         self.start_time = time.monotonic()
         self.best_loss = math.inf
         self.stop_reason: str | None = None
-        self._scan_position = 0  # serial mode: docs before this index are not NEW
+        self._scan_position = 0  # serial mode: trials before this index were looked at
+        self._scanned_tids: set = set()
         self._last_save = 0.0
         self._counted_done = 0
         self._evaluated_since_report = 0
@@ -306,8 +307,16 @@ class FMinIter:
 
     # -- serial evaluation -----------------------------------------------------------
     def _pending_serial_docs(self) -> list[dict]:
-        docs = self.trials._dynamic_trials
-        pending = [d for d in docs[self._scan_position :] if d["state"] == JOB_STATE_NEW]
+        """NEW trials not seen before: the store's trials only grow during a serial run."""
+        docs = self.trials.trials
+        if len(docs) < self._scan_position:  # trials were removed meanwhile: scan them all
+            self._scan_position = 0
+        pending = [
+            d
+            for d in docs[self._scan_position :]
+            if d["state"] == JOB_STATE_NEW and d["tid"] not in self._scanned_tids
+        ]
+        self._scanned_tids.update(d["tid"] for d in pending)
         self._scan_position = len(docs)
         return pending
 
@@ -333,8 +342,7 @@ class FMinIter:
             self.trials.discard_new_trials(unevaluated)
 
     def _evaluate_one(self, doc: dict) -> None:
-        doc["state"] = JOB_STATE_RUNNING
-        doc["book_time"] = utcnow()
+        self.trials.start_trial(doc)
         ctrl = Ctrl(self.trials, current_trial=doc)
         try:
             config = spec_from_misc(doc["misc"])
@@ -353,12 +361,7 @@ class FMinIter:
 
     def _finish(self, doc: dict, result: dict) -> None:
         result = to_python(result)
-        error = recorded_error(result)
-        if error is not None:
-            doc["misc"]["error"] = (error["type"], error["message"])
-        doc["result"] = result
-        doc["state"] = JOB_STATE_DONE
-        doc["refresh_time"] = utcnow()
+        self.trials.finish_trial(doc, result)
         self._evaluated_since_report += 1
         if result.get("status") == STATUS_OK and result["loss"] < self.best_loss:
             self.best_loss = result["loss"]

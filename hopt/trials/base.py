@@ -1,8 +1,9 @@
-"""``Trials``: the record of an experiment, and the contract every backend keeps.
+"""``Trials``: the record of an experiment, held in memory.
 
-The in-memory implementation lives here; ``MongoTrials`` and ``SparkTrials``
-subclass it (as in Hyperopt, so ``isinstance(t, Trials)`` holds) and override
-storage and the hooks fmin calls around its loop:
+It implements the storage contract (``contract.TrialStore``, whose docstring
+states the consistency rules) and is Hyperopt's facade: ``FileTrials``,
+``MongoTrials`` and ``SparkTrials`` subclass it (so ``isinstance(t, Trials)``
+holds) and override storage and the hooks fmin calls around its loop:
 
 * ``asynchronous``: False means fmin evaluates new trials itself, in process;
   True means someone else does, and fmin waits with ``wait_for_progress``.
@@ -16,20 +17,23 @@ storage and the hooks fmin calls around its loop:
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from .._types import (
+    JOB_STATE_DONE,
     JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
     JOB_VALID_STATES,
     STATUS_OK,
 )
+from .._utils import utcnow, worker_name
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
 from ..results import recorded_error
 from .attachments import TrialAttachments, attachment_name
+from .contract import TrialStore, checked_report
 from .documents import (
     miscs_to_idxs_vals,
     new_trial_doc,
@@ -50,7 +54,7 @@ def _ok_loss(trial: Mapping) -> float | None:
     return None if math.isnan(loss) else loss
 
 
-class Trials:
+class Trials(TrialStore):
     """All trials of one experiment, held in memory."""
 
     asynchronous = False
@@ -75,25 +79,34 @@ class Trials:
             tids += [t["tid"] for t in self._dynamic_trials if isinstance(t.get("tid"), int)]
             self._tid_counter = [max(tids) + 1 if tids else 0]
 
-    # -- backend hooks used by fmin -------------------------------------------------
-    def attach_fmin(self, domain: Any, settings: Mapping[str, Any]) -> None:
-        """Called by fmin before its loop; in-memory trials need nothing."""
+    # -- running trials in process ---------------------------------------------------------
+    def start_trial(self, trial: dict, owner: str | None = None) -> None:
+        trial["state"] = JOB_STATE_RUNNING
+        trial["owner"] = owner or worker_name()
+        trial["book_time"] = trial["refresh_time"] = utcnow()
 
-    def detach_fmin(self, stop_reason: str | None = None) -> None:
-        """Called by fmin after its loop, also when it ends with an error."""
+    def finish_trial(self, trial: dict, result: Mapping[str, Any]) -> None:
+        error = recorded_error(result)
+        if error is not None:
+            trial["misc"]["error"] = (error["type"], error["message"])
+        trial["result"] = dict(result)
+        trial["state"] = JOB_STATE_DONE
+        trial["refresh_time"] = trial["end_time"] = utcnow()
 
-    def idle_slots(self) -> int:
-        """Trials the backend could start at once beyond those queued (none in process)."""
-        return 0
+    def add_report(self, trial: dict, value: Any, step: int) -> None:
+        value, step = checked_report(value, step)
+        trial.setdefault("reports", []).append({"step": step, "value": value, "time": utcnow()})
+        trial["refresh_time"] = utcnow()
 
-    def wait_for_progress(self, seconds: float) -> None:
-        """Block until trials may have changed (asynchronous backends only)."""
-        time.sleep(seconds)
+    def request_stop(self, tid: Any) -> bool:
+        for trial in self._dynamic_trials:
+            if trial["tid"] == tid and trial["state"] == JOB_STATE_RUNNING:
+                trial["stop_requested"] = True
+                return True
+        return False
 
-    @property
-    def cancelled_reason(self) -> str | None:
-        """Why a backend stopped accepting trials (e.g. its own timeout), or None."""
-        return None
+    def stop_requested(self, trial: Mapping[str, Any]) -> bool:
+        return bool(trial.get("stop_requested"))
 
     # -- views ---------------------------------------------------------------------------
     def view(self, exp_key: str | None = None, refresh: bool = True) -> Trials:

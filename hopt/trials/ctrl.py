@@ -30,6 +30,19 @@ class Ctrl:
         if result is not None and self.current_trial is not None:
             self.current_trial["result"] = result
 
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate loss ``value`` at ``step`` (an epoch, a round)."""
+        if self.current_trial is None:
+            raise InvalidArgumentError(
+                "Ctrl.report: this Ctrl has no current trial; call it from the objective."
+            )
+        self.trials.add_report(self.current_trial, value, step)
+
+    @property
+    def should_stop(self) -> bool:
+        """Whether someone asked this trial to stop (``trials.request_stop(tid)``)."""
+        return self.current_trial is not None and self.trials.stop_requested(self.current_trial)
+
     @property
     def attachments(self):
         """The current trial's attachments (a dict-like view)."""

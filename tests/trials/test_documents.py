@@ -8,6 +8,7 @@ import pytest
 import hopt
 from hopt import JOB_STATE_DONE, JOB_STATE_NEW, Trials, fmin, hp, rand
 from hopt._types import JOB_VALID_STATES, STATUS_STRINGS, TRIAL_KEYS, TRIAL_MISC_KEYS
+from hopt._utils import worker_name
 from hopt.exceptions import InvalidTrialError
 from hopt.trials import (
     SONify,
@@ -77,19 +78,19 @@ def test_fmin_trial_header_fields(run_trials):
         assert doc["tid"] == doc["misc"]["tid"] == tid
         assert doc["spec"] is None
         assert doc["state"] == JOB_STATE_DONE
-        assert doc["owner"] is None
+        assert doc["owner"] == worker_name(), "the process that ran it (Hyperopt left None)"
         assert doc["exp_key"] is None
         assert doc["version"] == 0
 
 
 def test_fmin_trial_times_are_naive_utc_milliseconds(run_trials):
     for doc in run_trials.trials:
-        for key in ("book_time", "refresh_time"):
+        for key in ("book_time", "refresh_time", "end_time"):
             stamp = doc[key]
             assert isinstance(stamp, datetime.datetime)
             assert stamp.tzinfo is None
             assert stamp.microsecond % 1000 == 0
-        assert doc["book_time"] <= doc["refresh_time"]
+        assert doc["book_time"] <= doc["end_time"] == doc["refresh_time"]
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     assert abs(now - run_trials.trials[0]["book_time"]) < datetime.timedelta(minutes=5)
 
