@@ -61,6 +61,10 @@ class UntrustedPayloadError(HoptError, PermissionError):
     """A stored objective is unsigned or its signature does not match the shared key."""
 
 
+class StoreCorruptError(HoptError, OSError):
+    """A trials file is truncated, corrupt or not a hopt store (its message names the file)."""
+
+
 # Hyperopt 0.3.0 names, kept so existing ``except`` clauses still match.
 BadSearchSpace = InvalidSpaceError
 DuplicateLabel = DuplicateLabelError

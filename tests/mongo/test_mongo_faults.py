@@ -104,7 +104,7 @@ def test_a_late_result_of_a_worker_presumed_dead_changes_nothing(mongo_url):
     assert second["attempts"] == 2
     assert jobs.finish(second, "token-b", {"status": STATUS_OK, "loss": 2.0})
     # worker A wakes up and tries to write: every write is refused
-    assert not jobs.renew(first["_id"], "token-a", 30)
+    assert not jobs.renew(first["_id"], "token-a", 30).held
     assert not jobs.checkpoint(first["_id"], "token-a", {"status": "running"})
     assert not jobs.finish(first, "token-a", {"status": STATUS_OK, "loss": 1.0})
     (final,) = jobs.find("late")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hopt.exceptions import InvalidArgumentError, UntrustedPayloadError
-from hopt.trials.mongo.signing import load_key, sign, verify
+from hopt.trials.signing import load_key, sign, verify
 from hopt.trials.mongo.url import parse_url
 
 

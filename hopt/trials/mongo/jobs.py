@@ -30,23 +30,33 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
 from ...results import failed_result, recorded_error
+from ..queue.protocol import (
+    ANY,
+    DEAD_WORKER_SECS,
+    DEFAULT_MAX_ATTEMPTS,
+    JobQueue,
+    Renewal,
+    check_attachments,
+    experiment_id,
+    worker_lost_message,
+)
 from .connection import Connection
+from .files import GridFSStore
 from .url import MongoURL, parse_url
 
 logger = logging.getLogger("hopt.mongo")
 
-#: how many times a trial may lose its worker before it is recorded as failed
-DEFAULT_MAX_ATTEMPTS = 3
-#: a registered worker silent this long past its lease is removed from the registry
-DEAD_WORKER_SECS = 600.0
-
 #: pipeline-update expression: the document's version plus one (every write bumps it)
 _NEXT_VERSION = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
+#: the name of the stored domain among the experiment's attachments (Hyperopt's)
+DOMAIN_ATTACHMENT = "FMinIter_Domain"
+#: the largest result document stored; MongoDB refuses documents over 16 MiB
+MAX_RESULT_BYTES = 15 * 1024 * 1024
 
 
 def _server_now_plus(seconds: float) -> dict:
@@ -54,25 +64,11 @@ def _server_now_plus(seconds: float) -> dict:
     return {"$add": ["$$NOW", int(seconds * 1000)]}
 
 
-def experiment_id(exp_key: str | None) -> str:
-    """The ``_id`` of an experiment's document (``None`` is an experiment of its own)."""
-    return "none" if exp_key is None else "key:" + exp_key
-
-
 def _exp_filter(exp_key: Any) -> dict:
     return {} if exp_key is ANY else {"exp_key": exp_key}
 
 
-class _Any:
-    def __repr__(self) -> str:
-        return "ANY"
-
-
-#: pass as exp_key to act on every experiment in the queue
-ANY: Any = _Any()
-
-
-class MongoJobs:
+class MongoJobs(JobQueue):
     """The queue of one jobs collection (Hyperopt's ``MongoJobs``, pymongo 4 API)."""
 
     def __init__(self, connection: Connection, collection: str = "jobs") -> None:
@@ -244,8 +240,10 @@ class MongoJobs:
         )
         return found is not None
 
-    def renew(self, doc_id: Any, token: str, lease_secs: float) -> bool:
-        """Extend a held lease; False when it was lost (expired and handed on)."""
+    def renew(self, doc_id: Any, token: str, lease_secs: float) -> Renewal:
+        """Extend a held lease and read the stop flag, in one command."""
+        from pymongo import ReturnDocument
+
         update = [
             {
                 "$set": {
@@ -256,8 +254,46 @@ class MongoJobs:
                 }
             }
         ]
+        doc = self.conn.call(
+            "renew a lease",
+            lambda: self.jobs.find_one_and_update(
+                self._guarded(doc_id, token),
+                update,
+                projection={"stop_requested": 1},
+                return_document=ReturnDocument.AFTER,
+            ),
+        )
+        if doc is None:
+            return Renewal(held=False, stop_requested=False)
+        return Renewal(held=True, stop_requested=bool(doc.get("stop_requested")))
+
+    def report(self, doc_id: Any, token: str, entry: Mapping[str, Any]) -> bool:
         done = self.conn.call(
-            "renew a lease", lambda: self.jobs.update_one(self._guarded(doc_id, token), update)
+            "report an intermediate value",
+            lambda: self.jobs.update_one(
+                self._guarded(doc_id, token),
+                {
+                    "$push": {"reports": dict(entry)},
+                    "$currentDate": {"refresh_time": True, "changed": True},
+                    "$inc": {"version": 1},
+                },
+            ),
+        )
+        return done.matched_count == 1
+
+    def request_stop(self, exp_key: Any, tid: Any) -> bool:
+        """Set the stop flag of a running trial; False if it is not running."""
+        query = {**_exp_filter(exp_key), "tid": tid, "state": JOB_STATE_RUNNING}
+        done = self.conn.call(
+            "ask a trial to stop",
+            lambda: self.jobs.update_one(
+                query,
+                {
+                    "$set": {"stop_requested": True},
+                    "$currentDate": {"changed": True},
+                    "$inc": {"version": 1},
+                },
+            ),
         )
         return done.matched_count == 1
 
@@ -335,11 +371,7 @@ class MongoJobs:
                 {"$ifNull": ["$max_attempts", DEFAULT_MAX_ATTEMPTS]},
             ]
         }
-        lost = failed_result(
-            "WorkerLost",
-            "every worker that reserved this trial stopped renewing its lease (it was killed, "
-            "or lost the server) and it has had max_attempts reservations; see lost_owners",
-        )
+        lost = failed_result("WorkerLost", worker_lost_message())
         # pipeline updates: the owner that lost the lease is kept in lost_owners
         keep_owner = {
             "$concatArrays": [{"$ifNull": ["$lost_owners", []]}, [{"$ifNull": ["$owner", None]}]]
@@ -504,3 +536,51 @@ class MongoJobs:
         if exp_key is not ANY:
             query["exp_key"] = {"$in": [exp_key, None]}
         return self.conn.call("count workers", lambda: self.workers.count_documents(query))
+
+    # -- what a worker needs to run a trial ---------------------------------------------------
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return str(self.url)
+
+    def domain_version(self, exp_key: str | None) -> Any:
+        experiment = self.experiment(exp_key)
+        return None if experiment is None else experiment.get("domain_file")
+
+    def domain_blob(self, exp_key: str | None, version: Any) -> tuple[bytes, str | None]:
+        store = self.attachment_store(exp_key)
+        try:
+            blob, info = store.read_id(version)
+        except KeyError:  # replaced by a newer fmin meanwhile: read that one
+            blob, info = store.read(DOMAIN_ATTACHMENT)
+        return blob, info.get("signature")
+
+    def attachment_store(self, exp_key: str | None) -> GridFSStore:
+        return GridFSStore(self.conn, self.fs_prefix, exp_key)
+
+    def trials_view(self, exp_key: str | None) -> Any:
+        from .trials import MongoTrials  # the fmin side is built on this module
+
+        return MongoTrials(self, exp_key=exp_key, refresh=False)
+
+    def unstorable(self, result: dict, attachments: Any) -> str | None:
+        """Why MongoDB cannot store this result and these attachments, or None if it can."""
+        import bson  # pymongo's; imported where used, like pymongo itself (an optional extra)
+        import bson.errors
+
+        advice = (
+            "Return numbers, strings, lists and dicts with string keys in the result, and "
+            "put anything else in its 'attachments' as bytes (e.g. pickle.dumps(value))."
+        )
+        problem = check_attachments(attachments, "MongoTrials", advice)
+        if problem is not None:
+            return problem
+        try:
+            size = len(bson.encode({"result": result}))
+        except (bson.errors.InvalidDocument, OverflowError, TypeError, ValueError) as exc:
+            return f"MongoDB cannot store the objective's result: {exc}. {advice}"
+        if size > MAX_RESULT_BYTES:
+            return (
+                f"the objective's result is {size / 2**20:.1f} MiB, over the "
+                f"{MAX_RESULT_BYTES // 2**20} MiB a trial's result may take in MongoDB. {advice}"
+            )
+        return None

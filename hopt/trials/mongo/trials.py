@@ -28,16 +28,14 @@ from ...exceptions import InvalidArgumentError
 from ..attachments import TrialAttachments
 from ..base import Trials
 from ..serialization import dumps_domain
+from ..signing import load_key, sign
 from .files import GridFSStore
-from .jobs import ANY, DEFAULT_MAX_ATTEMPTS, MongoJobs, experiment_id
+from .jobs import ANY, DEFAULT_MAX_ATTEMPTS, DOMAIN_ATTACHMENT, MongoJobs, experiment_id
 from .listing import TrialListing
-from .signing import load_key, sign
 from .url import parse_url
 
 logger = logging.getLogger("hopt.mongo")
 
-#: the name of the stored domain among the experiment's attachments (Hyperopt's)
-DOMAIN_ATTACHMENT = "FMinIter_Domain"
 #: how often a waiting fmin returns trials of dead workers to the queue (seconds)
 SWEEP_INTERVAL = 5.0
 #: longest pause between two polls of the change counter (seconds)

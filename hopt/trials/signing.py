@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import os
 
-from ...exceptions import InvalidArgumentError, UntrustedPayloadError
+from ..exceptions import InvalidArgumentError, UntrustedPayloadError
 
 KEY_ENV = "HOPT_MONGO_KEY"
 KEY_FILE_ENV = "HOPT_MONGO_KEY_FILE"
