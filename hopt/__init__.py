@@ -45,6 +45,7 @@ __all__ = [
     "STATUS_STRINGS",
     "STATUS_SUSPENDED",
     "Ctrl",
+    "FileTrials",
     "MongoTrials",
     "SparkTrials",
     "Domain",
@@ -88,4 +89,8 @@ def __getattr__(name: str):
         from .trials.mongo import MongoTrials
 
         return MongoTrials
+    if name == "FileTrials":
+        from .trials.file import FileTrials
+
+        return FileTrials
     raise AttributeError(f"module 'hopt' has no attribute {name!r}")
