@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|mongo|all] [args...]
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|mongo|fleet|all] [args...]
 # Sets up .venv with the `bench` and `mongo` extras (hyperopt==0.3.0, optuna, scikit-learn,
 # pymongo; see scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
 # Examples: bash scripts/bench.sh --quick            (overhead smoke run, writes nothing)
 #           bash scripts/bench.sh quality --quick
 #           bash scripts/bench.sh mongo                (MongoTrials + hopt-workers; about 3 minutes)
+#           bash scripts/bench.sh fleet                (Optuna journal/SQLite vs hopt fleets; about 12 minutes)
 #           bash scripts/bench.sh all                  (about 18 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -21,7 +22,7 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | spark | mongo | all) which=$1; shift ;;
+    overhead | quality | parallel | tpe-overhead | spark | mongo | fleet | all) which=$1; shift ;;
 esac
 case "$which" in
     overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
@@ -50,6 +51,20 @@ case "$which" in
         trap mongo_server_stop EXIT
         mongo_server_start
         "$VENV_PY" benchmarks/mongo_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@"
+        ;;
+    fleet)
+        # Optuna's journal-file and SQLite storages next to hopt's MongoTrials (on a fresh
+        # SecantusDB server; always stopped) and FileTrials: throughput with 1, 2 and 4
+        # worker processes, then bookkeeping cost per trial (only that with --bookkeeping)
+        # shellcheck source=scripts/mongo_server.sh
+        source scripts/mongo_server.sh
+        trap mongo_server_stop EXIT
+        mongo_server_start
+        case " $* " in
+            *" --bookkeeping "*) ;;
+            *) "$VENV_PY" benchmarks/fleet_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@" ;;
+        esac
+        "$VENV_PY" benchmarks/fleet_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@" --bookkeeping
         ;;
     all)
         "$VENV_PY" benchmarks/overhead.py "$@"
