@@ -373,12 +373,20 @@ class FMinIter:
         A serial run of an algorithm that ignores results (``ignores_history``, as
         random search does) draws many trials per call: the draws do not depend on
         each other, and one vectorised call is far cheaper than many small ones.
+        An asynchronous run fills the backend's free slots too, in one batch; for
+        such an algorithm it also keeps a next trial ready for every busy worker,
+        so a worker that finishes never waits for fmin to notice (drawing ahead
+        costs such an algorithm nothing).
         """
-        if not self.asynchronous and getattr(self.algo, "ignores_history", False):
-            return max(self.max_queue_len, HISTORY_FREE_BATCH)
-        if self.asynchronous:  # fill the backend's free slots too, in one batch
-            return self.max_queue_len + self.trials.idle_slots()
-        return self.max_queue_len
+        history_free = getattr(self.algo, "ignores_history", False)
+        if not self.asynchronous:
+            return (
+                max(self.max_queue_len, HISTORY_FREE_BATCH) if history_free else self.max_queue_len
+            )
+        capacity = self.max_queue_len + self.trials.idle_slots()
+        if history_free:
+            capacity += self.trials.count_by_state_synced(JOB_STATE_RUNNING)
+        return capacity
 
     def _enqueue(self, n_queued: int, N: int, queue_len: int) -> tuple[int, bool]:
         """Ask the algorithm for trials until the queue is full; return (n_queued, stopped)."""

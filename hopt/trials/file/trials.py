@@ -31,6 +31,7 @@ from ...exceptions import InvalidArgumentError
 from ..attachments import TrialAttachments
 from ..base import Trials
 from ..queue.protocol import ANY, DEFAULT_MAX_ATTEMPTS, experiment_id
+from ..queue.remote import RunsOnWorkers
 from ..serialization import dumps_domain
 from ..signing import load_key, sign
 from .jobs import FileJobs
@@ -52,7 +53,7 @@ def _check_positive_int(value: Any, name: str, minimum: int) -> int:
     return value
 
 
-class FileTrials(Trials):
+class FileTrials(RunsOnWorkers, Trials):
     """Trials kept in one SQLite file on local disk, shared by processes of this machine."""
 
     asynchronous = True
@@ -184,22 +185,6 @@ class FileTrials(Trials):
     def trial_attachments(self, trial: dict) -> TrialAttachments:
         return TrialAttachments(self.jobs.attachment_store(trial.get("exp_key")), trial)
 
-    # -- a running trial is a worker's: it reports through its QueueCtrl ------------------
-    def _runs_on_workers(self, method: str) -> InvalidArgumentError:
-        return InvalidArgumentError(
-            f"FileTrials.{method}: trials run in worker processes, which reserve and record "
-            "them; this method is for in-process backends such as Trials."
-        )
-
-    def start_trial(self, trial: dict, owner: str | None = None) -> None:
-        raise self._runs_on_workers("start_trial")
-
-    def finish_trial(self, trial: dict, result: Any) -> None:
-        raise self._runs_on_workers("finish_trial")
-
-    def add_report(self, trial: dict, value: Any, step: int) -> None:
-        raise self._runs_on_workers("add_report")
-
     def request_stop(self, tid: Any) -> bool:
         return self.jobs.request_stop(self._query_key, tid)
 
@@ -250,7 +235,7 @@ class FileTrials(Trials):
             self.jobs.requeue_expired()
             if self._workers is not None:
                 self._workers.check()
-        pause = 0.005
+        pause = 0.001
         while True:
             if self.jobs.changes() != (self._seen_seq, self._seen_deletions):
                 return

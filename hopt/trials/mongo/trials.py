@@ -27,6 +27,7 @@ from ..._types import JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_VALID_STATES
 from ...exceptions import InvalidArgumentError
 from ..attachments import TrialAttachments
 from ..base import Trials
+from ..queue.remote import RunsOnWorkers
 from ..serialization import dumps_domain
 from ..signing import load_key, sign
 from .files import GridFSStore
@@ -44,7 +45,7 @@ MAX_POLL_PAUSE = 0.5
 NO_WORKER_WARNING_SECS = 30.0
 
 
-class MongoTrials(Trials):
+class MongoTrials(RunsOnWorkers, Trials):
     """Trials stored in MongoDB and evaluated by ``hopt-worker`` processes."""
 
     asynchronous = True
@@ -204,6 +205,10 @@ class MongoTrials(Trials):
 
     def trial_attachments(self, trial: dict) -> TrialAttachments:
         return TrialAttachments(self._store(trial.get("exp_key")), trial)
+
+    def request_stop(self, tid: Any) -> bool:
+        """Ask a running trial to stop; its worker sees it at its next lease renewal."""
+        return self.handle.request_stop(self._query_key, tid)
 
     # -- hooks used by fmin --------------------------------------------------------------------
     def attach_fmin(self, domain: Any, settings: Any) -> None:

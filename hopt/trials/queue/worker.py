@@ -242,7 +242,7 @@ class QueueWorker:
         ``give_up`` is asked before each wait: True ends the wait with None.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        pause = min(FIRST_POLL_PAUSE, self.poll_interval / 4)
+        pause = min(FIRST_POLL_PAUSE, self.poll_interval / 25)  # a local file: 2 ms
         exp_key = ANY if self.exp_key is None else self.exp_key
         while True:
             if time.monotonic() - self._last_sweep >= self.lease_secs / 2:

@@ -1,0 +1,32 @@
+"""``RunsOnWorkers``: the part of the storage contract a worker-run backend refuses.
+
+FileTrials and MongoTrials store trials that worker processes reserve, run and
+record (through ``QueueCtrl``); fmin never runs one in its own process there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...exceptions import InvalidArgumentError
+
+
+class RunsOnWorkers:
+    """Mixin placed before ``Trials``: in-process running methods say where trials run."""
+
+    def _runs_on_workers(self, method: str) -> InvalidArgumentError:
+        return InvalidArgumentError(
+            f"{type(self).__name__}.{method}: trials run in worker processes, which reserve "
+            "and record them (an objective reports through its ctrl); this method is for "
+            "in-process backends such as Trials."
+        )
+
+    def start_trial(self, trial: dict, owner: str | None = None) -> None:
+        raise self._runs_on_workers("start_trial")
+
+    def finish_trial(self, trial: dict, result: Mapping[str, Any]) -> None:
+        raise self._runs_on_workers("finish_trial")
+
+    def add_report(self, trial: dict, value: Any, step: int) -> None:
+        raise self._runs_on_workers("add_report")
