@@ -1,0 +1,187 @@
+"""FileTrials under crashes, with real processes: kill -9 of a worker, of fmin, Ctrl-C,
+a damaged file.  Nothing finished is lost; nothing finished runs twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from hopt import FileTrials, fmin, hp, rand
+from hopt._types import JOB_STATE_DONE, JOB_STATE_NEW, STATUS_OK
+from hopt.exceptions import StoreCorruptError
+
+SPACE = hp.uniform("x", -5, 5)
+
+#: a search run as its own process, so the test can kill it; its objective logs
+#: "start x" and "end x" lines, so each evaluation can be counted
+SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from hopt import FileTrials, fmin, hp, rand
+
+    LOG = sys.argv[2]
+
+    def objective(x):
+        with open(LOG, "a") as log:
+            log.write(f"start {x!r}\\n")
+        time.sleep(0.4)
+        with open(LOG, "a") as log:
+            log.write(f"end {x!r}\\n")
+        return x ** 2
+
+    if __name__ == "__main__":
+        trials = FileTrials(sys.argv[1], parallelism=2)
+        fmin(objective, hp.uniform("x", -1, 1), algo=rand.suggest, max_evals=12,
+             trials=trials, rstate=0, show_progressbar=False)
+        print("finished", len(trials))
+    """
+)
+
+
+def _log_lines(path, kind):
+    if not os.path.exists(path):
+        return []
+    with open(path) as log:
+        return [line.split()[1] for line in log if line.startswith(kind)]
+
+
+def _workers_of(pid):
+    """Pids of the live worker processes that fmin process ``pid`` started (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                args = handle.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as handle:
+                zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except (OSError, IndexError):
+            continue
+        if b"--parent-pid" in args and args[args.index(b"--parent-pid") + 1] == str(pid).encode():
+            if not zombie:
+                found.append(int(entry))
+    return found
+
+
+def _wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def test_kill_9_of_fmin_then_a_rerun_loses_nothing_and_runs_nothing_twice(tmp_path, store_path):
+    script, log = tmp_path / "search.py", str(tmp_path / "evaluations.log")
+    script.write_text(SCRIPT)
+    run = [sys.executable, str(script), store_path, log]
+    first = subprocess.Popen(run, cwd=tmp_path)
+    _wait_for(lambda: len(_log_lines(log, "end")) >= 4, 60, "four finished trials")
+    assert len(_workers_of(first.pid)) == 2
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    # its workers notice: they record the trial they hold, then exit
+    _wait_for(lambda: not _workers_of(first.pid), 15, "the killed run's workers to exit")
+    second = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "finished 12" in second.stdout
+    trials = FileTrials(store_path, parallelism=0)
+    assert len(trials) == 12 and set(trials.statuses()) == {STATUS_OK}
+    started, ended = _log_lines(log, "start"), _log_lines(log, "end")
+    assert sorted(started) == sorted(ended), "every evaluation that started was recorded"
+    assert len(started) == len(set(started)) == 12, "no trial ran twice"
+    assert sorted(repr(x) for x in trials.vals["x"]) == sorted(started)
+
+
+def kills_its_worker_once(x):
+    """kill -9 of the worker process, on the first trial only (a marker file remembers)."""
+    marker = os.environ["HOPT_TEST_MARKER"]
+    if not os.path.exists(marker):
+        with open(marker, "w") as handle:
+            handle.write(str(x))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x**2
+
+
+def test_kill_9_of_a_worker_mid_trial_gives_the_trial_back(store_path, tmp_path, monkeypatch):
+    marker = tmp_path / "killed"
+    monkeypatch.setenv("HOPT_TEST_MARKER", str(marker))
+    trials = FileTrials(store_path, parallelism=2, lease_secs=3)
+    fmin(kills_its_worker_once, SPACE, algo=rand.suggest, max_evals=6, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert len(trials) == 6 and set(trials.statuses()) == {STATUS_OK}
+    killed_x = float(marker.read_text())
+    (again,) = [t for t in trials.trials if t["misc"]["vals"]["x"][0] == killed_x]
+    assert again["attempts"] == 2 and len(again["lost_owners"]) == 1
+    assert again["owner"] != again["lost_owners"][0], "another worker finished it"
+
+
+def sleeps(x):
+    time.sleep(0.3)
+    return x**2
+
+
+def test_ctrl_c_stops_the_workers_and_gives_running_trials_back(store_path):
+    trials = FileTrials(store_path, parallelism=2)
+
+    def interrupt_soon(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt_soon)
+    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fmin(sleeps, SPACE, algo=rand.suggest, max_evals=50, trials=trials, rstate=0,
+                 show_progressbar=False)  # fmt: skip
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert trials._workers is None
+    trials.refresh()
+    states = [t["state"] for t in trials.trials]
+    assert states.count(JOB_STATE_DONE) >= 2
+    assert set(states) <= {JOB_STATE_DONE, JOB_STATE_NEW}, "nothing left running"
+    fmin(sleeps, SPACE, algo=rand.suggest, max_evals=len(trials) + 1, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert all(t["state"] == JOB_STATE_DONE for t in trials.trials), "a rerun finishes them"
+
+
+def _run_a_little(store_path):
+    trials = FileTrials(store_path, parallelism=1)
+    fmin(lambda x: x**2, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0,
+         show_progressbar=False)  # fmt: skip
+
+
+def test_a_truncated_file_gives_a_clear_error_naming_it(store_path):
+    _run_a_little(store_path)
+    size = os.path.getsize(store_path)
+    with open(store_path, "r+b") as handle:
+        handle.truncate(size // 2)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(store_path + suffix):
+            os.remove(store_path + suffix)
+    with pytest.raises(StoreCorruptError, match=f"{store_path} .*(damaged|not a readable)") as info:
+        FileTrials(store_path).refresh()
+    assert "Move it aside and start a new file" in str(info.value)
+
+
+def test_a_file_that_is_not_a_database_gives_a_clear_error(store_path):
+    with open(store_path, "wb") as handle:
+        handle.write(b"these are my notes, not trials\n" * 200)
+    with pytest.raises(StoreCorruptError, match=f"{store_path} is not a readable hopt trials"):
+        FileTrials(store_path)
+
+
+def test_one_damaged_trial_does_not_take_the_others_with_it(store_path, caplog):
+    _run_a_little(store_path)
+    with sqlite3.connect(store_path) as db:
+        db.execute("UPDATE trials SET doc = x'00ff00' WHERE tid = 1")
+    trials = FileTrials(store_path, parallelism=0)
+    assert trials.tids == [0, 2]
+    assert f"trial 1 of {store_path} cannot be read" in caplog.text
