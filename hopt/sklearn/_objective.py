@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +25,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import _safe_split
 
 from .._types import STATUS_FAIL, STATUS_OK
+from .._validate import is_real
 from ..exceptions import InvalidSpaceError
 
 #: Tracebacks kept in a trial's result are cut to this many characters.
@@ -81,7 +81,7 @@ def _as_score(name: str, value: Any) -> float:
             "'f1': make_scorer(f1_score, average='macro')}, and name the one to optimise "
             "with refit='acc'."
         )
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
+    if not is_real(value):
         raise TypeError(
             f"HoptSearchCV: the scorer {name!r} returned {type(value).__name__} {value!r:.80}; "
             "a scorer must return one number. For several metrics pass scoring as a dict "

@@ -411,7 +411,11 @@ def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
     [
         ({"gamma": 1.0}, r"gamma must be a number in \(0, 1\).*Hyperopt's gamma"),
         ({"gamma": 0}, r"gamma must be a number in \(0, 1\)"),
-        ({"prior_weight": -1}, "prior_weight must be a positive number"),
+        (
+            {"prior_weight": -1},
+            "prior_weight must be a positive finite number; got prior_weight=-1",
+        ),
+        ({"prior_weight": float("inf")}, "prior_weight must be finite; got prior_weight=inf"),
         ({"n_EI_candidates": 0}, "n_EI_candidates must be an int >= 1"),
         ({"n_startup_jobs": -2}, "n_startup_jobs must be an int >= 0"),
         ({"linear_forgetting": -5}, "linear_forgetting must be an int >= 0"),

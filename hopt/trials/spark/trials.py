@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import numbers
 import re
 import threading
 import time
@@ -48,6 +47,7 @@ from ..._types import (
     STATUS_OK,
 )
 from ..._utils import utcnow
+from ..._validate import check_loss_threshold, check_timeout
 from ...exceptions import InvalidArgumentError
 from ...results import failed_result, recorded_error
 from ..base import Trials
@@ -99,21 +99,10 @@ class SparkTrials(Trials):
         loss_threshold: float | None = None,
         spark_session: Any = None,
     ) -> None:
+        # fmin's own rules (NaN was once accepted here), checked before Spark is touched
         self._requested_parallelism = check_parallelism(parallelism)
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or timeout <= 0
-        ):
-            raise InvalidArgumentError(
-                f"SparkTrials: timeout must be a positive number of seconds or None; "
-                f"got timeout={timeout!r}."
-            )
-        if loss_threshold is not None and (
-            isinstance(loss_threshold, bool) or not isinstance(loss_threshold, numbers.Real)
-        ):
-            raise InvalidArgumentError(
-                f"SparkTrials: loss_threshold must be a number or None; "
-                f"got loss_threshold={loss_threshold!r}."
-            )
+        check_timeout(timeout, "SparkTrials")
+        check_loss_threshold(loss_threshold, "SparkTrials")
         self.timeout = timeout
         self.loss_threshold = loss_threshold
         self._spark = active_session(spark_session)  # fails clearly without pyspark
