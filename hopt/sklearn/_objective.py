@@ -26,7 +26,8 @@ from sklearn.utils.metaestimators import _safe_split
 
 from .._types import STATUS_FAIL, STATUS_OK
 from .._validate import is_real
-from ..exceptions import InvalidSpaceError
+from ..exceptions import HoptError, InvalidSpaceError
+from ..results import INVALID_LOSS_ERROR
 
 #: Tracebacks kept in a trial's result are cut to this many characters.
 MAX_TRACEBACK_CHARS = 4000
@@ -50,7 +51,7 @@ def describe_error(
     return record
 
 
-class ScorerReturnedDictError(TypeError):
+class ScorerReturnedDictError(HoptError, TypeError):
     """A single scorer returned several metrics: a setup error, raised at once (not scored
     as ``error_score``, which would let a whole search run for nothing)."""
 
@@ -311,7 +312,7 @@ class CrossValidationObjective:
             }
         else:
             result["error"] = {
-                "type": "InvalidLossError",
+                "type": INVALID_LOSS_ERROR,
                 "message": f"the mean test {self.metric} over the folds is {mean}, not a "
                 "finite number, so this setting cannot be ranked.",
             }

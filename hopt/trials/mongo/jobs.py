@@ -34,7 +34,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
-from ...results import failed_result, recorded_error
+from ...results import TRIAL_CANCELLED_ERROR, WORKER_LOST_ERROR, failed_result, recorded_error
 from .connection import Connection
 from .url import MongoURL, parse_url
 
@@ -336,7 +336,7 @@ class MongoJobs:
             ]
         }
         lost = failed_result(
-            "WorkerLost",
+            WORKER_LOST_ERROR,
             "every worker that reserved this trial stopped renewing its lease (it was killed, "
             "or lost the server) and it has had max_attempts reservations; see lost_owners",
         )
@@ -353,7 +353,9 @@ class MongoJobs:
                         "$set": {
                             "state": JOB_STATE_DONE,
                             "result": {"$literal": lost},
-                            "misc.error": {"$literal": ["WorkerLost", lost["error"]["message"]]},
+                            "misc.error": {
+                                "$literal": [WORKER_LOST_ERROR, lost["error"]["message"]]
+                            },
                             "lost_owners": keep_owner,
                             "lease": None,
                             "refresh_time": "$$NOW",
@@ -398,7 +400,7 @@ class MongoJobs:
     def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
         """Mark still-queued trials JOB_STATE_CANCEL (a stopped fmin no longer wants them)."""
         query = {**_exp_filter(exp_key), "state": JOB_STATE_NEW, "tid": {"$in": list(tids)}}
-        cancelled = failed_result("TrialCancelled", f"never started: {reason}")
+        cancelled = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
         done = self.conn.call(
             "cancel queued trials",
             lambda: self.jobs.update_many(

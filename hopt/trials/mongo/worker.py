@@ -20,8 +20,8 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-from ...exceptions import UntrustedPayloadError
-from ...results import exception_result, failed_result, recorded_error
+from ...exceptions import HoptError, UntrustedPayloadError
+from ...results import RESULT_NOT_STORABLE_ERROR, exception_result, failed_result, recorded_error
 from ..attachments import TrialAttachments, attachment_name
 from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
@@ -36,6 +36,9 @@ logger = logging.getLogger("hopt.worker")
 FIRST_POLL_PAUSE = 0.05
 
 
+# A BaseException on purpose, like KeyboardInterrupt, and not a HoptError: it must pass
+# through the objective's ``except Exception`` (and the worker's own) to reach the loop
+# that gives the trial back. Its name says it is a signal, not an error.
 class WorkerShutdown(BaseException):
     """Raised in the main thread by SIGTERM/SIGINT/SIGHUP: give the trial back and stop."""
 
@@ -341,7 +344,7 @@ class MongoWorker:
             return False
         problem = unstorable(result, attachments)
         if problem is not None:
-            result, attachments = failed_result("ResultNotStorable", problem), None
+            result, attachments = failed_result(RESULT_NOT_STORABLE_ERROR, problem), None
         if attachments:
             store = TrialAttachments(LeasedStore(self, doc, token), doc)
             for name, blob in dict(attachments).items():
@@ -400,7 +403,7 @@ class MongoWorker:
         return domain
 
 
-class DomainUnavailableError(RuntimeError):
+class DomainUnavailableError(HoptError, RuntimeError):
     """This worker cannot load the trial's objective (none stored, or it does not unpickle)."""
 
 
