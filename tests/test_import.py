@@ -136,3 +136,13 @@ def test_sparktrials_without_pyspark_says_how_to_install_it():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "SparkTrials needs pyspark" in done.stdout
     assert "pip install 'hopt[spark]'" in done.stdout
+
+
+def test_tpe_suggest_is_the_function_and_its_module_has_its_own_name():
+    import hopt.algos.tpe
+    import hopt.algos.tpe.suggestion as suggestion
+    import hopt.tpe
+
+    assert callable(hopt.tpe.suggest) and hopt.tpe.suggest is hopt.algos.tpe.suggest
+    assert suggestion.__name__ == "hopt.algos.tpe.suggestion"
+    assert suggestion.suggest is hopt.tpe.suggest
