@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import numbers
 import os
 import socket
 from typing import Any
 
 import numpy as np
 
+from ._validate import is_int
 from .exceptions import InvalidArgumentError
 
 #: Seeds handed to suggest algorithms are drawn below this bound (Hyperopt's range).
@@ -36,7 +36,7 @@ def as_generator(rstate: Any, where: str = "fmin") -> np.random.Generator:
         return np.random.default_rng(int(rstate.randint(0, SEED_BOUND)))
     if isinstance(rstate, np.random.BitGenerator):
         return np.random.Generator(rstate)
-    if isinstance(rstate, numbers.Integral) and not isinstance(rstate, bool):
+    if is_int(rstate):
         if rstate < 0:
             raise InvalidArgumentError(
                 f"{where}: rstate must be a non-negative int; got rstate={rstate!r}. "

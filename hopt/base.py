@@ -19,6 +19,7 @@ from ._types import (
     TRIAL_KEYS,
     TRIAL_MISC_KEYS,
 )
+from ._validate import check_loss_threshold, check_timeout
 from .domain import Domain
 from .exceptions import (
     AllTrialsFailed,
@@ -41,15 +42,11 @@ from .trials.ctrl import Ctrl
 
 def validate_timeout(timeout) -> None:
     """Hyperopt's check: raise (InvalidArgumentError) unless None or a positive number."""
-    from .fmin import check_timeout
-
     check_timeout(timeout, where="validate_timeout")
 
 
 def validate_loss_threshold(loss_threshold) -> None:
     """Hyperopt's check: raise (InvalidArgumentError) unless None or a number."""
-    from .fmin import check_loss_threshold
-
     check_loss_threshold(loss_threshold, where="validate_loss_threshold")
 
 

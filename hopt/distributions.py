@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import decimal
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
+from . import _validate
 from .exceptions import InvalidSpaceError
 
 _WHOLE_TOLERANCE = 1e-9
@@ -53,12 +53,7 @@ def check_number(where: str, name: str, value: Any) -> float:
         value = value.item()  # a 0-d array, e.g. from np.float64 arithmetic on arrays
     if isinstance(value, decimal.Decimal):
         value = float(value)  # nan and inf are caught below
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidSpaceError(f"{where}: {name} must be a real number; got {name}={value!r}.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidSpaceError(f"{where}: {name} must be finite; got {name}={value!r}.")
-    return number
+    return _validate.check_number(value, name, where, allow_inf=False, error=InvalidSpaceError)
 
 
 def _check_q(where: str, q: Any) -> float | None:

@@ -7,11 +7,11 @@ chosen branches.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._types import STATUS_NEW
+from ._validate import is_real
 from .exceptions import InvalidArgumentError, InvalidSpaceError
 from .results import normalize_result
 from .space.compile import CompiledSpace
@@ -113,14 +113,14 @@ class Domain:
 
 def _checked_value(param: Any, value: Any) -> int | float:
     """One assigned value as stored in trials, or an error naming its label."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise InvalidArgumentError(
             f"space_eval: the value of {param.label!r} must be a number; got "
             f"{param.label}={value!r}. Pass fmin's result (choices as option indices)."
         )
     dist = param.distribution
     if dist.is_categorical:
-        if float(value) != int(value) or not dist.low <= int(value) < dist.high:  # type: ignore[call-overload]
+        if float(value) != int(value) or not dist.low <= int(value) < dist.high:
             raise InvalidArgumentError(
                 f"space_eval: {param.label!r} takes an option index in [{dist.low}, "
                 f"{dist.high}); got {param.label}={value!r}."

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 import weakref
 from typing import Any
 
 from ._types import STATUS_OK
-from .exceptions import InvalidArgumentError
+from ._validate import check_int, check_number
 
 
 def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: float = 0.0):
@@ -18,25 +17,12 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
     / 100``.  Failed, running and queued trials are not progress (Hyperopt raised
     ``KeyError: 'loss'`` on them).
     """
-    if isinstance(iteration_stop_count, float) and iteration_stop_count.is_integer():
-        iteration_stop_count = int(iteration_stop_count)  # 5.0: Hyperopt took it
-    if (
-        isinstance(iteration_stop_count, bool)
-        or not isinstance(iteration_stop_count, numbers.Integral)
-        or (iteration_stop_count < 1)
-    ):
-        raise InvalidArgumentError(
-            "no_progress_loss: iteration_stop_count must be an int >= 1; "
-            f"got iteration_stop_count={iteration_stop_count!r}."
-        )
-    if (
-        isinstance(percent_increase, bool)
-        or not isinstance(percent_increase, numbers.Real)
-        or not percent_increase >= 0
-    ):
-        raise InvalidArgumentError(
-            f"no_progress_loss: percent_increase must be >= 0; got {percent_increase!r}."
-        )
+    where = "no_progress_loss"
+    # whole_float: 5.0 is taken as 5, as Hyperopt took it
+    iteration_stop_count = check_int(
+        iteration_stop_count, "iteration_stop_count", where, minimum=1, whole_float=True
+    )
+    percent_increase = check_number(percent_increase, "percent_increase", where, low=0)
 
     # How many finished trials each Trials object has been counted up to.  Kept here,
     # not in the state fmin hands back, so the state keeps Hyperopt's shape,

@@ -31,6 +31,7 @@ from ._types import (
     STATUS_OK,
 )
 from ._utils import SEED_BOUND, as_generator
+from ._validate import check_int, check_loss_threshold, check_timeout, is_int
 from .distributions import RandInt, Uniform
 from .domain import Domain, space_eval
 from .exceptions import (
@@ -131,12 +132,8 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
         if dist.is_categorical:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # 2.0: a whole number all the same (Hyperopt took it)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Integral)
-                or not (
-                    dist.low <= value < dist.high  # type: ignore[attr-defined]
-                )
+            if not is_int(value) or not (
+                dist.low <= value < dist.high  # type: ignore[attr-defined]
             ):
                 if isinstance(dist, RandInt):
                     raise InvalidArgumentError(
@@ -174,49 +171,13 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
     return config
 
 
-def check_timeout(timeout: Any, where: str = "fmin") -> None:
-    """Raise InvalidArgumentError unless ``timeout`` is None or a positive number."""
-    if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
-    ):
-        raise InvalidArgumentError(
-            f"{where}: timeout must be None or a positive number of seconds; "
-            f"got timeout={timeout!r}."
-        )
-
-
-def check_loss_threshold(loss_threshold: Any, where: str = "fmin") -> None:
-    """Raise InvalidArgumentError unless ``loss_threshold`` is None or a number (not nan)."""
-    if loss_threshold is not None and (
-        isinstance(loss_threshold, bool)
-        or not isinstance(loss_threshold, numbers.Real)
-        or math.isnan(loss_threshold)
-    ):
-        raise InvalidArgumentError(
-            f"{where}: loss_threshold must be None or a number; "
-            f"got loss_threshold={loss_threshold!r}."
-        )
-
-
 def _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn) -> None:
     if not callable(fn):
         raise InvalidArgumentError(f"fmin: fn must be callable; got fn={fn!r}.")
-    if max_evals is not None and (
-        isinstance(max_evals, bool) or not isinstance(max_evals, numbers.Integral) or max_evals < 0
-    ):
-        raise InvalidArgumentError(
-            f"fmin: max_evals must be a non-negative int or None; got max_evals={max_evals!r}."
-        )
+    check_int(max_evals, "max_evals", "fmin", minimum=0, allow_none=True)
     check_timeout(timeout)
     check_loss_threshold(loss_threshold)
-    if (
-        isinstance(max_queue_len, bool)
-        or not isinstance(max_queue_len, numbers.Integral)
-        or (max_queue_len < 1)
-    ):
-        raise InvalidArgumentError(
-            f"fmin: max_queue_len must be an int >= 1; got max_queue_len={max_queue_len!r}."
-        )
+    check_int(max_queue_len, "max_queue_len", "fmin", minimum=1)
     if early_stop_fn is not None and not callable(early_stop_fn):
         raise InvalidArgumentError(
             f"fmin: early_stop_fn must be callable or None; got early_stop_fn={early_stop_fn!r}."

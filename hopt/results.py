@@ -3,6 +3,31 @@
 A bad return value (NaN or infinite loss, no loss, unknown status, ``None``)
 never crashes the search: it becomes a failed result whose ``error`` says what
 was wrong and what to return instead.
+
+Recorded errors
+---------------
+A failed trial that hopt recorded has ``result["error"] = {"type", "message"}``
+(plus ``"traceback"`` when an exception was raised) and, as in Hyperopt,
+``misc["error"] = (type, message)``.  ``type`` is the name of an exception class:
+
+* when the objective raised, the name of that exception's class, as Python
+  spells it (``ValueError``, ``MemoryError``, a class of the user's own);
+* when hopt or a backend finds the failure itself, one of the names below.
+  Each ends in ``Error`` like a Python exception class, so the field reads the
+  same whichever side failed; the first two are also the ``hopt.exceptions``
+  classes of the same name.
+
+==========================  ==========================================================
+``InvalidLossError``        no loss, or a loss that is NaN, infinite or not a number
+``InvalidResultStatusError``  neither ``loss`` nor ``status``, or an unknown status
+``ResultNotStorableError``  the backend cannot store the result or its attachments
+``TrialCancelledError``     fmin stopped before the trial ran or finished (state CANCEL)
+``WorkerLostError``         MongoTrials: every worker that took it stopped renewing its
+                            lease, ``max_attempts`` times
+``SparkJobError``           SparkTrials: the trial's Spark job failed or sent no result
+``DomainUnavailableError``  hopt-worker cannot load the objective (the exception of
+                            ``hopt.trials.mongo.worker``)
+==========================  ==========================================================
 """
 
 from __future__ import annotations
@@ -16,6 +41,14 @@ from typing import Any
 import numpy as np
 
 from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK
+
+#: ``error["type"]`` of the failures hopt finds itself (see the module docstring)
+INVALID_LOSS_ERROR = "InvalidLossError"
+INVALID_RESULT_STATUS_ERROR = "InvalidResultStatusError"
+RESULT_NOT_STORABLE_ERROR = "ResultNotStorableError"
+TRIAL_CANCELLED_ERROR = "TrialCancelledError"
+WORKER_LOST_ERROR = "WorkerLostError"
+SPARK_JOB_ERROR = "SparkJobError"
 
 
 def failed_result(error_type: str, message: str, extra: dict | None = None, tb: str | None = None):
@@ -62,7 +95,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
         result = dict(returned)
     else:
         return failed_result(
-            "InvalidLossError",
+            INVALID_LOSS_ERROR,
             f"objective returned {type(returned).__name__} {returned!r:.80}; "
             "return a number (the loss) or a dict with 'loss' and 'status'.",
         )
@@ -70,7 +103,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
     if status is None:
         if "loss" not in result:
             return failed_result(
-                "InvalidResultStatusError",
+                INVALID_RESULT_STATUS_ERROR,
                 "objective returned a dict with neither 'loss' nor 'status'; "
                 "add 'loss' (and 'status': 'ok'), or 'status': 'fail'.",
                 result,
@@ -78,7 +111,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
         status = result["status"] = STATUS_OK
     if status not in FINAL_STATUSES:
         return failed_result(
-            "InvalidResultStatusError",
+            INVALID_RESULT_STATUS_ERROR,
             f"objective returned status={status!r}; a finished trial's status must be "
             f"one of {list(FINAL_STATUSES)}.",
             {k: v for k, v in result.items() if k != "status"},
@@ -87,7 +120,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
         return result
     if "loss" not in result:
         return failed_result(
-            "InvalidLossError",
+            INVALID_LOSS_ERROR,
             "objective returned status 'ok' without a 'loss'; add the loss to the dict.",
             result,
         )
@@ -95,7 +128,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
     if loss is None or not math.isfinite(loss):
         what = "not a number" if loss is None else ("NaN" if math.isnan(loss) else "infinite")
         return failed_result(
-            "InvalidLossError",
+            INVALID_LOSS_ERROR,
             f"objective returned loss={result['loss']!r}, which is {what}; a loss must be a "
             "finite number (return status 'fail' for a run that did not work).",
             result,

@@ -202,8 +202,14 @@ def test_a_whole_float_stop_count_is_taken():
             {"iteration_stop_count": "3"},
             "iteration_stop_count must be an int >= 1; got iteration_stop_count='3'.",
         ),
-        ({"percent_increase": -1.0}, "percent_increase must be >= 0; got -1.0."),
-        ({"percent_increase": float("nan")}, "percent_increase must be >= 0; got nan."),
+        (
+            {"percent_increase": -1.0},
+            "percent_increase must be a number >= 0; got percent_increase=-1.0.",
+        ),
+        (
+            {"percent_increase": float("nan")},
+            "percent_increase must be a number >= 0; got percent_increase=nan.",
+        ),
     ],
     ids=lambda v: repr(v) if isinstance(v, dict) else "",
 )

@@ -874,15 +874,19 @@ def test_a_whole_float_max_evals_is_taken_as_an_int():
     [
         (
             {"max_evals": -1},
-            "fmin: max_evals must be a non-negative int or None; got max_evals=-1.",
+            "fmin: max_evals must be None or an int >= 0; got max_evals=-1.",
         ),
-        ({"max_evals": True}, "max_evals must be a non-negative int or None; got max_evals=True."),
-        ({"max_evals": 2.5}, "max_evals must be a non-negative int or None; got max_evals=2.5."),
+        ({"max_evals": True}, "max_evals must be None or an int >= 0; got max_evals=True."),
+        ({"max_evals": 2.5}, "max_evals must be None or an int >= 0; got max_evals=2.5."),
         (
             {"timeout": 0},
             "fmin: timeout must be None or a positive number of seconds; got timeout=0.",
         ),
         ({"timeout": -1}, "timeout must be None or a positive number of seconds; got timeout=-1."),
+        (
+            {"timeout": float("nan")},
+            "timeout must be None or a positive number of seconds; got timeout=nan.",
+        ),
         (
             {"timeout": True},
             "timeout must be None or a positive number of seconds; got timeout=True.",

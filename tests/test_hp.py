@@ -415,31 +415,31 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.uniform("x", "0", 1),
         InvalidSpaceError,
-        r"hp\.uniform\('x'\): low must be a real number; got low='0'\.",
+        r"hp\.uniform\('x'\): low must be a finite number; got low='0'\.",
         id="uniform-low-str",
     ),
     pytest.param(
         lambda: hp.uniform("x", 0, None),
         InvalidSpaceError,
-        r"hp\.uniform\('x'\): high must be a real number; got high=None\.",
+        r"hp\.uniform\('x'\): high must be a finite number; got high=None\.",
         id="uniform-high-none",
     ),
     pytest.param(
         lambda: hp.uniform("x", True, 2),
         InvalidSpaceError,
-        r"hp\.uniform\('x'\): low must be a real number; got low=True\.",
+        r"hp\.uniform\('x'\): low must be a finite number; got low=True\.",
         id="uniform-low-bool",
     ),
     pytest.param(
         lambda: hp.randint("n", True),
         InvalidSpaceError,
-        r"hp\.randint\('n'\): upper must be a real number; got upper=True\.",
+        r"hp\.randint\('n'\): upper must be a finite number; got upper=True\.",
         id="randint-upper-bool",
     ),
     pytest.param(
         lambda: hp.quniform("x", 0, 1, False),
         InvalidSpaceError,
-        r"hp\.quniform\('x'\): q must be a real number; got q=False\.",
+        r"hp\.quniform\('x'\): q must be a finite number; got q=False\.",
         id="quniform-q-bool",
     ),
     pytest.param(
@@ -541,7 +541,7 @@ BAD_INPUTS = [
     pytest.param(
         lambda: hp.pchoice("p", [("a", 0.5), ("b", 0.5)]),
         InvalidSpaceError,
-        r"hp\.pchoice\('p'\): probability\[0\] must be a real number; got probability\[0\]='a'",
+        r"hp\.pchoice\('p'\): probability\[0\] must be a finite number; got probability\[0\]='a'",
         id="pchoice-pair-swapped",
     ),
     pytest.param(

@@ -1,7 +1,9 @@
 """`import hopt` stays light, and its public names exist."""
 
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +138,31 @@ def test_sparktrials_without_pyspark_says_how_to_install_it():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "SparkTrials needs pyspark" in done.stdout
     assert "pip install 'hopt[spark]'" in done.stdout
+
+
+def test_tpe_suggest_is_the_function_and_its_module_has_its_own_name():
+    import hopt.algos.tpe
+    import hopt.algos.tpe.suggestion as suggestion
+    import hopt.tpe
+
+    assert callable(hopt.tpe.suggest) and hopt.tpe.suggest is hopt.algos.tpe.suggest
+    assert suggestion.__name__ == "hopt.algos.tpe.suggestion"
+    assert suggestion.suggest is hopt.tpe.suggest
+
+
+#: modules that a name exported by their package hides, and why that is kept
+HIDDEN_MODULES = {
+    "hopt.fmin": "Hyperopt's layout: hyperopt.fmin is both the function and its module",
+}
+
+
+def test_every_module_is_reachable_by_its_own_name():
+    # `import a.b as m` gives the attribute b of a: a function or object exported by
+    # the package under the module's name would be returned instead of the module
+    hidden = []
+    for info in pkgutil.walk_packages(hopt.__path__, "hopt."):
+        module = importlib.import_module(info.name)
+        parent, _, leaf = info.name.rpartition(".")
+        if getattr(importlib.import_module(parent), leaf) is not module:
+            hidden.append(info.name)
+    assert sorted(hidden) == sorted(HIDDEN_MODULES)

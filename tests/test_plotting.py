@@ -269,7 +269,11 @@ def test_unknown_label_lists_the_valid_ones_and_the_near_miss(trials):
     [
         ({"versus": "time"}, "versus must be one of ['loss', 'trial']; got versus='time'"),
         ({"columns": 0}, "columns must be an int >= 1; got columns=0"),
-        ({"highlight_best": -1}, "highlight_best must be an int >= 0 or None"),
+        (
+            {"highlight_best": -1},
+            "plot_params: highlight_best must be None or an int >= 0; got highlight_best=-1. "
+            "It is how many of the best trials to ring.",
+        ),
     ],
 )
 def test_params_bad_arguments_are_named(trials, kwargs, fragment):
@@ -319,7 +323,14 @@ def test_parallel_coordinates_name_the_options_on_categorical_axes(trials):
 @pytest.mark.parametrize(
     "kwargs, fragment",
     [
-        ({"best_fraction": 0}, "best_fraction must be in (0, 1]; got best_fraction=0"),
+        (
+            {"best_fraction": 0},
+            "best_fraction must be a number in (0, 1]; got best_fraction=0. Use top_k=N",
+        ),
+        (
+            {"best_fraction": "half"},
+            "best_fraction must be a number in (0, 1]; got best_fraction='half'",
+        ),
         ({"top_k": 0}, "top_k must be an int >= 1; got top_k=0"),
         ({"labels": ["nope"]}, "unknown label"),
     ],

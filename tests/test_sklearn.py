@@ -308,7 +308,7 @@ def test_a_space_that_is_not_a_dict_of_parameters_is_refused():
     [
         (
             {"max_evals": 0},
-            r"max_evals must be a positive int \(the number of trials\); got max_evals=0\.",
+            r"max_evals must be None or an int >= 1; got max_evals=0\. It is the number of trials",
         ),
         ({"max_evals": None}, "max_evals=None needs another stopping rule"),
         ({"scoring": "acuracy"}, "'acuracy' is not a scikit-learn scorer name.*'accuracy'"),
@@ -323,7 +323,7 @@ def test_a_space_that_is_not_a_dict_of_parameters_is_refused():
         ({"trials": "mongo"}, "trials must be None, a Trials object"),
         ({"trials": lambda: 3}, r"trials\(\) must return a Trials object"),
         ({"algo": "tpe"}, "algo must be a suggest function"),
-        ({"n_jobs": 1.5}, "n_jobs must be an int or None"),
+        ({"n_jobs": 1.5}, "n_jobs must be None or an int; got n_jobs=1.5"),
     ],
 )
 def test_bad_arguments_are_named_in_fit(params, message):

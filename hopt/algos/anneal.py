@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_number
 from ..distributions import Categorical, Distribution, Normal, RandInt, Uniform
-from ..exceptions import InvalidArgumentError
 from .documents import docs_from_columns
 from .tpe.history import collect
 
@@ -56,14 +56,10 @@ def suggest(
     ``avg_best_idx`` is the mean rank (1 = best) of the trial a point starts
     from; ``shrink_coef`` how fast neighbourhoods shrink as a label is observed.
     """
-    if not avg_best_idx >= 1:
-        raise InvalidArgumentError(
-            f"anneal.suggest: avg_best_idx must be >= 1; got avg_best_idx={avg_best_idx!r}."
-        )
-    if not shrink_coef >= 0:
-        raise InvalidArgumentError(
-            f"anneal.suggest: shrink_coef must be >= 0; got shrink_coef={shrink_coef!r}."
-        )
+    avg_best_idx = check_number(
+        avg_best_idx, "avg_best_idx", "anneal.suggest", low=1, allow_inf=False
+    )
+    shrink_coef = check_number(shrink_coef, "shrink_coef", "anneal.suggest", low=0, allow_inf=False)
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     n = len(new_ids)

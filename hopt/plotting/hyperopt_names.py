@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._validate import check_int, check_number
 from ..exceptions import InvalidArgumentError
-from ._args import count_argument
 from ._backend import pyplot
 from .losses import plot_history, plot_loss_histogram
 from .params import plot_params
@@ -59,10 +59,10 @@ def main_plot_vars(
     on y, the usual orientation).  ``space`` (a hopt addition) names choice
     options and sets log axes.
     """
-    if colorize_best is not None:
-        colorize_best = count_argument("main_plot_vars", "colorize_best", colorize_best, 0,
-                                       " or None")  # fmt: skip
-    columns = count_argument("main_plot_vars", "columns", columns, 1)
+    colorize_best = check_int(
+        colorize_best, "colorize_best", "main_plot_vars", minimum=0, allow_none=True
+    )
+    columns = check_int(columns, "columns", "main_plot_vars", minimum=1)
     plt = pyplot("main_plot_vars")
     figure = plt.gcf()
     if not figure.axes:
@@ -125,14 +125,11 @@ def main_plot_1D_attachment(  # noqa: N802 (Hyperopt's name)
     import math
     import warnings
 
-    if not isinstance(max_darkness, (int, float)) or not 0 < max_darkness <= 1:
-        raise InvalidArgumentError(
-            "main_plot_1D_attachment: max_darkness must be a number in (0, 1]; "
-            f"got max_darkness={max_darkness!r}."
-        )
-    if num_trails is not None:
-        num_trails = count_argument("main_plot_1D_attachment", "num_trails", num_trails, 1,
-                                    " or None (all trials)")  # fmt: skip
+    where = "main_plot_1D_attachment"
+    max_darkness = check_number(max_darkness, "max_darkness", where, low=0, high=1, low_open=True)
+    num_trails = check_int(
+        num_trails, "num_trails", where, minimum=1, allow_none=True, fix="None plots every trial."
+    )
     plt = pyplot("main_plot_1D_attachment")
     carriers, other_names = [], set()
     for trial in trials.trials:

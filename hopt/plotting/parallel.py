@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int, check_number
 from ..exceptions import InvalidArgumentError
-from ._args import count_argument
 from ._axis_kinds import AxisKind, axis_kinds, value_coordinates
 from ._backend import figure_and_axes
 from ._trial_table import read_trials, require_ok_trials, select_labels
@@ -21,12 +21,16 @@ INACTIVE_HEIGHT = -0.12
 def _how_many(n_ok: int, best_fraction: Any, top_k: Any) -> int:
     where = "plot_parallel_coordinates"
     if top_k is not None:
-        return min(count_argument(where, "top_k", top_k, 1), n_ok)
-    if not (isinstance(best_fraction, (int, float)) and 0 < best_fraction <= 1):
-        raise InvalidArgumentError(
-            f"{where}: best_fraction must be in (0, 1]; got best_fraction={best_fraction!r}. "
-            "Use top_k=N for a number of trials."
-        )
+        return min(check_int(top_k, "top_k", where, minimum=1), n_ok)
+    best_fraction = check_number(
+        best_fraction,
+        "best_fraction",
+        where,
+        low=0,
+        high=1,
+        low_open=True,
+        fix="Use top_k=N for a number of trials.",
+    )
     return min(n_ok, max(1, math.ceil(best_fraction * n_ok)))
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_int
 from ..exceptions import InvalidArgumentError
-from ._args import count_argument
 from ._axis_kinds import AxisKind, axis_kinds, value_coordinates
 from ._backend import pyplot
 from ._trial_table import TrialTable, read_trials, require_ok_trials, select_labels
@@ -24,10 +24,15 @@ def _check_arguments(versus: str, columns: Any, highlight_best: Any) -> None:
         raise InvalidArgumentError(
             f"plot_params: versus must be one of {list(VERSUS_CHOICES)}; got versus={versus!r}."
         )
-    count_argument("plot_params", "columns", columns, 1)
-    if highlight_best is not None:
-        count_argument("plot_params", "highlight_best", highlight_best, 0,
-                       " or None (how many of the best trials to ring)")  # fmt: skip
+    check_int(columns, "columns", "plot_params", minimum=1)
+    check_int(
+        highlight_best,
+        "highlight_best",
+        "plot_params",
+        minimum=0,
+        allow_none=True,
+        fix="It is how many of the best trials to ring.",
+    )
 
 
 def plot_params(

@@ -3,7 +3,7 @@
 from ..space.evaluate import rec_eval
 from ..space.graph import clone, dfs, toposort
 from ..space.nodes import Apply, Literal, as_apply
-from ..space.scope import SymbolTable, SymbolTableEntry, scope
+from ..space.symbols import SymbolTable, SymbolTableEntry, scope
 
 __all__ = [
     "Apply",

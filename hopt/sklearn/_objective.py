@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -26,7 +25,9 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import _safe_split
 
 from .._types import STATUS_FAIL, STATUS_OK
-from ..exceptions import InvalidSpaceError
+from .._validate import is_real
+from ..exceptions import HoptError, InvalidSpaceError
+from ..results import INVALID_LOSS_ERROR
 
 #: Tracebacks kept in a trial's result are cut to this many characters.
 MAX_TRACEBACK_CHARS = 4000
@@ -50,7 +51,7 @@ def describe_error(
     return record
 
 
-class ScorerReturnedDictError(TypeError):
+class ScorerReturnedDictError(HoptError, TypeError):
     """A single scorer returned several metrics: a setup error, raised at once (not scored
     as ``error_score``, which would let a whole search run for nothing)."""
 
@@ -81,7 +82,7 @@ def _as_score(name: str, value: Any) -> float:
             "'f1': make_scorer(f1_score, average='macro')}, and name the one to optimise "
             "with refit='acc'."
         )
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
+    if not is_real(value):
         raise TypeError(
             f"HoptSearchCV: the scorer {name!r} returned {type(value).__name__} {value!r:.80}; "
             "a scorer must return one number. For several metrics pass scoring as a dict "
@@ -311,7 +312,7 @@ class CrossValidationObjective:
             }
         else:
             result["error"] = {
-                "type": "InvalidLossError",
+                "type": INVALID_LOSS_ERROR,
                 "message": f"the mean test {self.metric} over the folds is {mean}, not a "
                 "finite number, so this setting cannot be ranked.",
             }

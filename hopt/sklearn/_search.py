@@ -12,7 +12,6 @@ scikit-learn's ``BaseSearchCV``, as for ``GridSearchCV``.
 from __future__ import annotations
 
 import difflib
-import numbers
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import indexable
 
 from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from .._validate import check_int, is_int, is_real
 from ..exceptions import AllTrialsFailedError, HoptError, InvalidArgumentError
 from ..fmin import fmin
 from ..space.nodes import Apply
@@ -49,10 +49,6 @@ _FIT_ATTRIBUTES = (
     "best_estimator_", "best_index_", "best_params_", "best_score_", "cv_results_",
     "feature_names_in_", "multimetric_", "n_splits_", "refit_time_", "scorer_",
 )  # fmt: skip
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class HoptSearchCV(BaseSearchCV):
@@ -130,19 +126,20 @@ class HoptSearchCV(BaseSearchCV):
                 f"{where}: max_evals=None needs another stopping rule; give max_evals, "
                 "timeout, loss_threshold or early_stop_fn."
             )
-        if self.max_evals is not None and (not _is_int(self.max_evals) or self.max_evals < 1):
-            raise InvalidArgumentError(
-                f"{where}: max_evals must be a positive int (the number of trials); "
-                f"got max_evals={self.max_evals!r}."
-            )
+        check_int(
+            self.max_evals,
+            "max_evals",
+            where,
+            minimum=1,
+            allow_none=True,
+            fix="It is the number of trials to run.",
+        )
         if self.algo is not None and not callable(self.algo):
             raise InvalidArgumentError(
                 f"{where}: algo must be a suggest function such as tpe.suggest or "
                 f"rand.suggest; got algo={self.algo!r}."
             )
-        if self.error_score != "raise" and (
-            isinstance(self.error_score, bool) or not isinstance(self.error_score, numbers.Real)
-        ):
+        if self.error_score != "raise" and not is_real(self.error_score):
             raise InvalidArgumentError(
                 f"{where}: error_score must be 'raise' or a number (np.nan by default); "
                 f"got error_score={self.error_score!r}."
@@ -152,10 +149,7 @@ class HoptSearchCV(BaseSearchCV):
                 f"{where}: refit must be True, False, a metric name or a callable; "
                 f"got refit={self.refit!r}."
             )
-        if self.n_jobs is not None and not _is_int(self.n_jobs):
-            raise InvalidArgumentError(
-                f"{where}: n_jobs must be an int or None; got n_jobs={self.n_jobs!r}."
-            )
+        check_int(self.n_jobs, "n_jobs", where, allow_none=True)
         for name in ("warm_start", "return_train_score"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InvalidArgumentError(
@@ -368,7 +362,7 @@ class HoptSearchCV(BaseSearchCV):
     def _pick_best(self, results: dict[str, Any], metric: str) -> int:
         if callable(self.refit):
             best = self.refit(results)
-            if not _is_int(best) or not 0 <= best < len(results["params"]):
+            if not is_int(best) or not 0 <= best < len(results["params"]):
                 raise InvalidArgumentError(
                     f"{type(self).__name__}: refit(cv_results_) must return the index of the "
                     f"best row, an int in [0, {len(results['params'])}); got {best!r}."

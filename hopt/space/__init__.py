@@ -4,8 +4,8 @@ from .compile import CompiledSpace, Param
 from .evaluate import rec_eval
 from .graph import clone, dfs, toposort
 from .nodes import Apply, Literal, as_apply
-from .scope import SymbolTable, scope
 from .stochastic import sample
+from .symbols import SymbolTable, scope
 
 __all__ = [
     "Apply",

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..exceptions import InvalidSpaceError
 from .nodes import Apply, Literal
-from .scope import SymbolTable, scope
+from .symbols import SymbolTable, scope
 
 
 def _switch_index(node: Apply, value: Any) -> int:

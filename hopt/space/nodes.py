@@ -45,7 +45,7 @@ class Apply:
     @property
     def arg(self) -> dict[str, Apply]:
         """Argument nodes by parameter name of the symbol's implementation."""
-        from .scope import scope  # local: scope imports this module
+        from .symbols import scope  # local: symbols imports this module
 
         bound: dict[str, Any] = {}
         impl = scope.implementation(self.name) if scope.is_defined(self.name) else None

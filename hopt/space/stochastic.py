@@ -15,7 +15,7 @@ import numpy as np
 from ..distributions import Categorical, Distribution, Normal, RandInt, Uniform
 from ..exceptions import InvalidSpaceError
 from .nodes import Apply, Literal
-from .scope import scope
+from .symbols import scope
 
 #: sampler symbol -> (distribution class, keyword for q/log)
 _CONTINUOUS: dict[str, tuple[Any, bool, bool]] = {

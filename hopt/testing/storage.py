@@ -277,7 +277,7 @@ class QueueConformance:
         trials.refresh()
         (trial,) = trials.trials
         assert trial["state"] == JOB_STATE_DONE
-        assert trial["result"]["error"]["type"] == "WorkerLost"
+        assert trial["result"]["error"]["type"] == "WorkerLostError"
         assert trial["lost_owners"] == ["w-a", "w-b"]
 
     def test_a_trial_given_back_does_not_count_as_an_attempt(self, make_queue):

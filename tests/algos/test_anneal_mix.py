@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -30,12 +31,15 @@ def test_anneal_concentrates_near_the_best_point():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"avg_best_idx": 0.5}, "avg_best_idx must be >= 1"),
-        ({"shrink_coef": -1}, "shrink_coef must be >= 0"),
+        ({"avg_best_idx": 0.5}, "avg_best_idx must be a finite number >= 1; got avg_best_idx=0.5."),
+        ({"avg_best_idx": "2"}, "avg_best_idx must be a finite number >= 1; got avg_best_idx='2'."),
+        ({"avg_best_idx": float("inf")}, "avg_best_idx must be finite; got avg_best_idx=inf."),
+        ({"shrink_coef": -1}, "shrink_coef must be a finite number >= 0; got shrink_coef=-1."),
+        ({"shrink_coef": float("nan")}, "shrink_coef must be finite; got shrink_coef=nan."),
     ],
 )
 def test_anneal_rejects_bad_tunables(kwargs, message):
-    with pytest.raises(InvalidArgumentError, match=message):
+    with pytest.raises(InvalidArgumentError, match=re.escape("anneal.suggest: " + message)):
         fmin(lambda x: x, hp.uniform("x", 0, 1), algo=functools.partial(anneal.suggest, **kwargs),
              max_evals=3, rstate=0, show_progressbar=False)  # fmt: skip
 

@@ -130,7 +130,7 @@ def test_prior_weight_controls_how_much_the_prior_counts():
 
 
 def test_joint_estimator_keeps_a_bounded_number_of_components():
-    from hopt.algos.tpe.suggest import MAX_JOINT_COMPONENTS, _thin_components
+    from hopt.algos.tpe.suggestion import MAX_JOINT_COMPONENTS, _thin_components
 
     rows = np.arange(2000)
     weights = forgetting_weights(2000, 25)

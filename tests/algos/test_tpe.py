@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import importlib
 
 import numpy as np
 import pytest
 
 from hopt import Trials, fmin, hp, rand, tpe
+from hopt.algos.tpe import suggestion
 from hopt.distributions import Categorical, RandInt, Uniform
 from hopt.domain import Domain
 from hopt.exceptions import InvalidArgumentError
@@ -193,10 +193,9 @@ def _with_running(n_done, n_running, seed=0):
 def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
     # 2 results and 8 running: as many suggestions as a sequential run's 10 startup
     # jobs were made, so the model takes over; with no result at all it cannot
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     calls = []
-    real = module._joint_pick
-    monkeypatch.setattr(module, "_joint_pick", lambda *a: calls.append(1) or real(*a))
+    real = suggestion._joint_pick
+    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a: calls.append(1) or real(*a))
     domain, trials = _with_running(2, 8)
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
     assert calls == [1]
@@ -209,20 +208,19 @@ def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
 
 
 def test_in_flight_trials_weigh_a_tenth_in_their_group():
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     domain, trials = _with_running(30, 5)
     from hopt.algos.tpe.history import collect
 
     history = collect(domain, trials, exclude_tids=set())
     rows = np.arange(len(history.losses))
-    weights = module._group_weights(history, rows, forgetting=25)
-    plain = module.forgetting_weights(len(rows), 25)
+    weights = suggestion._group_weights(history, rows, forgetting=25)
+    plain = suggestion.forgetting_weights(len(rows), 25)
     assert history.pending.sum() == 5
     np.testing.assert_array_equal(weights[~history.pending], plain[~history.pending])
     np.testing.assert_allclose(
-        weights[history.pending], module.IN_FLIGHT_WEIGHT * plain[history.pending]
+        weights[history.pending], suggestion.IN_FLIGHT_WEIGHT * plain[history.pending]
     )
-    assert module.IN_FLIGHT_WEIGHT < 1
+    assert suggestion.IN_FLIGHT_WEIGHT < 1
 
 
 def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
@@ -232,8 +230,7 @@ def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
     # more picks far from all trials (its prior component weighs more)
     from hopt import JOB_STATE_RUNNING
 
-    module = importlib.import_module("hopt.algos.tpe.suggest")
-    monkeypatch.setattr(module, "IN_FLIGHT_GREED_PER_LABEL", 0.0)
+    monkeypatch.setattr(suggestion, "IN_FLIGHT_GREED_PER_LABEL", 0.0)
 
     space = {"x": hp.uniform("x", -5, 5)}
     near = []
@@ -256,18 +253,17 @@ def test_in_flight_trials_near_the_optimum_do_not_hide_it(monkeypatch):
 
 
 def test_good_group_is_greedier_while_trials_are_in_flight():
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     from hopt.algos.tpe.history import collect, split_below
 
     domain, trials = _with_running(60, 8)
     history = collect(domain, trials, exclude_tids=set())
-    gamma = module.good_fraction(0.15, history)
+    gamma = suggestion.good_fraction(0.15, history)
     assert gamma < 0.15
     assert split_below(history.losses, gamma).sum() < split_below(history.losses, 0.15).sum()
     domain, trials = _with_running(60, 1)
     finished = collect(domain, trials, exclude_tids={trials.trials[-1]["tid"]})
     assert finished.pending.sum() == 0
-    assert module.good_fraction(0.15, finished) == 0.15
+    assert suggestion.good_fraction(0.15, finished) == 0.15
 
 
 def put_eight_in_flight(trials, domain):
@@ -285,7 +281,6 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
     # with 8 running, 2 labels keep a larger share of good trials than 20 labels
     from hopt.algos.tpe.history import collect
 
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     fractions = {}
     for d in (2, 20, 40):
         space = {f"x{i}": hp.uniform(f"x{i}", -5, 5) for i in range(d)}
@@ -294,18 +289,17 @@ def test_good_group_is_greedier_in_flight_the_more_labels_the_space_has():
              max_evals=30, trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
         domain = Domain(lambda p: 0, space)
         put_eight_in_flight(trials, domain)
-        fractions[d] = module.good_fraction(0.15, collect(domain, trials, exclude_tids=set()))
-    greed = module.IN_FLIGHT_GREED_PER_LABEL
+        fractions[d] = suggestion.good_fraction(0.15, collect(domain, trials, exclude_tids=set()))
+    greed = suggestion.IN_FLIGHT_GREED_PER_LABEL
     assert fractions[2] == pytest.approx(0.15 / (1 + greed * 2 * 8))
     assert fractions[20] == pytest.approx(0.15 / (1 + greed * 20 * 8))
     assert fractions[20] < fractions[2] < 0.15
     # past the most labels measured (20), no greedier: 0.15 / 5, not 1 good trial in 100
-    assert module.IN_FLIGHT_GREED_MAX_LABELS == 20
+    assert suggestion.IN_FLIGHT_GREED_MAX_LABELS == 20
     assert fractions[40] == fractions[20]
 
 
 def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flight(monkeypatch):
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     space = hp.choice("arm", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
     trials = Trials()
     fmin(lambda p: p.get("a", 0.5) + p.get("b", 0.7), space, algo=tpe.suggest, max_evals=40,
@@ -313,20 +307,21 @@ def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flig
     domain = Domain(lambda p: 0, space)
     put_eight_in_flight(trials, domain)
     seen = []
-    real = module.split_below
-    monkeypatch.setattr(module, "split_below", lambda losses, g: seen.append(g) or real(losses, g))
+    real = suggestion.split_below
+    monkeypatch.setattr(
+        suggestion, "split_below", lambda losses, g: seen.append(g) or real(losses, g)
+    )
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=5)
     assert len(seen) == 2  # the branch choice, then the model in that branch
     assert all(g < 0.15 for g in seen)
 
 
 def test_in_flight_trials_are_believed_to_score_like_their_nearest_finished_trial():
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     from hopt.algos.tpe.history import collect
 
     domain, trials = _with_running(30, 5)
     history = collect(domain, trials, exclude_tids=set())
-    believed = module.believed(domain.compiled, history)
+    believed = suggestion.believed(domain.compiled, history)
     x = history.matrix[0]
     done = np.flatnonzero(~history.pending)
     for row in np.flatnonzero(history.pending):
@@ -336,13 +331,13 @@ def test_in_flight_trials_are_believed_to_score_like_their_nearest_finished_tria
     np.testing.assert_array_equal(believed.pending, history.pending)
     # with nothing in flight the history is left as it is
     finished = collect(domain, trials, exclude_tids={d["tid"] for d in trials.trials[-5:]})
-    assert module.believed(domain.compiled, finished) is finished
+    assert suggestion.believed(domain.compiled, finished) is finished
     # nor before 4 trials per in-flight one have finished: 30 results, 8 running
     domain, trials = _with_running(30, 8)
     early = collect(domain, trials, exclude_tids=set())
-    assert module.believed(domain.compiled, early) is early
+    assert suggestion.believed(domain.compiled, early) is early
     domain, trials = _with_running(32, 8)
-    believed = module.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
+    believed = suggestion.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
     assert np.isfinite(believed.losses).all()
 
 
@@ -352,7 +347,6 @@ def test_in_flight_trial_next_to_the_best_joins_the_good_group():
     from hopt import JOB_STATE_RUNNING
     from hopt.algos.tpe.history import collect, split_below
 
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     space = {"x": hp.uniform("x", -5, 5)}
     trials = Trials()
     fmin(quadratic, space, algo=rand.suggest, max_evals=40, trials=trials, rstate=2,
@@ -367,16 +361,15 @@ def test_in_flight_trial_next_to_the_best_joins_the_good_group():
     for doc in trials.trials[-2:]:
         doc["state"] = JOB_STATE_RUNNING
     trials.refresh()
-    history = module.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
-    below = split_below(history.losses, module.good_fraction(0.15, history))
+    history = suggestion.believed(domain.compiled, collect(domain, trials, exclude_tids=set()))
+    below = split_below(history.losses, suggestion.good_fraction(0.15, history))
     assert below[-2] and not below[-1]
 
 
 def test_fewer_candidates_while_trials_are_in_flight(monkeypatch):
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     seen = []
-    real = module._joint_pick
-    monkeypatch.setattr(module, "_joint_pick", lambda *a: seen.append(a[4]) or real(*a))
+    real = suggestion._joint_pick
+    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a: seen.append(a[4]) or real(*a))
     domain, trials = _with_running(30, 8)
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3)
     assert seen == [12]  # 24 / (1 + 8 / 8)
@@ -389,7 +382,6 @@ def test_fewer_candidates_while_trials_are_in_flight(monkeypatch):
 def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
     # nothing is ever in flight in a sequential fmin: whatever the in-flight
     # settings, the same seed gives the same trials
-    module = importlib.import_module("hopt.algos.tpe.suggest")
     space = {"x": hp.uniform("x", -5, 5), "c": hp.choice("c", ["a", "b", "c"])}
 
     def run():
@@ -399,10 +391,10 @@ def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
         return _vals(trials)
 
     before = run()
-    monkeypatch.setattr(module, "IN_FLIGHT_WEIGHT", 0.9)
-    monkeypatch.setattr(module, "IN_FLIGHT_GREED_PER_LABEL", 2.0)
-    monkeypatch.setattr(module, "IN_FLIGHT_NARROWING", 3.0)
-    monkeypatch.setattr(module, "believed", lambda compiled, history: history)
+    monkeypatch.setattr(suggestion, "IN_FLIGHT_WEIGHT", 0.9)
+    monkeypatch.setattr(suggestion, "IN_FLIGHT_GREED_PER_LABEL", 2.0)
+    monkeypatch.setattr(suggestion, "IN_FLIGHT_NARROWING", 3.0)
+    monkeypatch.setattr(suggestion, "believed", lambda compiled, history: history)
     assert run() == before
 
 
@@ -411,7 +403,11 @@ def test_in_flight_settings_leave_sequential_runs_unchanged(monkeypatch):
     [
         ({"gamma": 1.0}, r"gamma must be a number in \(0, 1\).*Hyperopt's gamma"),
         ({"gamma": 0}, r"gamma must be a number in \(0, 1\)"),
-        ({"prior_weight": -1}, "prior_weight must be a positive number"),
+        (
+            {"prior_weight": -1},
+            "prior_weight must be a positive finite number; got prior_weight=-1",
+        ),
+        ({"prior_weight": float("inf")}, "prior_weight must be finite; got prior_weight=inf"),
         ({"n_EI_candidates": 0}, "n_EI_candidates must be an int >= 1"),
         ({"n_startup_jobs": -2}, "n_startup_jobs must be an int >= 0"),
         ({"linear_forgetting": -5}, "linear_forgetting must be an int >= 0"),

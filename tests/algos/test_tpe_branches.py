@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 
 from hopt import Trials, fmin, hp, tpe
+from hopt.algos.tpe import suggestion
 from hopt.algos.tpe.joint import JointParzen, layout_of
 from hopt.domain import Domain
-
-# the module, not the function of the same name that the package exports
-tpe_suggest = importlib.import_module("hopt.algos.tpe.suggest")
 
 
 def _space():
@@ -32,16 +28,16 @@ def _objective(p):
 
 
 def test_gating_label_is_the_top_level_choice_and_none_without_one():
-    assert tpe_suggest.gating_label(Domain(lambda p: 0, _space()).compiled) == "model"
+    assert suggestion.gating_label(Domain(lambda p: 0, _space()).compiled) == "model"
     flat = {"x": hp.uniform("x", 0, 1), "c": hp.choice("c", ["a", "b"])}
-    assert tpe_suggest.gating_label(Domain(lambda p: 0, flat).compiled) is None
+    assert suggestion.gating_label(Domain(lambda p: 0, flat).compiled) is None
 
 
 def test_branch_probabilities_keep_half_the_prior_share_for_a_branch_without_good_trials():
     options = np.array([0.0] * 10 + [1.0] * 10)
     below = np.zeros(20, dtype=bool)
     below[:3] = True  # every good trial is in branch 0
-    p = tpe_suggest.branch_probabilities(options, below, [0.5, 0.5], prior_weight=1.0)
+    p = suggestion.branch_probabilities(options, below, [0.5, 0.5], prior_weight=1.0)
     assert np.isclose(p.sum(), 1.0)
     # good counts 3 + 1 pseudo-count, against 0 + 1: (1/5) / 2 + 0.5 / 2
     assert np.isclose(p[1], 0.35)

@@ -192,7 +192,7 @@ def test_a_trial_that_loses_every_worker_fails_after_max_attempts(mongo_url):
         assert jobs.requeue_expired() == 1
     (doc,) = jobs.find("lost")
     assert doc["state"] == JOB_STATE_DONE and doc["result"]["status"] == STATUS_FAIL
-    assert doc["result"]["error"]["type"] == "WorkerLost"
+    assert doc["result"]["error"]["type"] == "WorkerLostError"
     assert doc["lost_owners"] == ["w1", "w2"]
     trials.refresh()
     assert trials.statuses() == [STATUS_FAIL]

@@ -405,13 +405,13 @@ def test_a_result_mongodb_cannot_store_fails_that_trial_with_the_reason(mongo_ur
     (worker,) = start_workers(1, "--exp-key", "unstorable")
     trials = MongoTrials(mongo_url, exp_key="unstorable")
     points = [{"x": -3.0}, {"x": 0.0}, {"x": 3.0}]
-    with pytest.raises(AllTrialsFailedError, match="ResultNotStorable|cannot store"):
+    with pytest.raises(AllTrialsFailedError, match="ResultNotStorableError|cannot store"):
         fmin(unstorable_result, SPACE, algo=rand.suggest, max_evals=3, trials=trials,
              points_to_evaluate=points, rstate=0)  # fmt: skip
     assert trials.statuses() == [STATUS_FAIL] * 3
     assert all(t["state"] == JOB_STATE_DONE and t["attempts"] == 1 for t in trials.trials)
     errors = [t["result"]["error"] for t in trials.trials]
-    assert {e["type"] for e in errors} == {"ResultNotStorable"}
+    assert {e["type"] for e in errors} == {"ResultNotStorableError"}
     messages = " | ".join(e["message"] for e in errors)
     assert "documents must have only string keys" in messages
     assert "set" in messages and "attachment 'model'" in messages

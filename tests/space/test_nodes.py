@@ -7,7 +7,7 @@ import pytest
 
 from hopt import hp, space_eval
 from hopt.pyll import Apply, Literal, as_apply, scope
-from hopt.space.scope import SymbolTable
+from hopt.space.symbols import SymbolTable
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def test_fmin_timeout_cancels_running_trials_and_returns_promptly(spark, tmp_pat
     assert trials.count_cancelled_trials() >= 2
     cancelled = [t for t in trials._dynamic_trials if t["state"] == JOB_STATE_CANCEL]
     for trial in cancelled:
-        assert trial["result"]["error"]["type"] == "TrialCancelled"
+        assert trial["result"]["error"]["type"] == "TrialCancelledError"
         assert "timeout" in trial["result"]["error"]["message"]
     assert trials.count_successful_trials() == 0
 
@@ -408,5 +408,5 @@ def test_attachments_that_are_not_a_dict_fail_the_trial_with_the_reason(spark):
         fmin(bad_attachments, SPACE, algo=rand.suggest, max_evals=2, trials=trials,
              rstate=16, show_progressbar=False)  # fmt: skip
     for trial in trials.trials:
-        assert trial["result"]["error"]["type"] == "InvalidResult"
+        assert trial["result"]["error"]["type"] == "ResultNotStorableError"
         assert "got list [b'model']" in trial["result"]["error"]["message"]

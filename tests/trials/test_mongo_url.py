@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hopt.exceptions import InvalidArgumentError, UntrustedPayloadError
-from hopt.trials.signing import load_key, sign, verify
 from hopt.trials.mongo.url import parse_url
+from hopt.trials.signing import load_key, sign, verify
 
 
 def test_hyperopt_url_form():

@@ -1,5 +1,5 @@
 """TPE: Tree-structured Parzen Estimator."""
 
-from .suggest import DEFAULTS, suggest
+from .suggestion import DEFAULTS, suggest
 
 __all__ = ["DEFAULTS", "suggest"]

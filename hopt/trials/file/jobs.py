@@ -24,7 +24,7 @@ from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
 from ..._utils import utcnow
-from ...results import failed_result, recorded_error
+from ...results import TRIAL_CANCELLED_ERROR, WORKER_LOST_ERROR, failed_result, recorded_error
 from ..queue.protocol import (
     ANY,
     DEAD_WORKER_SECS,
@@ -208,7 +208,7 @@ class FileJobs(JobQueue):
     def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
         where, args = _exp_clause(exp_key)
         tids = list(tids)
-        cancelled = failed_result("TrialCancelled", f"never started: {reason}")
+        cancelled = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
 
         def cancel(doc: dict) -> None:
             doc["state"] = JOB_STATE_CANCEL
@@ -287,7 +287,8 @@ class FileJobs(JobQueue):
             change(doc)
             doc["version"] = doc.get("version", 0) + 1
             doc["refresh_time"] = utcnow()
-            self._rewrite(db, *doc_id, doc, next_seq(db))
+            exp_id, tid = doc_id
+            self._rewrite(db, exp_id, tid, doc, next_seq(db))
         return doc
 
     def reserve(
@@ -404,8 +405,8 @@ class FileJobs(JobQueue):
                     continue
                 doc["lost_owners"] = [*doc.get("lost_owners", []), doc.get("owner")]
                 if doc.get("attempts", 1) >= doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS):
-                    result = failed_result("WorkerLost", worker_lost_message())
-                    doc["misc"]["error"] = ("WorkerLost", result["error"]["message"])
+                    result = failed_result(WORKER_LOST_ERROR, worker_lost_message())
+                    doc["misc"]["error"] = (WORKER_LOST_ERROR, result["error"]["message"])
                     doc.update(state=JOB_STATE_DONE, result=result, end_time=utcnow())
                     failed += 1
                 else:
@@ -450,7 +451,7 @@ class FileJobs(JobQueue):
             ).rowcount
 
     def live_workers(self, exp_key: Any) -> int:
-        query, args = "stale_at > ?", (time.time(),)
+        query, args = "stale_at > ?", (time.time(),)  # type: tuple[str, tuple]
         if exp_key is not ANY:
             query += " AND (serves IS NULL OR serves = ?)"
             args = (*args, experiment_id(exp_key))

@@ -57,6 +57,7 @@ class FileTrials(RunsOnWorkers, Trials):
     """Trials kept in one SQLite file on local disk, shared by processes of this machine."""
 
     asynchronous = True
+    attachments: Any  # a FileAttachments (a dict in the base class)
 
     def __init__(
         self,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..._validate import check_positive_number
 from ...exceptions import BackendConnectionError, MissingDependencyError
 from .url import MongoURL
 
@@ -57,6 +58,13 @@ class Connection:
         reconnect_timeout: float = RECONNECT_TIMEOUT,
         where: str = "MongoTrials",
     ) -> None:
+        # hopt-worker's rule for its --connect-timeout and --reconnect-timeout: an
+        # infinite or NaN wait would hang on a lost server instead of saying so
+        for name, seconds in (
+            ("connect_timeout", connect_timeout),
+            ("reconnect_timeout", reconnect_timeout),
+        ):
+            check_positive_number(seconds, name, where, allow_inf=False, unit="seconds")
         pymongo = require_pymongo()
         self.url = url
         self.where = where

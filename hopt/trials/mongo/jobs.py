@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
-from ...results import failed_result, recorded_error
+from ...results import TRIAL_CANCELLED_ERROR, WORKER_LOST_ERROR, failed_result, recorded_error
 from ..queue.protocol import (
     ANY,
     DEAD_WORKER_SECS,
@@ -371,7 +371,7 @@ class MongoJobs(JobQueue):
                 {"$ifNull": ["$max_attempts", DEFAULT_MAX_ATTEMPTS]},
             ]
         }
-        lost = failed_result("WorkerLost", worker_lost_message())
+        lost = failed_result(WORKER_LOST_ERROR, worker_lost_message())
         # pipeline updates: the owner that lost the lease is kept in lost_owners
         keep_owner = {
             "$concatArrays": [{"$ifNull": ["$lost_owners", []]}, [{"$ifNull": ["$owner", None]}]]
@@ -385,7 +385,9 @@ class MongoJobs(JobQueue):
                         "$set": {
                             "state": JOB_STATE_DONE,
                             "result": {"$literal": lost},
-                            "misc.error": {"$literal": ["WorkerLost", lost["error"]["message"]]},
+                            "misc.error": {
+                                "$literal": [WORKER_LOST_ERROR, lost["error"]["message"]]
+                            },
                             "lost_owners": keep_owner,
                             "lease": None,
                             "refresh_time": "$$NOW",
@@ -430,7 +432,7 @@ class MongoJobs(JobQueue):
     def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
         """Mark still-queued trials JOB_STATE_CANCEL (a stopped fmin no longer wants them)."""
         query = {**_exp_filter(exp_key), "state": JOB_STATE_NEW, "tid": {"$in": list(tids)}}
-        cancelled = failed_result("TrialCancelled", f"never started: {reason}")
+        cancelled = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
         done = self.conn.call(
             "cancel queued trials",
             lambda: self.jobs.update_many(

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 import math
-import numbers
 import time
 from collections.abc import Iterable
 from typing import Any, cast
 
 from ..._types import JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_VALID_STATES
+from ..._validate import check_int
 from ...exceptions import InvalidArgumentError
 from ..attachments import TrialAttachments
 from ..base import Trials
@@ -75,14 +75,7 @@ class MongoTrials(RunsOnWorkers, Trials):
             raise InvalidArgumentError(
                 f"MongoTrials: exp_key must be a string or None; got exp_key={exp_key!r}."
             )
-        if (
-            isinstance(max_attempts, bool)
-            or not isinstance(max_attempts, numbers.Integral)
-            or (max_attempts < 1)
-        ):
-            raise InvalidArgumentError(
-                f"MongoTrials: max_attempts must be an int >= 1; got max_attempts={max_attempts!r}."
-            )
+        max_attempts = check_int(max_attempts, "max_attempts", "MongoTrials", minimum=1)
         if isinstance(arg, MongoJobs):
             self.handle = arg
         elif isinstance(arg, str):
@@ -103,7 +96,7 @@ class MongoTrials(RunsOnWorkers, Trials):
         self.handle.create_indexes()
         self.cmd = cmd
         self.workdir = workdir
-        self.max_attempts = int(max_attempts)
+        self.max_attempts = max_attempts
         self._run_tids: set = set()
         self._seen_changes: int | None = None
         self._last_sweep = 0.0

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..._utils import utcnow
 from ...exceptions import HoptError, UntrustedPayloadError
-from ...results import exception_result, failed_result, recorded_error
+from ...results import RESULT_NOT_STORABLE_ERROR, exception_result, failed_result, recorded_error
 from ..attachments import TrialAttachments, attachment_name
 from ..contract import checked_report
 from ..ctrl import Ctrl
@@ -38,6 +38,9 @@ logger = logging.getLogger("hopt.worker")
 FIRST_POLL_PAUSE = 0.05
 
 
+# A BaseException on purpose, like KeyboardInterrupt, and not a HoptError: it must pass
+# through the objective's ``except Exception`` (and the worker's own) to reach the loop
+# that gives the trial back. Its name says it is a signal, not an error.
 class WorkerShutdown(BaseException):
     """Raised in the main thread by SIGTERM/SIGINT/SIGHUP: give the trial back and stop."""
 
@@ -359,7 +362,7 @@ class QueueWorker:
             return False
         problem = self.handle.unstorable(result, attachments)
         if problem is not None:
-            result, attachments = failed_result("ResultNotStorable", problem), None
+            result, attachments = failed_result(RESULT_NOT_STORABLE_ERROR, problem), None
         if attachments:
             store = TrialAttachments(LeasedStore(self, doc, token), doc)
             for name, blob in dict(attachments).items():

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 import sys
 import warnings
 from typing import Any
 
+from ..._validate import check_int
 from ...exceptions import InvalidArgumentError, MissingDependencyError
 
 #: more concurrent trials than this would only queue threads and Spark jobs
@@ -73,19 +73,14 @@ def task_slots(spark_context: Any) -> int:
 
 def check_parallelism(parallelism: Any) -> int | None:
     """The user's parallelism as an int, or None for "the cluster's slots"."""
-    if parallelism is None:
-        return None
-    if isinstance(parallelism, bool) or not isinstance(parallelism, numbers.Integral):
-        raise InvalidArgumentError(
-            "SparkTrials: parallelism must be a positive int or None (use every task "
-            f"slot of the cluster); got parallelism={parallelism!r}."
-        )
-    if parallelism <= 0:
-        raise InvalidArgumentError(
-            "SparkTrials: parallelism must be a positive int or None (use every task "
-            f"slot of the cluster); got parallelism={parallelism}."
-        )
-    return int(parallelism)
+    return check_int(
+        parallelism,
+        "parallelism",
+        "SparkTrials",
+        minimum=1,
+        allow_none=True,
+        fix="None uses every task slot of the cluster.",
+    )
 
 
 def effective_parallelism(

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import numbers
 import re
 import threading
 import time
@@ -48,8 +47,15 @@ from ..._types import (
     STATUS_OK,
 )
 from ..._utils import utcnow
+from ..._validate import check_loss_threshold, check_timeout
 from ...exceptions import InvalidArgumentError
-from ...results import failed_result, recorded_error
+from ...results import (
+    RESULT_NOT_STORABLE_ERROR,
+    SPARK_JOB_ERROR,
+    TRIAL_CANCELLED_ERROR,
+    failed_result,
+    recorded_error,
+)
 from ..base import Trials
 from ..documents import spec_from_misc, to_python
 from .delivery import close_stream, open_stream
@@ -99,21 +105,10 @@ class SparkTrials(Trials):
         loss_threshold: float | None = None,
         spark_session: Any = None,
     ) -> None:
+        # fmin's own rules (NaN was once accepted here), checked before Spark is touched
         self._requested_parallelism = check_parallelism(parallelism)
-        if timeout is not None and (
-            isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or timeout <= 0
-        ):
-            raise InvalidArgumentError(
-                f"SparkTrials: timeout must be a positive number of seconds or None; "
-                f"got timeout={timeout!r}."
-            )
-        if loss_threshold is not None and (
-            isinstance(loss_threshold, bool) or not isinstance(loss_threshold, numbers.Real)
-        ):
-            raise InvalidArgumentError(
-                f"SparkTrials: loss_threshold must be a number or None; "
-                f"got loss_threshold={loss_threshold!r}."
-            )
+        check_timeout(timeout, "SparkTrials")
+        check_loss_threshold(loss_threshold, "SparkTrials")
         self.timeout = timeout
         self.loss_threshold = loss_threshold
         self._spark = active_session(spark_session)  # fails clearly without pyspark
@@ -318,7 +313,7 @@ class SparkTrials(Trials):
             if run.stop_reason is not None:
                 reason = run.stop_reason
                 for doc in unsettled:
-                    result = failed_result("TrialCancelled", f"trial cancelled: {reason}")
+                    result = failed_result(TRIAL_CANCELLED_ERROR, f"trial cancelled: {reason}")
                     self._record(run, doc, result, JOB_STATE_CANCEL)
             elif failure is not None and (module := missing_module(failure)):
                 # the task could not even be loaded: every trial would fail the same way,
@@ -327,7 +322,7 @@ class SparkTrials(Trials):
                 if self.fmin_cancelled_reason is None:
                     self.fmin_cancelled_reason = reason
                 for doc in unsettled:
-                    self._record(run, doc, failed_result("SparkJobError", reason), JOB_STATE_DONE)
+                    self._record(run, doc, failed_result(SPARK_JOB_ERROR, reason), JOB_STATE_DONE)
             elif failure is not None and len(unsettled) > 1:
                 # Spark stops a whole job when one task fails for good: run the
                 # unfinished trials alone, so only the one at fault is recorded failed.
@@ -375,7 +370,7 @@ class SparkTrials(Trials):
             isinstance(attachments, Mapping) and all(isinstance(k, str) for k in attachments)
         ):  # failed here with the reason, not later as "returned no result"
             result = failed_result(
-                "InvalidResult",
+                RESULT_NOT_STORABLE_ERROR,
                 "the result's 'attachments' must be a dict of str name -> value; got "
                 f"{type(attachments).__name__} {attachments!r:.80}",
             )
@@ -403,7 +398,7 @@ class SparkTrials(Trials):
             run.stop_reason = reason
             for doc in self._dynamic_trials[run.scan_from :]:
                 if doc["state"] == JOB_STATE_NEW:
-                    doc["result"] = failed_result("TrialCancelled", f"never started: {reason}")
+                    doc["result"] = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
                     doc["state"] = JOB_STATE_CANCEL
         if not run.running:
             return
@@ -420,7 +415,7 @@ class SparkTrials(Trials):
             stuck = list(run.running.values())
             for doc in stuck:  # settled now: a result arriving later is dropped
                 result = failed_result(
-                    "TrialCancelled",
+                    TRIAL_CANCELLED_ERROR,
                     f"trial cancelled: {reason}; still running {CANCEL_GRACE_SECS:.0f} s "
                     "later, so its result is not recorded",
                 )
@@ -458,10 +453,10 @@ class SparkTrials(Trials):
 
 def _job_failure(tid: Any, failure: BaseException | None) -> dict:
     if failure is None:  # the job ended but the trial's result never arrived
-        return failed_result("SparkJobError", f"the Spark job of trial {tid} returned no result")
+        return failed_result(SPARK_JOB_ERROR, f"the Spark job of trial {tid} returned no result")
     logger.warning("SparkTrials: trial %s: Spark job failed: %s", tid, failure)
     return failed_result(
-        "SparkJobError", f"the Spark job of trial {tid} failed: {_first_line(failure)}"
+        SPARK_JOB_ERROR, f"the Spark job of trial {tid} failed: {_first_line(failure)}"
     )
 
 

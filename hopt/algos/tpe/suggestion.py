@@ -18,15 +18,13 @@ has a trial in flight.
 
 from __future__ import annotations
 
-import math
-import numbers
 import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ...exceptions import InvalidArgumentError
+from ..._validate import check_int, check_number, check_positive_number
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, count_per_row, layout_of
@@ -92,30 +90,22 @@ def suggest(
 def _check_tunables(n_startup_jobs, n_EI_candidates, gamma, prior_weight, linear_forgetting):
     """Clear errors for tunables that would make TPE fail deep inside, or quietly not work."""
 
-    def whole(name: str, value: Any, minimum: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-            raise InvalidArgumentError(
-                f"tpe.suggest: {name} must be an int >= {minimum}; got {name}={value!r}."
-            )
-
-    whole("n_startup_jobs", n_startup_jobs, 0)
-    whole("n_EI_candidates", n_EI_candidates, 1)
-    whole("linear_forgetting", linear_forgetting, 0)
-    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < 1:
-        raise InvalidArgumentError(
-            "tpe.suggest: gamma must be a number in (0, 1), the fraction of finished trials "
-            f"in the good group (default 0.15); got gamma={gamma!r}. Hyperopt's gamma "
-            "multiplied sqrt(n) instead (its 0.25 meant about 3 of 100 trials)."
-        )
-    if (
-        isinstance(prior_weight, bool)
-        or not isinstance(prior_weight, numbers.Real)
-        or not 0 < prior_weight < math.inf
-    ):
-        raise InvalidArgumentError(
-            f"tpe.suggest: prior_weight must be a positive number; got "
-            f"prior_weight={prior_weight!r}."
-        )
+    where = "tpe.suggest"
+    check_int(n_startup_jobs, "n_startup_jobs", where, minimum=0)
+    check_int(n_EI_candidates, "n_EI_candidates", where, minimum=1)
+    check_int(linear_forgetting, "linear_forgetting", where, minimum=0)
+    check_number(
+        gamma,
+        "gamma",
+        where,
+        low=0,
+        high=1,
+        low_open=True,
+        high_open=True,
+        fix="gamma is the fraction of finished trials in the good group (default 0.15); "
+        "Hyperopt's gamma multiplied sqrt(n) instead (its 0.25 meant about 3 of 100 trials).",
+    )
+    check_positive_number(prior_weight, "prior_weight", where, allow_inf=False)
 
 
 #: weight of an in-flight trial in its group (good or bad), relative to a finished one
