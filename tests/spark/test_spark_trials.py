@@ -63,6 +63,17 @@ def test_fmin_runs_every_trial_and_answers_like_trials(spark):
     assert abs(best["x"] - 1) < 1.5
 
 
+def test_each_trial_records_the_executor_process_that_ran_it_and_its_times(spark):
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(quadratic, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=0,
+         show_progressbar=False)  # fmt: skip
+    for trial in trials.trials:
+        host, pid = trial["owner"].split(":")[:2]
+        assert host and int(pid) != os.getpid(), "a Python worker of Spark, not the driver"
+        assert trial["book_time"] <= trial["end_time"]
+        assert "__hopt_owner__" not in trial["result"]
+
+
 def test_objective_using_a_test_module_helper_runs_on_executors(spark):
     trials = SparkTrials(parallelism=2, spark_session=spark)
     fmin(

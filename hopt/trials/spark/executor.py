@@ -13,6 +13,10 @@ from typing import Any
 # Python workers are reused across tasks: unpickle each run's domain once per worker.
 _domains: dict[str, Any] = {}
 
+#: what the task adds to the result for the driver (popped there): the process that
+#: ran the trial, recorded as its ``owner`` (rule 9 of the storage contract)
+OWNER_KEY = "__hopt_owner__"
+
 
 def _domain(run_id: str, payload: Any) -> Any:
     domain = _domains.get(run_id)
@@ -24,13 +28,15 @@ def _domain(run_id: str, payload: Any) -> Any:
 
 def evaluate_on_executor(run_id: str, payload: Any, config: dict) -> dict:
     """The trial's result dict (``attachments`` included, stored by the driver)."""
+    from ..._utils import worker_name
     from ...results import exception_result
 
     try:
         domain = _domain(run_id, payload)
-        return domain.evaluate(config, ctrl=None, attach_attachments=False)
+        result = domain.evaluate(config, ctrl=None, attach_attachments=False)
     except Exception as exc:  # recorded as a failed trial, never retried by Spark
-        return exception_result(exc)
+        result = exception_result(exc)
+    return {**result, OWNER_KEY: worker_name()}
 
 
 def run_trial_task(run_id: str, payload: Any, batch: list, results: Any) -> list:

@@ -59,7 +59,7 @@ from ...results import (
 from ..base import Trials
 from ..documents import spec_from_misc, to_python
 from .delivery import close_stream, open_stream
-from .executor import run_trial_task
+from .executor import OWNER_KEY, run_trial_task
 from .payload import dumps_domain
 from .session import active_session, check_parallelism, effective_parallelism, task_slots
 
@@ -365,6 +365,7 @@ class SparkTrials(Trials):
         # No dispatch from here: fmin's loop refills the freed slots together.
 
     def _record(self, run: _Run, doc: dict, result: dict, state: int) -> None:
+        owner = result.pop(OWNER_KEY, None)
         attachments = result.pop("attachments", None)
         if attachments is not None and not (
             isinstance(attachments, Mapping) and all(isinstance(k, str) for k in attachments)
@@ -385,7 +386,9 @@ class SparkTrials(Trials):
             if error is not None:
                 doc["misc"]["error"] = (error["type"], error["message"])
             doc["result"] = result
-            doc["refresh_time"] = utcnow()
+            if owner is not None:
+                doc["owner"] = owner
+            doc["refresh_time"] = doc["end_time"] = utcnow()
             doc["state"] = state  # last: readers see a finished trial with its result
             run.running.pop(doc["tid"], None)
             self._news += 1
