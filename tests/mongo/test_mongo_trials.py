@@ -245,6 +245,26 @@ def test_a_worker_without_exp_key_serves_every_experiment(mongo_url, start_worke
         assert trials.statuses() == [STATUS_OK] * 3
 
 
+def test_store_takes_a_mongo_url_as_well_as_a_file(mongo_url, tmp_path):
+    import subprocess
+    import sys
+
+    trials = MongoTrials(mongo_url, exp_key="via-store")
+    url = mongo_url.replace("mongo://", "mongodb://")  # either scheme names MongoDB
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "hopt.worker", "--store", url, "--exp-key", "via-store",
+         "--poll-interval", "0.1", "--reserve-timeout", "3"],
+        cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        fmin(quadratic, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0,
+             show_progressbar=False)  # fmt: skip
+    finally:
+        log = worker.communicate(timeout=60)[1]
+    assert trials.statuses() == [STATUS_OK] * 3
+    assert worker.returncode == 0 and "serving mongodb://" in log, log
+
+
 def test_mongo_trials_pickles_without_its_password_or_connection(mongo_url, start_workers):
     import pickle
 
