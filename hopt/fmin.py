@@ -48,6 +48,8 @@ logger = logging.getLogger("hopt")
 SAVE_INTERVAL_SECS = 1.0
 #: Trials drawn per call from an algorithm that ignores history, in serial runs.
 HISTORY_FREE_BATCH = 256
+#: Trials kept queued per worker for such an algorithm, in asynchronous runs.
+HISTORY_FREE_AHEAD = 4
 
 __all__ = [
     "FMinIter",
@@ -188,18 +190,20 @@ class FMinIter:
         random search does) draws many trials per call: the draws do not depend on
         each other, and one vectorised call is far cheaper than many small ones.
         An asynchronous run fills the backend's free slots too, in one batch; for
-        such an algorithm it also keeps a next trial ready for every busy worker,
-        so a worker that finishes never waits for fmin to notice (drawing ahead
-        costs such an algorithm nothing).
+        such an algorithm it also keeps a few trials ready per worker, so a worker
+        that finishes never waits for fmin to notice (drawing ahead costs such an
+        algorithm nothing; what is left queued at a stop is cancelled).
         """
         history_free = getattr(self.algo, "ignores_history", False)
         if not self.asynchronous:
             return (
                 max(self.max_queue_len, HISTORY_FREE_BATCH) if history_free else self.max_queue_len
             )
-        capacity = self.max_queue_len + self.trials.idle_slots()
+        idle = self.trials.idle_slots()
+        capacity = self.max_queue_len + idle
         if history_free:
-            capacity += self.trials.count_by_state_synced(JOB_STATE_RUNNING)
+            workers = idle + self.trials.count_by_state_synced(JOB_STATE_RUNNING)
+            capacity += HISTORY_FREE_AHEAD * workers
         return capacity
 
     def _enqueue(self, n_queued: int, N: int, queue_len: int) -> tuple[int, bool]:
