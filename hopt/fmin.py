@@ -29,9 +29,11 @@ from ._types import (
     JOB_STATE_RUNNING,
     STATUS_FAIL,
     STATUS_OK,
+    TrialDoc,
 )
 from ._utils import SEED_BOUND, as_generator
 from ._validate import check_int, check_loss_threshold, check_timeout, is_int
+from .algos.protocol import SuggestAlgorithm
 from .distributions import RandInt, Uniform
 from .domain import Domain, space_eval
 from .exceptions import (
@@ -209,7 +211,7 @@ class FMinIter:
 
     def __init__(
         self,
-        algo: Callable,
+        algo: SuggestAlgorithm,
         domain: Domain,
         trials: Trials,
         rstate: Any,
@@ -246,9 +248,9 @@ class FMinIter:
         self._last_save = 0.0
         self._counted_done = 0
         self._evaluated_since_report = 0
-        self._serial_queue: collections.deque[dict] = collections.deque()
+        self._serial_queue: collections.deque[TrialDoc] = collections.deque()
         self._queued_tids: set = set()
-        self._held: collections.deque[dict] = collections.deque()  # drawn, not yet stored
+        self._held: collections.deque[TrialDoc] = collections.deque()  # drawn, not yet stored
 
     # -- stopping rules ---------------------------------------------------------------
     def _time_is_up(self) -> bool:
@@ -267,7 +269,7 @@ class FMinIter:
         return self.stop_reason is not None
 
     # -- serial evaluation -----------------------------------------------------------
-    def _pending_serial_docs(self) -> list[dict]:
+    def _pending_serial_docs(self) -> list[TrialDoc]:
         """NEW trials not seen before: the store's trials only grow during a serial run."""
         docs = self.trials.trials
         if len(docs) < self._scan_position:  # trials were removed meanwhile: scan them all
@@ -302,7 +304,7 @@ class FMinIter:
         if unevaluated:
             self.trials.discard_new_trials(unevaluated)
 
-    def _evaluate_one(self, doc: dict) -> None:
+    def _evaluate_one(self, doc: TrialDoc) -> None:
         self.trials.start_trial(doc)
         ctrl = Ctrl(self.trials, current_trial=doc)
         try:
@@ -320,7 +322,7 @@ class FMinIter:
             raise
         self._finish(doc, result)
 
-    def _finish(self, doc: dict, result: dict) -> None:
+    def _finish(self, doc: TrialDoc, result: dict) -> None:
         result = to_python(result)
         self.trials.finish_trial(doc, result)
         self._evaluated_since_report += 1
@@ -510,7 +512,7 @@ class FMinIter:
 def fmin(
     fn: Callable,
     space: Any,
-    algo: Callable | None = None,
+    algo: SuggestAlgorithm | None = None,
     max_evals: int | None = None,
     timeout: float | None = None,
     loss_threshold: float | None = None,
