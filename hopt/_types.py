@@ -101,12 +101,13 @@ class TrialMisc(_TrialMiscRequired, total=False):
     active in this trial, both ``[]`` when an ``hp.choice`` left it out (choices as
     option indices).  ``tid`` repeats the trial's; ``cmd`` names how workers load
     the objective; ``workdir`` is where the objective runs (or None).  Optional:
-    ``error``, ``(type, message)`` of a recorded failure (Hyperopt's form), and
+    ``error``, ``(type, message)`` of a recorded failure (Hyperopt's form; a list
+    once stored in MongoDB, which has no tuples), and
     ``from_tid``, the trial this one was copied from (``source_trial_docs``).
     """
 
     workdir: str | None
-    error: tuple[str, str]
+    error: tuple[str, str] | list[str]
     from_tid: Any
 
 
@@ -146,7 +147,7 @@ class TrialDoc(_TrialDocRequired, total=False):
     write to a stored document).  Queue backends (FileTrials, MongoTrials) add the
     lease bookkeeping: ``attempts`` (reservations so far), ``max_attempts``,
     ``lost_owners`` (workers that lost it), ``lease`` and ``lease_expires``, and
-    MongoDB's ``_id``.
+    MongoDB's ``_id`` and ``changed`` (the server's time of the last write).
     """
 
     end_time: datetime.datetime | None
@@ -158,4 +159,5 @@ class TrialDoc(_TrialDocRequired, total=False):
     lost_owners: list[str | None]
     lease: str | None
     lease_expires: Any
+    changed: Any
     _id: Any

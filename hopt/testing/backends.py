@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from .. import hp, rand, tpe
-from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from .._types import (
+    JOB_STATE_DONE,
+    STATUS_FAIL,
+    STATUS_OK,
+    RecordedError,
+    TrialDoc,
+    TrialMisc,
+)
 from ..exceptions import AllTrialsFailedError
 from ..fmin import fmin
 
@@ -132,6 +139,17 @@ class BackendConformance:
             "scale": 2.0,
         }
         assert all(t["state"] == JOB_STATE_DONE and "error" not in t["misc"] for t in trials.trials)
+
+    def test_documents_hold_only_the_keys_the_schema_declares(self, make_trials):
+        # hopt._types.TrialDoc names every key a backend stores: a new key goes there first
+        trials, _ = _run(make_trials, "conf-schema", fails_below_zero, 6, catch_eval_exceptions=True,
+                         points_to_evaluate=[{"x": -1.0}, {"x": 1.0}])  # fmt: skip
+        declared = set(TrialDoc.__annotations__)
+        for trial in trials.trials:
+            assert set(trial) <= declared, f"undeclared keys {set(trial) - declared}"
+            assert set(trial["misc"]) <= set(TrialMisc.__annotations__)
+            error = trial["result"].get("error")
+            assert error is None or set(error) <= set(RecordedError.__annotations__)
 
     def test_points_to_evaluate_come_first(self, make_trials):
         trials, _ = _run(make_trials, "conf-points", shifted_square, 4,
