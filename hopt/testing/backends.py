@@ -33,16 +33,19 @@ SPACE = hp.uniform("x", -10, 10)
 
 
 def shifted_square(x: float) -> float:
+    """``(x - 3)**2``: its minimum, 0, is at x = 3."""
     return (x - 3.0) ** 2
 
 
 def fails_below_zero(x: float) -> float:
+    """``x``, or a ``ValueError`` when x < 0."""
     if x < 0:
         raise ValueError(f"x={x} is below zero")
     return x
 
 
 def with_extras(x: float) -> dict:
+    """A result with a key of its own (``note``) and an attachment (``blob``)."""
     return {
         "loss": abs(x),
         "status": STATUS_OK,
@@ -59,6 +62,7 @@ def with_its_own_error_field(x: float) -> dict:
 
 
 def sleeps_half_a_second(x: float) -> float:
+    """``x**2`` after half a second (for timeouts)."""
     time.sleep(0.5)
     return x**2
 
@@ -73,7 +77,16 @@ def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any)
 
 
 class BackendConformance:
-    """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture."""
+    """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture.
+
+    Example:
+        ```python
+        class TestMyBackend(BackendConformance):
+            @pytest.fixture
+            def make_trials(self, my_cluster):
+                return lambda exp_key: MyTrials(my_cluster, exp_key=exp_key)
+        ```
+    """
 
     #: how long fmin may take to return after its timeout (seconds)
     stop_grace = 8.0

@@ -108,6 +108,7 @@ class FileTrials(RunsOnWorkers, Trials):
 
     @property
     def path(self) -> str:
+        """The SQLite file the trials are stored in."""
         return self.jobs.location
 
     def __repr__(self) -> str:

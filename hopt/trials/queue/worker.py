@@ -73,10 +73,12 @@ class QueueCtrl(Ctrl):
 
     @property
     def should_stop(self) -> bool:
+        """Whether a stop was requested (seen at the last lease renewal)."""
         return self._token in self._worker.stop_tokens
 
     @property
     def attachments(self):
+        """The trial's attachments; writes are stored only while the lease is held."""
         return TrialAttachments(LeasedStore(self._worker, self.trial, self._token), self.trial)
 
 
@@ -186,15 +188,18 @@ class QueueWorker:
 
     # -- registry and leases ---------------------------------------------------------------
     def start(self) -> None:
+        """Register in the queue's worker registry and start renewing leases."""
         self.beat()
         self._heartbeat.start()
 
     def stop(self) -> None:
+        """Stop renewing and leave the worker registry."""
         self._heartbeat.stopped.set()
         with contextlib.suppress(Exception):
             self.handle.worker_gone(self.id)
 
     def beat(self) -> None:
+        """One heartbeat: refresh the registry entry and renew the running trial's lease."""
         with self._lock:
             current = self._current
         info = {
@@ -238,6 +243,7 @@ class QueueWorker:
         )
 
     def store(self, doc: dict) -> Any:
+        """The attachment store of the trial's experiment."""
         return self.handle.attachment_store(doc.get("exp_key"))
 
     # -- the work loop -----------------------------------------------------------------------
