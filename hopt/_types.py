@@ -66,10 +66,9 @@ class TrialResult(TypedDict, total=False):
     ``status`` is always there (``"new"`` until the trial ran, then ``"ok"`` or
     ``"fail"``).  ``loss`` is a number, or a list of numbers for several objectives.
     The other keys are the ones hopt itself reads: ``loss_variance``, ``true_loss``
-    and ``true_loss_variance`` (``Trials.average_best_error``), ``constraints`` (a
-    list of numbers, feasible when all are <= 0), ``attachments`` (name -> bytes,
-    moved to the trial's attachments), ``eval_time`` and ``error`` (a
-    ``RecordedError`` when hopt recorded the failure).
+    and ``true_loss_variance`` (``Trials.average_best_error``), ``attachments``
+    (name -> bytes, moved to the trial's attachments before the result is stored)
+    and ``error`` (a ``RecordedError`` when hopt recorded the failure).
 
     An objective may return keys of its own: they are stored and read back as given.
     A type checker knows only the keys listed here; read your own with
@@ -81,9 +80,7 @@ class TrialResult(TypedDict, total=False):
     loss_variance: float
     true_loss: float
     true_loss_variance: float
-    constraints: list[float]
     attachments: dict[str, Any]
-    eval_time: float
     error: Any
 
 
