@@ -17,7 +17,6 @@ import numbers
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,28 +24,24 @@ import numpy as np
 
 from ._types import (
     JOB_STATE_DONE,
-    JOB_STATE_NEW,
     JOB_STATE_RUNNING,
-    STATUS_FAIL,
     STATUS_OK,
     TrialDoc,
 )
 from ._utils import SEED_BOUND, as_generator
-from ._validate import check_int, check_loss_threshold, check_timeout, is_int
+from ._validate import check_int, check_loss_threshold, check_timeout
 from .algos.protocol import SuggestAlgorithm
-from .distributions import RandInt, Uniform
 from .domain import Domain, space_eval
+from .drivers import SerialDriver, make_driver
 from .exceptions import (
     AllTrialsFailedError,
     InvalidAnnotatedParameterError,
     InvalidArgumentError,
 )
+from .points import checked_points, generate_trials_to_calculate, insert_points
 from .progress import progress_factory
-from .results import exception_result
 from .space.nodes import Apply
 from .trials import Trials
-from .trials.ctrl import Ctrl
-from .trials.documents import config_key, spec_from_misc, to_python
 from .trials.persistence import load, save_atomically
 
 logger = logging.getLogger("hopt")
@@ -72,105 +67,6 @@ def fmin_pass_expr_memo_ctrl(f: Callable) -> Callable:
     """Mark ``f`` to be called as ``f(expr=..., memo=..., ctrl=...)``."""
     f.fmin_pass_expr_memo_ctrl = True  # type: ignore[attr-defined]
     return f
-
-
-def generate_trials_to_calculate(points: Sequence[Mapping[str, Any]]) -> Trials:
-    """A ``Trials`` whose first trials are the given points, e.g. known good settings."""
-    trials = Trials()
-    _insert_points(trials, _checked_points(points, domain=None))
-    return trials
-
-
-def _checked_points(points: Any, domain: Domain | None) -> list[dict]:
-    """``points_to_evaluate`` as configurations, each checked against the space if given."""
-    if isinstance(points, Mapping) or not isinstance(points, Sequence):
-        raise InvalidArgumentError(
-            "points_to_evaluate must be a list of {label: value} dicts; "
-            f"got points_to_evaluate={points!r}."
-        )
-    configs = []
-    for i, point in enumerate(points):
-        if not isinstance(point, Mapping):
-            raise InvalidArgumentError(
-                f"points_to_evaluate[{i}] must be a dict of label -> value; got {point!r}."
-            )
-        configs.append(dict(point) if domain is None else _check_point(domain, i, point))
-    return configs
-
-
-def _insert_points(trials: Trials, configs: list[dict]) -> None:
-    # The same points given again to the same trials (a rerun) are not evaluated twice.
-    known = {config_key(spec_from_misc(t["misc"])) for t in trials.trials}
-    configs = [c for c in configs if config_key(c) not in known]
-    tids = trials.new_trial_ids(len(configs))
-    miscs = []
-    for tid, config in zip(tids, configs):
-        miscs.append(
-            {
-                "tid": tid,
-                "cmd": ("domain_attachment", "FMinIter_Domain"),
-                "workdir": None,
-                "idxs": {label: [tid] for label in config},
-                "vals": {label: [value] for label, value in config.items()},
-            }
-        )
-    docs = trials.new_trial_docs(tids, [None] * len(tids), [{"status": "new"}] * len(tids), miscs)
-    trials.insert_trial_docs(docs)
-    trials.refresh()
-
-
-def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, Any]:
-    params = domain.compiled.params
-    unknown = sorted(set(point) - set(params))
-    if unknown:
-        raise InvalidArgumentError(
-            f"points_to_evaluate[{i}]: labels {unknown!r} are not in the space; "
-            f"its labels are {sorted(params)!r}."
-        )
-    config = {}
-    for label, value in point.items():
-        param = params[label]
-        dist = param.distribution
-        if dist.is_categorical:
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)  # 2.0: a whole number all the same (Hyperopt took it)
-            if not is_int(value) or not (
-                dist.low <= value < dist.high  # type: ignore[attr-defined]
-            ):
-                if isinstance(dist, RandInt):
-                    raise InvalidArgumentError(
-                        f"points_to_evaluate[{i}]: {label!r} (hp.randint) takes a whole "
-                        f"number in [{dist.low}, {dist.high}); got {label}={value!r}."
-                    )
-                raise InvalidArgumentError(
-                    f"points_to_evaluate[{i}]: {label!r} takes an option index in "
-                    f"[{dist.low}, {dist.high}); got {label}={value!r}. "  # type: ignore[attr-defined]
-                    "Give hp.choice values as indices, as fmin returns them."
-                )
-        elif isinstance(dist, Uniform) and isinstance(value, numbers.Real):
-            low, high = dist.value_bounds()
-            if not low <= float(value) <= high:
-                # Hyperopt accepts it, and a user may mean it; most often it is a typo
-                warnings.warn(
-                    f"points_to_evaluate[{i}]: {label}={value!r} is outside the range of "
-                    f"hp.{dist.kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
-                    "given; the algorithms only suggest values inside the range.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-        config[label] = param.to_python(value)
-    if domain.compiled.exact:
-        active = domain.compiled.active_labels(config)
-        inactive = [label for label in config if label not in active]
-        missing = [label for label in active if label not in config]
-        if missing:
-            raise InvalidArgumentError(
-                f"points_to_evaluate[{i}]: no value for {missing!r}, which this point's "
-                "choices make active; give every active label."
-            )
-        for label in inactive:
-            del config[label]
-    return config
 
 
 def _check_args(fn, max_evals, timeout, loss_threshold, max_queue_len, early_stop_fn) -> None:
@@ -243,14 +139,11 @@ class FMinIter:
         self.start_time = time.monotonic()
         self.best_loss = math.inf
         self.stop_reason: str | None = None
-        self._scan_position = 0  # serial mode: trials before this index were looked at
-        self._scanned_tids: set = set()
         self._last_save = 0.0
         self._counted_done = 0
-        self._evaluated_since_report = 0
-        self._serial_queue: collections.deque[TrialDoc] = collections.deque()
         self._queued_tids: set = set()
         self._held: collections.deque[TrialDoc] = collections.deque()  # drawn, not yet stored
+        self.driver = make_driver(self)
 
     # -- stopping rules ---------------------------------------------------------------
     def _time_is_up(self) -> bool:
@@ -268,66 +161,26 @@ class FMinIter:
             self.stop_reason = self.trials.cancelled_reason
         return self.stop_reason is not None
 
-    # -- serial evaluation -----------------------------------------------------------
-    def _pending_serial_docs(self) -> list[TrialDoc]:
-        """NEW trials not seen before: the store's trials only grow during a serial run."""
-        docs = self.trials.trials
-        if len(docs) < self._scan_position:  # trials were removed meanwhile: scan them all
-            self._scan_position = 0
-        pending = [
-            d
-            for d in docs[self._scan_position :]
-            if d["state"] == JOB_STATE_NEW and d["tid"] not in self._scanned_tids
-        ]
-        self._scanned_tids.update(d["tid"] for d in pending)
-        self._scan_position = len(docs)
-        return pending
-
-    def _refill_serial_queue(self) -> None:
-        self._serial_queue.extend(self._pending_serial_docs())
-
+    # -- serial evaluation (Hyperopt's names; the work is the driver's) -----------------
     def serial_evaluate(self, N: int = -1) -> None:
         """Evaluate queued trials in this process, in order (all of them by default)."""
-        self._refill_serial_queue()
-        while self._serial_queue and N != 0 and not self._should_stop():
-            N -= 1
-            self._evaluate_one(self._serial_queue.popleft())
+        driver = self.driver if isinstance(self.driver, SerialDriver) else SerialDriver(self)
+        driver.evaluate(N)
 
     def _cancel_unevaluated(self) -> None:
         """Trials this run queued but never evaluated (it stopped early) are removed.
 
         A run stopped by a timeout or a stopping rule leaves no phantom NEW trials.
         """
-        unevaluated = [doc["tid"] for doc in self._serial_queue if doc["tid"] in self._queued_tids]
-        self._serial_queue.clear()
+        unevaluated = [tid for tid in self.driver.take_unevaluated() if tid in self._queued_tids]
         self._held.clear()  # drawn but never stored
         if unevaluated:
             self.trials.discard_new_trials(unevaluated)
 
-    def _evaluate_one(self, doc: TrialDoc) -> None:
-        self.trials.start_trial(doc)
-        ctrl = Ctrl(self.trials, current_trial=doc)
-        try:
-            config = spec_from_misc(doc["misc"])
-            result = self.domain.evaluate(config, ctrl)
-        except Exception as exc:
-            result = exception_result(exc)
-            self._finish(doc, result)
-            if not self.catch_eval_exceptions:
-                raise
-            logger.warning("trial %s failed: %s: %s", doc["tid"], type(exc).__name__, exc)
-            return
-        except BaseException as exc:  # KeyboardInterrupt: record it, then stop
-            self._finish(doc, exception_result(exc))
-            raise
-        self._finish(doc, result)
-
-    def _finish(self, doc: TrialDoc, result: dict) -> None:
-        result = to_python(result)
-        self.trials.finish_trial(doc, result)
-        self._evaluated_since_report += 1
-        if result.get("status") == STATUS_OK and result["loss"] < self.best_loss:
-            self.best_loss = result["loss"]
+    def note_loss(self, loss: float) -> None:
+        """A trial finished ok with this loss."""
+        if loss < self.best_loss:
+            self.best_loss = loss
 
     # -- the loop -----------------------------------------------------------------------
     def _queue_capacity(self) -> int:
@@ -389,12 +242,13 @@ class FMinIter:
         self._queued_tids.update(self.trials.insert_trial_docs(docs))
         self.trials.refresh()
 
-    def _update_best_from_trials(self) -> None:
+    def update_best_from_trials(self) -> None:
+        """Take the best ``ok`` loss among the stored trials (for ``loss_threshold``)."""
         for result in self.trials.results:
             if result.get("status") == STATUS_OK:
                 loss = result.get("loss")
-                if loss is not None and loss < self.best_loss:
-                    self.best_loss = loss
+                if loss is not None:
+                    self.note_loss(loss)
 
     def _maybe_save(self, force: bool = False) -> None:
         if not self.trials_save_file:
@@ -411,33 +265,17 @@ class FMinIter:
         if self.asynchronous:
             trials.refresh()  # each pass reads this copy; every pass ends with a refresh
         self._counted_done = trials.count_by_state_synced(JOB_STATE_DONE)
-        self._update_best_from_trials()
+        self.update_best_from_trials()
         total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
         # by keyword, as Hyperopt calls a show_progressbar callable
         with self.progress(initial=self._counted_done, total=total) as bar:
             try:
                 while not self._should_stop():
-                    if self.asynchronous:
-                        # counted in the copy refreshed at the end of the last pass: a
-                        # database backend would otherwise scan its trials once more
-                        queue_len = trials.count_by_state_synced(JOB_STATE_NEW)
-                    else:
-                        self._refill_serial_queue()
-                        queue_len = len(self._serial_queue)
+                    queue_len = self.driver.queue_len()
                     n_queued, stopped = self._enqueue(n_queued, N, queue_len)
-                    if self.asynchronous:
-                        trials.wait_for_progress(self.poll_interval_secs)
-                        trials.refresh()  # the counts below read this copy, not the backend
-                        self._update_best_from_trials()
-                        unfinished = (JOB_STATE_NEW, JOB_STATE_RUNNING)
-                        # trials drawn in a batch but not stored yet are unfinished too
-                        all_done = not self._held and trials.count_by_state_synced(unfinished) == 0
-                    else:
-                        # one trial per iteration, so every stopping rule sees every result
-                        self._refill_serial_queue()
-                        if self._serial_queue:
-                            self._evaluate_one(self._serial_queue.popleft())
-                        all_done = not self._serial_queue and not self._held
+                    # serial: one trial per pass, so every stopping rule sees every result;
+                    # trials drawn in a batch but not stored yet are unfinished too
+                    all_done = self.driver.step() and not self._held
                     self._report(bar)
                     self._maybe_save()
                     if self._early_stop():
@@ -454,19 +292,12 @@ class FMinIter:
             logger.info("fmin stopped: %s", self.stop_reason)
 
     def _report(self, bar: Any) -> None:
-        if self.asynchronous:
-            done = self.trials.count_by_state_synced(JOB_STATE_DONE)
-        else:
-            done = self._counted_done + self._evaluated_since_report
-            self._evaluated_since_report = 0
+        done = self.driver.done_count(self._counted_done)
         progressed = done > self._counted_done
         if progressed or self.asynchronous:
             # the text first: a bar of Hyperopt's protocol shows its postfix on update()
             parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
-            if self.asynchronous:  # others run the trials: show what they are doing
-                running = self.trials.count_by_state_synced(JOB_STATE_RUNNING)  # just refreshed
-                failed = sum(1 for r in self.trials.results if r.get("status") == STATUS_FAIL)
-                parts += [f"running: {running}", f"failed: {failed}"]
+            parts += self.driver.status_parts()  # workers: what they are doing
             if parts:
                 text = ", ".join(parts)
                 if hasattr(bar, "set_postfix_str"):
@@ -556,7 +387,7 @@ def fmin(
         else:
             trials = Trials()
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
-    points = _checked_points(points_to_evaluate, domain) if points_to_evaluate else []
+    points = checked_points(points_to_evaluate, domain) if points_to_evaluate else []
     # Attached before anything is queued: a MongoDB worker may take a point the moment
     # it is stored, and must find this run's objective, not none or an earlier run's.
     trials.attach_fmin(
@@ -565,7 +396,7 @@ def fmin(
     runner = None
     try:
         if points:  # points already in the trials (a resumed run's) are skipped
-            _insert_points(trials, points)
+            insert_points(trials, points)
         trials.refresh()
         if (
             isinstance(rstate, numbers.Integral)

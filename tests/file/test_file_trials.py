@@ -170,3 +170,21 @@ def test_another_sqlite_database_is_not_taken_for_a_trials_file(tmp_path):
         db.execute("CREATE TABLE users (name TEXT)")
     with pytest.raises(StoreCorruptError, match=f"{path} is an SQLite database but not a hopt"):
         FileTrials(path)
+
+
+def thread_settings(x):
+    return {"loss": x**2, "status": STATUS_OK, "omp": os.environ.get("OMP_NUM_THREADS")}
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, None), ("3", "3")])
+def test_each_worker_gets_its_share_of_the_cores_unless_the_user_chose(
+    store_path, monkeypatch, preset, expected
+):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    if preset is not None:
+        monkeypatch.setenv("OMP_NUM_THREADS", preset)
+    trials = FileTrials(store_path, parallelism=2)
+    fmin(thread_settings, SPACE, algo=rand.suggest, max_evals=2, trials=trials, rstate=0,
+         show_progressbar=False)  # fmt: skip
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    assert {r["omp"] for r in trials.results} == {expected or share}

@@ -19,7 +19,7 @@ import os
 import pickle
 import socket
 import time
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..._types import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING
@@ -35,6 +35,7 @@ from ..queue.protocol import (
     experiment_id,
     worker_lost_message,
 )
+from .attachments import FileAttachments
 from .database import Database, next_seq
 
 logger = logging.getLogger("hopt.file")
@@ -486,7 +487,7 @@ class FileJobs(JobQueue):
         return bytes(row[0]), row[1]
 
     def attachment_store(self, exp_key: str | None) -> FileAttachments:
-        return FileAttachments(self, exp_key)
+        return FileAttachments(self.db, experiment_id(exp_key))
 
     def trials_view(self, exp_key: str | None) -> Any:
         from .trials import FileTrials  # the fmin side is built on this module
@@ -503,72 +504,3 @@ class FileJobs(JobQueue):
         except Exception as exc:
             return f"the objective's result cannot be pickled: {type(exc).__name__}: {exc}."
         return None
-
-
-class FileAttachments(MutableMapping):
-    """An experiment's attachments in the file: named blobs (bytes or str)."""
-
-    def __init__(self, jobs: FileJobs, exp_key: str | None) -> None:
-        self._db = jobs.db
-        self._exp_id = experiment_id(exp_key)
-
-    def put(self, name: str, blob: Any, guard: Any = None) -> Any:
-        """Store ``blob`` under ``name``; with a ``guard``, only while ``guard()`` holds."""
-        from ...exceptions import InvalidArgumentError
-
-        if not isinstance(name, str):
-            raise InvalidArgumentError(f"attachment names must be strings; got {name!r}.")
-        if not isinstance(blob, (bytes, bytearray, memoryview, str)):
-            raise InvalidArgumentError(
-                f"attachment {name!r}: FileTrials stores bytes or str; got a "
-                f"{type(blob).__name__}. Pickle or encode the value first."
-            )
-        if guard is not None and not guard():
-            return None
-        is_text = isinstance(blob, str)
-        data = blob.encode() if isinstance(blob, str) else bytes(blob)
-        with self._db.write(f"store attachment {name!r}") as db:
-            db.execute(
-                "INSERT OR REPLACE INTO attachments (exp_id, name, blob, is_text) "
-                "VALUES (?, ?, ?, ?)",
-                (self._exp_id, name, data, int(is_text)),
-            )
-        return name
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        self.put(name, value)
-
-    def __getitem__(self, name: str) -> Any:
-        with self._db.read(f"read attachment {name!r}") as db:
-            row = db.execute(
-                "SELECT blob, is_text FROM attachments WHERE exp_id = ? AND name = ?",
-                (self._exp_id, name),
-            ).fetchone()
-        if row is None:
-            raise KeyError(name)
-        return bytes(row[0]).decode() if row[1] else bytes(row[0])
-
-    def __delitem__(self, name: str) -> None:
-        with self._db.write(f"delete attachment {name!r}") as db:
-            gone = db.execute(
-                "DELETE FROM attachments WHERE exp_id = ? AND name = ?", (self._exp_id, name)
-            ).rowcount
-        if not gone:
-            raise KeyError(name)
-
-    def __iter__(self) -> Iterator[str]:
-        with self._db.read("list attachments") as db:
-            names = [
-                row[0]
-                for row in db.execute(
-                    "SELECT name FROM attachments WHERE exp_id = ? ORDER BY name", (self._exp_id,)
-                )
-            ]
-        return iter(names)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def clear(self) -> None:
-        with self._db.write("delete attachments") as db:
-            db.execute("DELETE FROM attachments WHERE exp_id = ?", (self._exp_id,))

@@ -30,6 +30,14 @@ STOP_GRACE_SECS = 10.0
 QUICK_EXIT_SECS = 5.0
 #: give up after this many failed starts in a row
 MAX_FAILED_STARTS = 3
+#: the thread pools of numerical libraries, sized per worker (see ``_spawn``)
+THREAD_POOL_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 class WorkerStartError(HoptError, RuntimeError):
@@ -75,6 +83,11 @@ class LocalWorkers:
 
     def _spawn(self) -> None:
         env = dict(os.environ)
+        # N workers each with a thread per core (OpenMP, BLAS) would fight over the
+        # cores: give each its share, unless the user chose a number
+        share = str(max(1, (os.cpu_count() or 1) // self.count))
+        for name in THREAD_POOL_VARIABLES:
+            env.setdefault(name, share)
         # the worker imports the objective's modules as fmin did: same cwd and sys.path
         paths = [p for p in sys.path if p]
         env["PYTHONPATH"] = os.pathsep.join([os.getcwd(), *paths])
