@@ -52,6 +52,7 @@ class Domain:
 
     # -- evaluation --------------------------------------------------------------
     def memo_from_config(self, config: Mapping[str, Any]) -> dict[Apply, Any]:
+        """The graph's label nodes fixed to ``config``'s values (Hyperopt's memo)."""
         return self.compiled.memo_for(config)
 
     def point(self, config: Mapping[str, Any]) -> Any:
@@ -89,25 +90,32 @@ class Domain:
         return result
 
     def short_str(self) -> str:
+        """A one-line name of the domain, for logs."""
         return f"Domain{{{self.fn!r}}}"
 
     # -- result accessors used by Trials.average_best_error ----------------------
     def loss(self, result: Mapping[str, Any], config: Any = None) -> float | None:
+        """``result['loss']``, or None when the result has none."""
         return result.get("loss")
 
     def loss_variance(self, result: Mapping[str, Any], config: Any = None) -> float:
+        """``result['loss_variance']``; 0 when the loss is exact."""
         return result.get("loss_variance", 0.0)
 
     def true_loss(self, result: Mapping[str, Any], config: Any = None) -> float | None:
+        """``result['true_loss']`` (e.g. a test-set loss); the loss when not given."""
         return result.get("true_loss", self.loss(result))
 
     def true_loss_variance(self, result: Mapping[str, Any], config: Any = None) -> float:
+        """``result['true_loss_variance']``; the loss variance when not given."""
         return result.get("true_loss_variance", self.loss_variance(result))
 
     def status(self, result: Mapping[str, Any], config: Any = None) -> str:
+        """``result['status']``."""
         return result["status"]
 
     def new_result(self) -> dict[str, Any]:
+        """The result of a trial not yet run: ``{"status": "new"}``."""
         return {"status": STATUS_NEW}
 
 

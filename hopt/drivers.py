@@ -16,7 +16,14 @@ import collections
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_FAIL, STATUS_OK
+from ._types import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_FAIL,
+    STATUS_OK,
+    TrialDoc,
+)
 from .results import exception_result
 from .trials.ctrl import Ctrl
 from .trials.documents import spec_from_misc, to_python
@@ -32,7 +39,7 @@ class SerialDriver:
 
     def __init__(self, runner: FMinIter) -> None:
         self.runner = runner
-        self.queue: collections.deque[dict] = collections.deque()
+        self.queue: collections.deque[TrialDoc] = collections.deque()
         self._scan_position = 0  # trials before this index were looked at
         self._scanned_tids: set = set()
         self._evaluated_since_report = 0
@@ -69,7 +76,7 @@ class SerialDriver:
             n -= 1
             self.evaluate_one(self.queue.popleft())
 
-    def evaluate_one(self, doc: dict) -> None:
+    def evaluate_one(self, doc: TrialDoc) -> None:
         trials = self.runner.trials
         trials.start_trial(doc)
         ctrl = Ctrl(trials, current_trial=doc)
@@ -86,7 +93,7 @@ class SerialDriver:
             raise
         self._finish(doc, result)
 
-    def _finish(self, doc: dict, result: dict) -> None:
+    def _finish(self, doc: TrialDoc, result: dict) -> None:
         result = to_python(result)
         self.runner.trials.finish_trial(doc, result)
         self._evaluated_since_report += 1

@@ -26,9 +26,11 @@ from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_RUNNING,
     STATUS_OK,
+    TrialDoc,
 )
 from ._utils import SEED_BOUND, as_generator
 from ._validate import check_int, check_loss_threshold, check_timeout
+from .algos.protocol import SuggestAlgorithm
 from .domain import Domain, space_eval
 from .drivers import SerialDriver, make_driver
 from .exceptions import (
@@ -107,7 +109,7 @@ class FMinIter:
 
     def __init__(
         self,
-        algo: Callable,
+        algo: SuggestAlgorithm,
         domain: Domain,
         trials: Trials,
         rstate: Any,
@@ -142,7 +144,7 @@ class FMinIter:
         self._last_save = 0.0
         self._counted_done = 0
         self._queued_tids: set = set()
-        self._held: collections.deque[dict] = collections.deque()  # drawn, not yet stored
+        self._held: collections.deque[TrialDoc] = collections.deque()  # drawn, not yet stored
         self.driver = make_driver(self)
 
     # -- stopping rules ---------------------------------------------------------------
@@ -245,6 +247,7 @@ class FMinIter:
         self.trials.refresh()
 
     def update_best_from_trials(self) -> None:
+        """Take the best ``ok`` loss among the stored trials (for ``loss_threshold``)."""
         for result in self.trials.results:
             if result.get("status") == STATUS_OK:
                 loss = result.get("loss")
@@ -344,7 +347,7 @@ class FMinIter:
 def fmin(
     fn: Callable,
     space: Any,
-    algo: Callable | None = None,
+    algo: SuggestAlgorithm | None = None,
     max_evals: int | None = None,
     timeout: float | None = None,
     loss_threshold: float | None = None,

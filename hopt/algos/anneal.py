@@ -30,27 +30,32 @@ if suggested one by one (Hyperopt's ``suggest`` accepted one id; its
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._types import TrialDoc
 from .._validate import check_number
 from ..distributions import Categorical, Distribution, Normal, RandInt, Uniform
 from .documents import docs_from_columns
 from .tpe.history import collect
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from ..domain import Domain
+    from ..trials.base import Trials
 
 #: Hyperopt's guard against log(0) for the centre of a quantized log-normal label
 _LOG_GUARD = 1e-16
 
 
 def suggest(
-    new_ids: Sequence[Any],
-    domain: Any,
-    trials: Any,
-    seed: Any,
+    new_ids: Sequence[int],
+    domain: Domain,
+    trials: Trials,
+    seed: int,
     avg_best_idx: float = 2.0,
     shrink_coef: float = 0.1,
-) -> list[dict]:
+) -> list[TrialDoc]:
     """Suggest ``len(new_ids)`` points near good earlier trials (any number per call).
 
     ``avg_best_idx`` is the mean rank (1 = best) of the trial a point starts
@@ -100,7 +105,8 @@ def suggest(
             mask = np.ones(n, dtype=bool)
         else:
             mask = np.zeros(n, dtype=bool)
-            for selector, branch in param.routes:
+            # not always active: no route is None (None would mean "always")
+            for selector, branch in (route for route in param.routes if route is not None):
                 mask |= masks[selector] & (values[selector] == branch)
         masks[label] = mask
         used = history.active[label]

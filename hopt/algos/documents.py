@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._types import TrialDoc
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from ..domain import Domain
+    from ..trials.base import Trials
+
 
 def docs_from_columns(
-    new_ids: Sequence[Any],
-    domain: Any,
-    trials: Any,
+    new_ids: Sequence[int],
+    domain: Domain,
+    trials: Trials,
     values: dict[str, np.ndarray],
     masks: dict[str, np.ndarray],
-) -> list[dict]:
+) -> list[TrialDoc]:
     """One NEW trial document per id; row ``i`` of every column belongs to ``new_ids[i]``.
 
     Values become plain Python numbers (integer-valued labels ``int``), converted

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._types import TrialDoc
 from .._utils import SEED_BOUND
 from ..exceptions import InvalidArgumentError
+from .protocol import SuggestAlgorithm
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from ..domain import Domain
+    from ..trials.base import Trials
 
 
 def suggest(
-    new_ids: Sequence[Any],
-    domain: Any,
-    trials: Any,
-    seed: Any,
-    p_suggest: Sequence[tuple[float, Callable]] = (),
-) -> list[dict]:
+    new_ids: Sequence[int],
+    domain: Domain,
+    trials: Trials,
+    seed: int,
+    p_suggest: Sequence[tuple[float, SuggestAlgorithm]] = (),
+) -> list[TrialDoc]:
     """Pick one algorithm with probability ``p`` from ``p_suggest`` and let it suggest.
 
     Use with ``functools.partial(mix.suggest, p_suggest=[(0.1, rand.suggest),

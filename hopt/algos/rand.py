@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._types import TrialDoc
 from .documents import docs_from_columns
 
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from ..domain import Domain
+    from ..trials.base import Trials
 
-def suggest(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any) -> list[dict]:
+
+def suggest(new_ids: Sequence[int], domain: Domain, trials: Trials, seed: int) -> list[TrialDoc]:
     """Draw ``len(new_ids)`` configurations at once (one vectorised draw per label)."""
     rng = np.random.default_rng(seed)
     values, masks = domain.compiled.sample(rng, len(new_ids))
@@ -21,7 +26,7 @@ def suggest(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any) -> list
 suggest.ignores_history = True  # type: ignore[attr-defined]
 
 
-def suggest_batch(new_ids: Sequence[Any], domain: Any, trials: Any, seed: Any):
+def suggest_batch(new_ids: Sequence[int], domain: Domain, trials: Trials, seed: int):
     """Hyperopt's ``(idxs, vals)`` column form of :func:`suggest`."""
     docs = suggest(new_ids, domain, trials, seed)
     idxs: dict[str, list] = {label: [] for label in domain.params}

@@ -38,14 +38,23 @@ def conformance_space() -> Any:
 
 
 def conformance_objective(p: dict) -> float:
+    """A loss over ``conformance_space()`` with its minimum inside the space."""
     extra = p["branch"].get("a", 0) + p["branch"].get("b", 0)
     return (p["u"] - 1) ** 2 + abs(np.log(p["lu"])) + p["q"] / 20 + abs(p["n"]) + extra
 
 
 class SuggestConformance:
-    """Mixin of pytest tests; set ``algo`` (a suggest callable) on the subclass."""
+    """Mixin of pytest tests; set ``algo`` (a suggest callable) on the subclass.
 
-    algo: Callable[..., list] = staticmethod(lambda *a: [])  # replaced by subclasses
+    Example:
+        ```python
+        class TestMyAlgorithmConformance(SuggestConformance):
+            algo = staticmethod(my_suggest)  # or functools.partial(my_suggest, ...)
+        ```
+    """
+
+    #: the algorithm under test (a ``SuggestAlgorithm``); subclasses set it
+    algo: Callable[..., list] = staticmethod(lambda *a: [])
     history = 25
 
     def _trials(self, seed: int = 0) -> Trials:

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from .. import hp, rand, tpe
-from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from .._types import (
+    JOB_STATE_DONE,
+    STATUS_FAIL,
+    STATUS_OK,
+    RecordedError,
+    TrialDoc,
+    TrialMisc,
+)
 from ..exceptions import AllTrialsFailedError
 from ..fmin import fmin
 
@@ -26,16 +33,19 @@ SPACE = hp.uniform("x", -10, 10)
 
 
 def shifted_square(x: float) -> float:
+    """``(x - 3)**2``: its minimum, 0, is at x = 3."""
     return (x - 3.0) ** 2
 
 
 def fails_below_zero(x: float) -> float:
+    """``x``, or a ``ValueError`` when x < 0."""
     if x < 0:
         raise ValueError(f"x={x} is below zero")
     return x
 
 
 def with_extras(x: float) -> dict:
+    """A result with a key of its own (``note``) and an attachment (``blob``)."""
     return {
         "loss": abs(x),
         "status": STATUS_OK,
@@ -52,6 +62,7 @@ def with_its_own_error_field(x: float) -> dict:
 
 
 def sleeps_half_a_second(x: float) -> float:
+    """``x**2`` after half a second (for timeouts)."""
     time.sleep(0.5)
     return x**2
 
@@ -66,7 +77,16 @@ def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any)
 
 
 class BackendConformance:
-    """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture."""
+    """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture.
+
+    Example:
+        ```python
+        class TestMyBackend(BackendConformance):
+            @pytest.fixture
+            def make_trials(self, my_cluster):
+                return lambda exp_key: MyTrials(my_cluster, exp_key=exp_key)
+        ```
+    """
 
     #: how long fmin may take to return after its timeout (seconds)
     stop_grace = 8.0
@@ -132,6 +152,17 @@ class BackendConformance:
             "scale": 2.0,
         }
         assert all(t["state"] == JOB_STATE_DONE and "error" not in t["misc"] for t in trials.trials)
+
+    def test_documents_hold_only_the_keys_the_schema_declares(self, make_trials):
+        # hopt._types.TrialDoc names every key a backend stores: a new key goes there first
+        trials, _ = _run(make_trials, "conf-schema", fails_below_zero, 6, catch_eval_exceptions=True,
+                         points_to_evaluate=[{"x": -1.0}, {"x": 1.0}])  # fmt: skip
+        declared = set(TrialDoc.__annotations__)
+        for trial in trials.trials:
+            assert set(trial) <= declared, f"undeclared keys {set(trial) - declared}"
+            assert set(trial["misc"]) <= set(TrialMisc.__annotations__)
+            error = trial["result"].get("error")
+            assert error is None or set(error) <= set(RecordedError.__annotations__)
 
     def test_points_to_evaluate_come_first(self, make_trials):
         trials, _ = _run(make_trials, "conf-points", shifted_square, 4,

@@ -53,6 +53,7 @@ def new_docs(trials: Any, xs: list[float], state: int = JOB_STATE_NEW, results=N
 
 
 def stored(trials: Any, docs: list) -> list:
+    """Insert ``docs``, refresh, and return the trials as the store now reads them."""
     trials.insert_trial_docs(docs)
     trials.refresh()
     return trials.trials

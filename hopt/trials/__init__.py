@@ -1,5 +1,6 @@
 """Trial storage: documents, the ``Trials`` contract and the in-memory backend."""
 
+from .._types import RecordedError, TrialDoc, TrialMisc, TrialReport, TrialResult
 from .attachments import TrialAttachments
 from .base import Trials, trials_from_docs
 from .documents import (
@@ -12,8 +13,13 @@ from .documents import (
 )
 
 __all__ = [
+    "RecordedError",
     "SONify",
     "TrialAttachments",
+    "TrialDoc",
+    "TrialMisc",
+    "TrialReport",
+    "TrialResult",
     "Trials",
     "miscs_to_idxs_vals",
     "miscs_update_idxs_vals",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 
-def attachment_name(trial: dict, name: str) -> str:
+def attachment_name(trial: Mapping[str, Any], name: str) -> str:
     """Key of a trial's attachment in the experiment-wide store (Hyperopt's format)."""
     return f"ATTACH::{trial['tid']}::{name}"
 
@@ -14,7 +14,7 @@ def attachment_name(trial: dict, name: str) -> str:
 class TrialAttachments(MutableMapping):
     """Dict-like view of one trial's attachments inside ``store``."""
 
-    def __init__(self, store: MutableMapping, trial: dict) -> None:
+    def __init__(self, store: MutableMapping, trial: Mapping[str, Any]) -> None:
         self._store = store
         self._trial = trial
         self._prefix = attachment_name(trial, "")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from .._types import (
     JOB_STATE_RUNNING,
     JOB_VALID_STATES,
     STATUS_OK,
+    TrialDoc,
+    TrialMisc,
+    TrialResult,
 )
 from .._utils import utcnow, worker_name
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
@@ -55,7 +58,17 @@ def _ok_loss(trial: Mapping) -> float | None:
 
 
 class Trials(TrialStore):
-    """All trials of one experiment, held in memory."""
+    """All trials of one experiment, held in memory.
+
+    Args:
+        exp_key: the experiment these trials belong to; None (the default) for
+            trials of any experiment.  New documents get this ``exp_key``.
+        refresh: read the store at once (``refresh()``); False leaves ``trials``
+            empty until the first ``refresh()``.
+
+    ``trials`` holds the documents (``TrialDoc``); ``results``, ``losses()``,
+    ``best_trial`` and ``argmin`` read them.  Documents are plain dicts.
+    """
 
     asynchronous = False
 
@@ -80,25 +93,29 @@ class Trials(TrialStore):
             self._tid_counter = [max(tids) + 1 if tids else 0]
 
     # -- running trials in process ---------------------------------------------------------
-    def start_trial(self, trial: dict, owner: str | None = None) -> None:
+    def start_trial(self, trial: TrialDoc, owner: str | None = None) -> None:
+        """Mark a NEW trial RUNNING in this process, owned by ``owner`` (this process)."""
         trial["state"] = JOB_STATE_RUNNING
         trial["owner"] = owner or worker_name()
         trial["book_time"] = trial["refresh_time"] = utcnow()
 
-    def finish_trial(self, trial: dict, result: Mapping[str, Any]) -> None:
+    def finish_trial(self, trial: TrialDoc, result: Mapping[str, Any]) -> None:
+        """Record a running trial's ``result``: DONE, ``end_time``, ``misc['error']``."""
         error = recorded_error(result)
         if error is not None:
             trial["misc"]["error"] = (error["type"], error["message"])
-        trial["result"] = dict(result)
+        trial["result"] = cast(TrialResult, dict(result))
         trial["state"] = JOB_STATE_DONE
         trial["refresh_time"] = trial["end_time"] = utcnow()
 
-    def add_report(self, trial: dict, value: Any, step: int) -> None:
+    def add_report(self, trial: TrialDoc, value: float, step: int) -> None:
+        """Append ``{"step", "value", "time"}`` to the trial's ``reports``."""
         value, step = checked_report(value, step)
         trial.setdefault("reports", []).append({"step": step, "value": value, "time": utcnow()})
         trial["refresh_time"] = utcnow()
 
-    def request_stop(self, tid: Any) -> bool:
+    def request_stop(self, tid: int) -> bool:
+        """Ask the running trial ``tid`` to stop; False if no such trial is running."""
         for trial in self._dynamic_trials:
             if trial["tid"] == tid and trial["state"] == JOB_STATE_RUNNING:
                 trial["stop_requested"] = True
@@ -106,10 +123,12 @@ class Trials(TrialStore):
         return False
 
     def stop_requested(self, trial: Mapping[str, Any]) -> bool:
+        """Whether a stop was requested for this running trial."""
         return bool(trial.get("stop_requested"))
 
     # -- views ---------------------------------------------------------------------------
     def view(self, exp_key: str | None = None, refresh: bool = True) -> Trials:
+        """The same store seen through another ``exp_key`` (trials and ids are shared)."""
         other = object.__new__(type(self))
         other.__dict__.update(self.__dict__)
         other._exp_key = exp_key
@@ -130,62 +149,74 @@ class Trials(TrialStore):
             ]
 
     @property
-    def trials(self) -> list[dict]:
-        return self._trials
+    def trials(self) -> list[TrialDoc]:
+        """The trial documents as of the last ``refresh()``, oldest first."""
+        # stored as plain dicts; TrialDoc names their keys for the reader (no copy)
+        return cast("list[TrialDoc]", self._trials)
 
     @property
-    def tids(self) -> list:
+    def tids(self) -> list[int]:
+        """The trial ids, one per trial."""
         return [t["tid"] for t in self._trials]
 
     @property
-    def specs(self) -> list:
+    def specs(self) -> list[Any]:
+        """Each trial's ``spec`` (Hyperopt's field; None for trials hopt made)."""
         return [t["spec"] for t in self._trials]
 
     @property
-    def results(self) -> list[dict]:
+    def results(self) -> list[TrialResult]:
+        """Each trial's ``result``: what its objective returned (``status``, ``loss``...)."""
         return [t["result"] for t in self._trials]
 
     @property
-    def miscs(self) -> list[dict]:
+    def miscs(self) -> list[TrialMisc]:
+        """Each trial's ``misc``: its sampled values as ``idxs`` and ``vals``."""
         return [t["misc"] for t in self._trials]
 
     @property
-    def idxs_vals(self) -> tuple[dict, dict]:
+    def idxs_vals(self) -> tuple[dict[str, list], dict[str, list]]:
+        """``(idxs, vals)``: per label, the tids where it is active and their values."""
         return miscs_to_idxs_vals(self.miscs)
 
     @property
-    def idxs(self) -> dict:
+    def idxs(self) -> dict[str, list]:
+        """Per label, the tids of the trials where it is active."""
         return self.idxs_vals[0]
 
     @property
-    def vals(self) -> dict:
+    def vals(self) -> dict[str, list]:
+        """Per label, its values in the trials where it is active (in ``idxs`` order)."""
         return self.idxs_vals[1]
 
-    def __iter__(self) -> Iterator[dict]:
-        return iter(self._trials)
+    def __iter__(self) -> Iterator[TrialDoc]:
+        return iter(self.trials)
 
     def __len__(self) -> int:
         return len(self._trials)
 
-    def __getitem__(self, index: int) -> dict:
-        return self._trials[index]
+    def __getitem__(self, index: int) -> TrialDoc:
+        return self.trials[index]
 
-    def losses(self, bandit: Any = None) -> list:
+    def losses(self, bandit: Any = None) -> list[Any]:
+        """Each trial's loss (None where it has none); ``bandit.loss(result)`` if given."""
         if bandit is None:
             return [r.get("loss") for r in self.results]
         return [bandit.loss(r) for r in self.results]
 
-    def statuses(self, bandit: Any = None) -> list:
+    def statuses(self, bandit: Any = None) -> list[Any]:
+        """Each trial's result status; ``bandit.status(result)`` if given."""
         if bandit is None:
             return [r.get("status") for r in self.results]
         return [bandit.status(r) for r in self.results]
 
     # -- best trial ------------------------------------------------------------------------
     @property
-    def best_trial(self) -> dict:
+    def best_trial(self) -> TrialDoc:
         """The finished ``ok`` trial with the lowest loss."""
-        best, best_loss = None, math.inf
-        for trial in self._trials:
+        best: TrialDoc | None = None
+        best_loss = math.inf
+        for trial in self.trials:
             loss = _ok_loss(trial)
             if loss is not None and (best is None or loss < best_loss):
                 best, best_loss = trial, loss
@@ -248,7 +279,14 @@ class Trials(TrialStore):
         self._ids.update(ids)
         return ids
 
-    def new_trial_docs(self, tids: Iterable, specs: Iterable, results: Iterable, miscs: Iterable):
+    def new_trial_docs(
+        self,
+        tids: Iterable[int],
+        specs: Iterable[Any],
+        results: Iterable[Any],
+        miscs: Iterable[Any],
+    ) -> list[TrialDoc]:
+        """NEW trial documents, one per tid, from parallel lists (not stored yet)."""
         tids, specs, results, miscs = map(list, (tids, specs, results, miscs))
         if not len(tids) == len(specs) == len(results) == len(miscs):
             raise InvalidArgumentError(
@@ -260,16 +298,25 @@ class Trials(TrialStore):
             for tid, spec, result, misc in zip(tids, specs, results, miscs)
         ]
 
-    def source_trial_docs(self, tids, specs, results, miscs, sources):
+    def source_trial_docs(
+        self,
+        tids: Iterable[int],
+        specs: Iterable[Any],
+        results: Iterable[Any],
+        miscs: Iterable[Any],
+        sources: Iterable[Mapping[str, Any]],
+    ) -> list[TrialDoc]:
+        """Like ``new_trial_docs``, each recording in ``misc['from_tid']`` its source trial."""
         docs = self.new_trial_docs(tids, specs, results, miscs)
         for doc, source in zip(docs, sources):
             doc["misc"]["from_tid"] = source["tid"]
         return docs
 
-    def assert_valid_trial(self, trial: Mapping) -> None:
+    def assert_valid_trial(self, trial: Mapping[str, Any]) -> None:
+        """Raise ``InvalidTrialError`` if ``trial`` is not a valid document for this store."""
         validate_trial(trial, self._exp_key)
 
-    def _insert_trial_docs(self, docs: Iterable[dict]) -> list:
+    def _insert_trial_docs(self, docs: Iterable[dict]) -> list[int]:
         """Store documents without validation (backends override this)."""
         docs = list(docs)
         self._dynamic_trials.extend(docs)
@@ -280,18 +327,20 @@ class Trials(TrialStore):
             self._tid_counter[0] = max(self._tid_counter[0], max(int_tids) + 1)
         return tids
 
-    def insert_trial_doc(self, doc: dict) -> Any:
-        doc = to_python(doc)
-        self.assert_valid_trial(doc)
-        return self._insert_trial_docs([doc])[0]
+    def insert_trial_doc(self, doc: Mapping[str, Any]) -> int:
+        """Validate and store one new document; return its tid."""
+        stored = to_python(doc)
+        self.assert_valid_trial(stored)
+        return self._insert_trial_docs([stored])[0]
 
-    def insert_trial_docs(self, docs: Iterable[dict]) -> list:
-        docs = [to_python(doc) for doc in docs]
-        for doc in docs:
+    def insert_trial_docs(self, docs: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Validate and store new documents; return their tids."""
+        stored = [to_python(doc) for doc in docs]
+        for doc in stored:
             self.assert_valid_trial(doc)
-        return self._insert_trial_docs(docs)
+        return self._insert_trial_docs(stored)
 
-    def discard_new_trials(self, tids: Iterable) -> int:
+    def discard_new_trials(self, tids: Iterable[int]) -> int:
         """Remove trials that are still NEW (queued, never run); return how many."""
         drop = set(tids)
         keep = [
@@ -330,12 +379,16 @@ class Trials(TrialStore):
         self.refresh()
 
     # -- counting --------------------------------------------------------------------------
-    def count_by_state_synced(self, arg: Any, trials: Iterable[dict] | None = None) -> int:
+    def count_by_state_synced(
+        self, arg: int | Iterable[int], trials: Iterable[TrialDoc] | None = None
+    ) -> int:
+        """Trials in state(s) ``arg`` among ``trials`` (default: those of the last refresh)."""
         states = {arg} if isinstance(arg, int) else set(arg)
         pool = self._trials if trials is None else trials
         return sum(1 for t in pool if t["state"] in states)
 
-    def count_by_state_unsynced(self, arg: Any) -> int:
+    def count_by_state_unsynced(self, arg: int | Iterable[int]) -> int:
+        """Trials in state(s) ``arg`` in the store now, refreshed or not."""
         states = {arg} if isinstance(arg, int) else set(arg)
         exp_key = self._exp_key
         return sum(
@@ -345,10 +398,12 @@ class Trials(TrialStore):
         )
 
     # -- attachments -----------------------------------------------------------------------
-    def aname(self, trial: dict, name: str) -> str:
+    def aname(self, trial: Mapping[str, Any], name: str) -> str:
+        """The key under which ``trial``'s attachment ``name`` is stored."""
         return attachment_name(trial, name)
 
-    def trial_attachments(self, trial: dict) -> TrialAttachments:
+    def trial_attachments(self, trial: Mapping[str, Any]) -> TrialAttachments:
+        """A dict-like view of one trial's attachments (name -> bytes)."""
         return TrialAttachments(self.attachments, trial)
 
     # -- the fmin method (Hyperopt's trials.fmin) -----------------------------------------
@@ -370,12 +425,14 @@ class Trials(TrialStore):
         )  # fmt: skip
 
 
-def trials_from_docs(docs: Iterable[dict], validate: bool = True, **kwargs: Any) -> Trials:
+def trials_from_docs(
+    docs: Iterable[Mapping[str, Any]], validate: bool = True, **kwargs: Any
+) -> Trials:
     """A ``Trials`` holding copies of existing documents."""
     trials = Trials(**kwargs)
     if validate:
         trials.insert_trial_docs(docs)
     else:
-        trials._insert_trial_docs(docs)
+        trials._insert_trial_docs(cast("Iterable[dict]", docs))  # stored as given
     trials.refresh()
     return trials

@@ -49,10 +49,14 @@ import abc
 import math
 import numbers
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
+from .._types import TrialDoc
 from ..exceptions import InvalidArgumentError
+
+if TYPE_CHECKING:  # annotations only: storage never imports the layers above it
+    from ..domain import Domain
 
 
 class TrialStore(abc.ABC):
@@ -69,15 +73,17 @@ class TrialStore(abc.ABC):
 
     @property
     @abc.abstractmethod
-    def trials(self) -> list[dict]:
+    def trials(self) -> list[TrialDoc]:
         """The trial documents as of the last ``refresh()``, in tid order."""
 
     @abc.abstractmethod
-    def count_by_state_synced(self, arg: Any, trials: Iterable[dict] | None = None) -> int:
+    def count_by_state_synced(
+        self, arg: int | Iterable[int], trials: Iterable[TrialDoc] | None = None
+    ) -> int:
         """Trials in state(s) ``arg`` among those read at the last refresh."""
 
     @abc.abstractmethod
-    def count_by_state_unsynced(self, arg: Any) -> int:
+    def count_by_state_unsynced(self, arg: int | Iterable[int]) -> int:
         """Trials in state(s) ``arg`` in the store now (may cost a read)."""
 
     # -- writing --------------------------------------------------------------------------
@@ -86,11 +92,11 @@ class TrialStore(abc.ABC):
         """``n`` trial ids never handed out before in this store (rule 2)."""
 
     @abc.abstractmethod
-    def insert_trial_docs(self, docs: Iterable[dict]) -> list:
+    def insert_trial_docs(self, docs: Iterable[Mapping[str, Any]]) -> list[int]:
         """Validate and store new trial documents; return their tids."""
 
     @abc.abstractmethod
-    def discard_new_trials(self, tids: Iterable) -> int:
+    def discard_new_trials(self, tids: Iterable[int]) -> int:
         """Remove the given trials that are still NEW; return how many."""
 
     @abc.abstractmethod
@@ -99,20 +105,20 @@ class TrialStore(abc.ABC):
 
     # -- running a trial in process (serial fmin) -----------------------------------------
     @abc.abstractmethod
-    def start_trial(self, trial: dict, owner: str | None = None) -> None:
+    def start_trial(self, trial: TrialDoc, owner: str | None = None) -> None:
         """Mark a NEW trial RUNNING in this process (``book_time``, ``owner``)."""
 
     @abc.abstractmethod
-    def finish_trial(self, trial: dict, result: Mapping[str, Any]) -> None:
+    def finish_trial(self, trial: TrialDoc, result: Mapping[str, Any]) -> None:
         """Record a running trial's result: DONE, ``end_time``, ``misc['error']``."""
 
     # -- what a running trial says, and hears --------------------------------------------
     @abc.abstractmethod
-    def add_report(self, trial: dict, value: Any, step: int) -> None:
+    def add_report(self, trial: TrialDoc, value: float, step: int) -> None:
         """Append an intermediate ``value`` at ``step`` to a running trial (rule 6)."""
 
     @abc.abstractmethod
-    def request_stop(self, tid: Any) -> bool:
+    def request_stop(self, tid: int) -> bool:
         """Ask the trial ``tid`` to stop (rule 7); False if no such trial is running."""
 
     @abc.abstractmethod
@@ -121,11 +127,11 @@ class TrialStore(abc.ABC):
 
     # -- attachments ----------------------------------------------------------------------
     @abc.abstractmethod
-    def trial_attachments(self, trial: dict) -> Any:
+    def trial_attachments(self, trial: Mapping[str, Any]) -> MutableMapping[str, Any]:
         """A dict-like view of one trial's attachments."""
 
     # -- hooks fmin calls around its loop (optional: doing nothing is a valid default) ------
-    def attach_fmin(self, domain: Any, settings: Mapping[str, Any]) -> None:  # noqa: B027
+    def attach_fmin(self, domain: Domain, settings: Mapping[str, Any]) -> None:  # noqa: B027
         """Called by fmin before its loop (publish the objective, start workers)."""
 
     def detach_fmin(self, stop_reason: str | None = None) -> None:  # noqa: B027

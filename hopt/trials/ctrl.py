@@ -3,32 +3,43 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
-from .._types import JOB_STATE_DONE
+from .._types import JOB_STATE_DONE, TrialDoc, TrialResult
 from ..exceptions import InvalidArgumentError
+
+if TYPE_CHECKING:  # annotations only: base.py imports this module
+    from .base import Trials
 
 logger = logging.getLogger("hopt")
 
 
 class Ctrl:
-    """Control object for one running trial (Hyperopt's ``base.Ctrl``)."""
+    """Control object for one running trial (Hyperopt's ``base.Ctrl``).
+
+    An objective decorated with ``fmin_pass_expr_memo_ctrl`` gets one as ``ctrl``.
+
+    Args:
+        trials: the ``Trials`` the trial belongs to (``ctrl.trials``).
+        current_trial: the running trial's document (``ctrl.current_trial``).
+    """
 
     info = logger.info
     warn = logger.warning
     error = logger.error
     debug = logger.debug
 
-    def __init__(self, trials: Any, current_trial: dict | None = None) -> None:
+    def __init__(self, trials: Trials, current_trial: TrialDoc | None = None) -> None:
         if trials is None:
             raise InvalidArgumentError("Ctrl: trials must be a Trials object; got trials=None.")
         self.trials = trials
         self.current_trial = current_trial
 
-    def checkpoint(self, result: dict | None = None) -> None:
+    def checkpoint(self, result: Mapping[str, Any] | None = None) -> None:
         """Store an intermediate result of the current trial."""
         if result is not None and self.current_trial is not None:
-            self.current_trial["result"] = result
+            self.current_trial["result"] = cast("TrialResult", result)  # stored as given
 
     def report(self, value: float, step: int) -> None:
         """Record an intermediate loss ``value`` at ``step`` (an epoch, a round)."""

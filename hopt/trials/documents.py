@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._types import JOB_STATE_NEW, TRIAL_KEYS, TRIAL_MISC_KEYS
+from .._types import JOB_STATE_NEW, TRIAL_KEYS, TRIAL_MISC_KEYS, TrialDoc, TrialMisc, TrialResult
 from ..exceptions import InvalidTrialError
 
 DEFAULT_CMD = ("domain_attachment", "FMinIter_Domain")
@@ -38,11 +38,15 @@ def to_python(value: Any) -> Any:
 SONify = to_python
 
 
-def new_misc(tid: Any, idxs: dict, vals: dict, workdir: str | None = None) -> dict[str, Any]:
+def new_misc(tid: int, idxs: dict, vals: dict, workdir: str | None = None) -> TrialMisc:
+    """A trial's ``misc`` with the default ``cmd`` (see ``TrialMisc``)."""
     return {"tid": tid, "cmd": DEFAULT_CMD, "workdir": workdir, "idxs": idxs, "vals": vals}
 
 
-def new_trial_doc(tid: Any, misc: dict, result: dict, spec: Any = None, exp_key=None) -> dict:
+def new_trial_doc(
+    tid: int, misc: TrialMisc, result: TrialResult, spec: Any = None, exp_key: str | None = None
+) -> TrialDoc:
+    """A NEW trial document (not stored); ``Trials.new_trial_docs`` makes them in bulk."""
     return {
         "state": JOB_STATE_NEW,
         "tid": tid,

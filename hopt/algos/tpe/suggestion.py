@@ -20,16 +20,21 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..._types import TrialDoc
 from ..._validate import check_int, check_number, check_positive_number
 from ..documents import docs_from_columns
 from .history import History, collect, split_below
 from .joint import JointParzen, count_per_row, layout_of
 from .kernels import draw_index
 from .parzen import even_spacing, forgetting_weights, make_parzen
+
+if TYPE_CHECKING:  # annotations only: no import at run time
+    from ...domain import Domain
+    from ...trials.base import Trials
 
 DEFAULTS: dict[str, float] = {
     "prior_weight": 1.0,
@@ -42,10 +47,10 @@ DEFAULTS: dict[str, float] = {
 
 
 def suggest(
-    new_ids: Sequence[Any],
-    domain: Any,
-    trials: Any,
-    seed: Any,
+    new_ids: Sequence[int],
+    domain: Domain,
+    trials: Trials,
+    seed: int,
     prior_weight: float = 1.0,
     n_startup_jobs: int = 10,
     n_EI_candidates: int = 24,
@@ -53,7 +58,7 @@ def suggest(
     linear_forgetting: int = 25,
     multivariate: bool = True,
     verbose: bool = False,
-) -> list[dict]:
+) -> list[TrialDoc]:
     """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables).
 
     ``gamma`` is the fraction of finished trials in the good group (at most 25);

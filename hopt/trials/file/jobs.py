@@ -87,10 +87,12 @@ class FileJobs(JobQueue):
 
     @classmethod
     def open_existing(cls, path: str | os.PathLike, where: str = "hopt-worker") -> FileJobs:
+        """Open a file that must already exist (a worker never creates one)."""
         return cls(Database(path, where, create=False))
 
     @property
     def location(self) -> str:  # type: ignore[override]
+        """The file's path, for messages."""
         return self.db.path
 
     # -- reading documents -------------------------------------------------------------
@@ -131,6 +133,7 @@ class FileJobs(JobQueue):
         return int(values["seq"]), int(values["deletions"])
 
     def count(self, exp_key: Any, states: Iterable[int]) -> int:
+        """How many of an experiment's trials are in ``states``."""
         where, args = _exp_clause(exp_key)
         states = list(states)
         marks = ",".join("?" * len(states))
@@ -143,6 +146,7 @@ class FileJobs(JobQueue):
 
     # -- fmin's writes ---------------------------------------------------------------------
     def allocate_tids(self, n: int) -> list[int]:
+        """``n`` trial ids never handed out before in this file (one transaction)."""
         if n <= 0:
             return []
         with self.db.write("allocate trial ids") as db:
@@ -207,6 +211,7 @@ class FileJobs(JobQueue):
         return len(rows)
 
     def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
+        """Record the given trials that are still NEW as cancelled, saying why; how many."""
         where, args = _exp_clause(exp_key)
         tids = list(tids)
         cancelled = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
@@ -224,6 +229,7 @@ class FileJobs(JobQueue):
         )
 
     def delete(self, exp_key: Any, tids: Iterable | None = None, only_new: bool = False) -> int:
+        """Delete an experiment's trials (only ``tids``, only NEW ones if asked); how many."""
         where, args = _exp_clause(exp_key)
         if tids is not None:
             tids = list(tids)
@@ -246,6 +252,7 @@ class FileJobs(JobQueue):
             db.execute(f"DELETE FROM attachments WHERE {where}", args)
 
     def request_stop(self, exp_key: Any, tid: Any) -> bool:
+        """Flag the running trial ``tid`` to stop; False if it is not running."""
         where, args = _exp_clause(exp_key)
 
         def flag(doc: dict) -> None:
@@ -262,6 +269,7 @@ class FileJobs(JobQueue):
         )
 
     def set_domain(self, exp_key: str | None, blob: bytes, signature: str | None) -> None:
+        """Store the experiment's objective (its pickle and signature), as a new version."""
         with self.db.write("store the objective") as db:
             db.execute(
                 "INSERT INTO experiments (exp_id, domain, signature, domain_version) "

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..._types import JOB_STATE_RUNNING, JOB_VALID_STATES
@@ -108,6 +108,7 @@ class FileTrials(RunsOnWorkers, Trials):
 
     @property
     def path(self) -> str:
+        """The SQLite file the trials are stored in."""
         return self.jobs.location
 
     def __repr__(self) -> str:
@@ -183,7 +184,7 @@ class FileTrials(RunsOnWorkers, Trials):
         self._run_tids = set()
         self.refresh()
 
-    def trial_attachments(self, trial: dict) -> TrialAttachments:
+    def trial_attachments(self, trial: Mapping[str, Any]) -> TrialAttachments:
         return TrialAttachments(self.jobs.attachment_store(trial.get("exp_key")), trial)
 
     def request_stop(self, tid: Any) -> bool:

@@ -86,11 +86,13 @@ class MongoJobs(JobQueue):
     def new_from_connection_str(
         cls, url: str | MongoURL, where: str = "MongoJobs", **connection_options: Any
     ) -> MongoJobs:
+        """A queue on the collection a ``mongo://host:port/db/jobs`` URL names."""
         parsed = url if isinstance(url, MongoURL) else parse_url(url, where)
         return cls(Connection(parsed, where=where, **connection_options), parsed.collection)
 
     @property
     def url(self) -> MongoURL:
+        """The parsed URL of the queue's collection."""
         return self.conn.url
 
     def create_indexes(self) -> None:
@@ -159,6 +161,7 @@ class MongoJobs(JobQueue):
 
     # -- reading ------------------------------------------------------------------------
     def find(self, exp_key: Any, states: Iterable[int] | None = None) -> list[dict]:
+        """An experiment's trial documents (in ``states`` if given), in tid order."""
         query = _exp_filter(exp_key)
         if states is not None:
             query["state"] = {"$in": list(states)}
@@ -185,9 +188,11 @@ class MongoJobs(JobQueue):
         )
 
     def find_ids(self, ids: list) -> list[dict]:
+        """The trial documents with these ``_id`` s."""
         return self.conn.call("read trials", lambda: list(self.jobs.find({"_id": {"$in": ids}})))
 
     def count(self, exp_key: Any, states: Iterable[int]) -> int:
+        """How many of an experiment's trials are in ``states``."""
         query = {**_exp_filter(exp_key), "state": {"$in": list(states)}}
         return self.conn.call("count trials", lambda: self.jobs.count_documents(query))
 
@@ -447,6 +452,7 @@ class MongoJobs(JobQueue):
         return done.modified_count
 
     def delete(self, exp_key: Any, query: dict | None = None) -> int:
+        """Delete an experiment's trials (those matching ``query`` if given); how many."""
         full = {**_exp_filter(exp_key), **(query or {})}
         done = self.conn.call("delete trials", lambda: self.jobs.delete_many(full))
         return done.deleted_count
@@ -483,6 +489,7 @@ class MongoJobs(JobQueue):
         return self.conn.call("note a change", bump)
 
     def changes(self, exp_key: Any) -> int:
+        """The experiment's change count (see ``bump``); 0 before its first change."""
         key = None if exp_key is ANY else exp_key
         doc = self.conn.call(
             "poll for changes",
@@ -491,12 +498,14 @@ class MongoJobs(JobQueue):
         return 0 if doc is None else int(doc.get("changes", 0))
 
     def experiment(self, exp_key: str | None) -> dict | None:
+        """The experiment's own document (stored objective, change count), or None."""
         return self.conn.call(
             "read the experiment",
             lambda: self.experiments.find_one({"_id": experiment_id(exp_key)}),
         )
 
     def set_domain(self, exp_key: str | None, file_id: Any, signature: str | None) -> None:
+        """Publish the experiment's objective: the GridFS file of its pickle and signature."""
         self.conn.call(
             "publish the domain",
             lambda: self.experiments.update_one(
@@ -542,6 +551,7 @@ class MongoJobs(JobQueue):
     # -- what a worker needs to run a trial ---------------------------------------------------
     @property
     def location(self) -> str:  # type: ignore[override]
+        """The queue's URL, for messages (no password)."""
         return str(self.url)
 
     def domain_version(self, exp_key: str | None) -> Any:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from ..._types import JOB_STATE_NEW, JOB_STATE_RUNNING, JOB_VALID_STATES
@@ -196,7 +196,7 @@ class MongoTrials(RunsOnWorkers, Trials):
         self._listing.list_everything_next()
         self.refresh()
 
-    def trial_attachments(self, trial: dict) -> TrialAttachments:
+    def trial_attachments(self, trial: Mapping[str, Any]) -> TrialAttachments:
         return TrialAttachments(self._store(trial.get("exp_key")), trial)
 
     def request_stop(self, tid: Any) -> bool:

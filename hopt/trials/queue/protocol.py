@@ -45,6 +45,7 @@ def experiment_id(exp_key: str | None) -> str:
 
 
 def worker_lost_message() -> str:
+    """The message of a trial failed with ``WorkerLostError`` (the same on every queue)."""
     return (
         "every worker that reserved this trial stopped renewing its lease (it was killed, "
         "or lost the store) and it has had max_attempts reservations; see lost_owners"
@@ -159,4 +160,5 @@ def check_attachments(attachments: Any, backend: str, advice: str) -> str | None
 
 
 def tids_of(docs: Iterable[Mapping[str, Any]]) -> list:
+    """The ``tid`` of each document, in order."""
     return [doc["tid"] for doc in docs]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..._types import TrialDoc
 from ...exceptions import InvalidArgumentError
 
 
@@ -22,11 +23,14 @@ class RunsOnWorkers:
             "in-process backends such as Trials."
         )
 
-    def start_trial(self, trial: dict, owner: str | None = None) -> None:
+    def start_trial(self, trial: TrialDoc, owner: str | None = None) -> None:
+        """Refused: a worker process starts the trial (raises ``InvalidArgumentError``)."""
         raise self._runs_on_workers("start_trial")
 
-    def finish_trial(self, trial: dict, result: Mapping[str, Any]) -> None:
+    def finish_trial(self, trial: TrialDoc, result: Mapping[str, Any]) -> None:
+        """Refused: the worker that ran the trial records its result."""
         raise self._runs_on_workers("finish_trial")
 
-    def add_report(self, trial: dict, value: Any, step: int) -> None:
+    def add_report(self, trial: TrialDoc, value: Any, step: int) -> None:
+        """Refused: the objective reports through its ``ctrl`` in the worker."""
         raise self._runs_on_workers("add_report")

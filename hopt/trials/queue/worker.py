@@ -19,8 +19,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, cast
 
 from ..._utils import utcnow
 from ...exceptions import HoptError, UntrustedPayloadError
@@ -31,6 +31,9 @@ from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
 from ..signing import verify
 from .protocol import ANY, JobQueue, experiment_id
+
+if TYPE_CHECKING:
+    from ..._types import TrialDoc
 
 logger = logging.getLogger("hopt.worker")
 
@@ -50,12 +53,13 @@ class QueueCtrl(Ctrl):
     the queue under the trial's lease; a stop request arrives with a lease renewal."""
 
     def __init__(self, worker: QueueWorker, doc: dict, token: str) -> None:
-        super().__init__(worker.handle.trials_view(doc.get("exp_key")), doc)
+        # the reserved document as the queue stored it: a trial document (TrialDoc)
+        super().__init__(worker.handle.trials_view(doc.get("exp_key")), cast("TrialDoc", doc))
         self._worker = worker
         self._token = token
         self.trial: dict = doc
 
-    def checkpoint(self, result: dict | None = None) -> None:
+    def checkpoint(self, result: Mapping[str, Any] | None = None) -> None:
         super().checkpoint(result)
         if result is not None:
             self._worker.handle.checkpoint(self.trial["_id"], self._token, to_python(result))
@@ -69,10 +73,12 @@ class QueueCtrl(Ctrl):
 
     @property
     def should_stop(self) -> bool:
+        """Whether a stop was requested (seen at the last lease renewal)."""
         return self._token in self._worker.stop_tokens
 
     @property
     def attachments(self):
+        """The trial's attachments; writes are stored only while the lease is held."""
         return TrialAttachments(LeasedStore(self._worker, self.trial, self._token), self.trial)
 
 
@@ -182,15 +188,18 @@ class QueueWorker:
 
     # -- registry and leases ---------------------------------------------------------------
     def start(self) -> None:
+        """Register in the queue's worker registry and start renewing leases."""
         self.beat()
         self._heartbeat.start()
 
     def stop(self) -> None:
+        """Stop renewing and leave the worker registry."""
         self._heartbeat.stopped.set()
         with contextlib.suppress(Exception):
             self.handle.worker_gone(self.id)
 
     def beat(self) -> None:
+        """One heartbeat: refresh the registry entry and renew the running trial's lease."""
         with self._lock:
             current = self._current
         info = {
@@ -234,6 +243,7 @@ class QueueWorker:
         )
 
     def store(self, doc: dict) -> Any:
+        """The attachment store of the trial's experiment."""
         return self.handle.attachment_store(doc.get("exp_key"))
 
     # -- the work loop -----------------------------------------------------------------------

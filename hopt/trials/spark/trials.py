@@ -239,6 +239,7 @@ class SparkTrials(Trials):
 
     @property
     def cancelled_reason(self) -> str | None:
+        """Why SparkTrials stops fmin (its own ``timeout`` or loss threshold), or None."""
         if self.fmin_cancelled_reason is None:
             if self._timed_out():
                 self.fmin_cancelled_reason = f"SparkTrials timeout of {self.timeout} s reached"
@@ -434,6 +435,7 @@ class SparkTrials(Trials):
 
     # -- Hyperopt's SparkTrials counters ------------------------------------------------------
     def count_successful_trials(self) -> int:
+        """Finished trials whose status is ``ok`` (Hyperopt's counter)."""
         return sum(
             1
             for t in self._dynamic_trials
@@ -441,6 +443,7 @@ class SparkTrials(Trials):
         )
 
     def count_failed_trials(self) -> int:
+        """Finished trials whose status is ``fail``."""
         return sum(
             1
             for t in self._dynamic_trials
@@ -448,9 +451,11 @@ class SparkTrials(Trials):
         )
 
     def count_cancelled_trials(self) -> int:
+        """Trials cancelled because fmin stopped (timeout, stopping rule, an error)."""
         return self.count_by_state_unsynced(JOB_STATE_CANCEL)
 
     def count_total_trials(self) -> int:
+        """Every trial, in any state."""
         return len(self._dynamic_trials)
 
 
