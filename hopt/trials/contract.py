@@ -28,7 +28,7 @@ Consistency rules
    lease it renews while the objective runs.  When it stops renewing (killed,
    cut off), the trial returns to NEW once the lease has expired, counted as an
    attempt; after ``max_attempts`` lost attempts it is DONE with a failed result
-   whose error type is ``WorkerLost``.  A result, report or attachment written by
+   whose error type is ``WorkerLostError``.  A result, report or attachment written by
    a worker after it lost the lease is discarded, so a trial is recorded once.
 6. **Intermediate reports** (``add_report``) are appended in order to the
    trial's ``reports`` list as ``{"step", "value", "time"}``; another process

@@ -394,7 +394,7 @@ class FileJobs(JobQueue):
 
     def requeue_expired(self) -> int:
         """Trials whose lease expired, or whose worker here has ended, go back to the queue
-        (or fail with ``WorkerLost`` after max_attempts)."""
+        (or fail with ``WorkerLostError`` after max_attempts)."""
         now = time.time()
         with self.db.read("look for lost trials") as db:
             rows = db.execute(

@@ -11,7 +11,7 @@ of it at a time).  Every later write of the worker (checkpoint, report,
 attachment, result) is guarded by its token: once the lease expired and the
 trial was handed to another worker, the first worker's writes change nothing.
 ``requeue_expired`` returns expired trials to the queue, or fails them once
-``max_attempts`` reservations have all been lost (``WorkerLost``).
+``max_attempts`` reservations have all been lost (``WorkerLostError``).
 ``release`` gives a trial back without counting the attempt (a worker stopping).
 
 Times are the queue's own clock (the server's for MongoDB, the machine's for a
