@@ -146,8 +146,11 @@ def test_an_objective_that_cannot_be_pickled_is_named_before_anything_runs(store
         ({"parallelism": 2.0}, "parallelism must be an int >= 0; got parallelism=2.0"),
         ({"parallelism": True}, "parallelism must be an int >= 0; got parallelism=True"),
         ({"max_attempts": 0}, "max_attempts must be an int >= 1; got max_attempts=0"),
-        ({"lease_secs": 0}, "lease_secs must be a positive, finite number"),
-        ({"lease_secs": float("inf")}, "lease_secs must be a positive, finite number"),
+        (
+            {"lease_secs": 0},
+            "lease_secs must be a positive finite number of seconds; got lease_secs=0",
+        ),
+        ({"lease_secs": float("inf")}, "lease_secs must be finite; got lease_secs=inf"),
         ({"exp_key": 3}, "exp_key must be a string or None; got exp_key=3"),
     ],
 )

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..._types import JOB_STATE_RUNNING, JOB_VALID_STATES
+from ..._validate import check_int, check_positive_number
 from ...exceptions import InvalidArgumentError
 from ..attachments import TrialAttachments
 from ..base import Trials
@@ -43,14 +44,6 @@ logger = logging.getLogger("hopt.file")
 SWEEP_INTERVAL = 2.0
 #: longest pause between two polls of the change sequence (seconds; a poll costs ~50 µs)
 MAX_POLL_PAUSE = 0.05
-
-
-def _check_positive_int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InvalidArgumentError(
-            f"FileTrials: {name} must be an int >= {minimum}; got {name}={value!r}."
-        )
-    return value
 
 
 class FileTrials(RunsOnWorkers, Trials):
@@ -74,18 +67,12 @@ class FileTrials(RunsOnWorkers, Trials):
             raise InvalidArgumentError(
                 f"FileTrials: exp_key must be a string or None; got exp_key={exp_key!r}."
             )
-        self.parallelism = _check_positive_int(parallelism, "parallelism", 0)
-        self.max_attempts = _check_positive_int(max_attempts, "max_attempts", 1)
-        if (
-            isinstance(lease_secs, bool)
-            or not isinstance(lease_secs, (int, float))
-            or not 0 < lease_secs < float("inf")
-        ):
-            raise InvalidArgumentError(
-                "FileTrials: lease_secs must be a positive, finite number of seconds; "
-                f"got lease_secs={lease_secs!r}."
-            )
-        self.lease_secs = float(lease_secs)
+        self.parallelism = check_int(parallelism, "parallelism", "FileTrials", minimum=0)
+        self.max_attempts = check_int(max_attempts, "max_attempts", "FileTrials", minimum=1)
+        self.lease_secs = check_positive_number(
+            lease_secs, "lease_secs", "FileTrials", allow_inf=False, unit="seconds",
+            fix="A dead worker's trial comes back after this long.",
+        )  # fmt: skip
         if isinstance(path, FileJobs):
             self.jobs = path
         else:
