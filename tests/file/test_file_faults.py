@@ -6,9 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
@@ -16,40 +13,9 @@ import pytest
 from hopt import FileTrials, fmin, hp, rand
 from hopt._types import JOB_STATE_DONE, JOB_STATE_NEW, STATUS_OK
 from hopt.exceptions import StoreCorruptError
+from hopt.testing.crashes import check_killed_run_resumes, wait_for
 
 SPACE = hp.uniform("x", -5, 5)
-
-#: a search run as its own process, so the test can kill it; its objective logs
-#: "start x" and "end x" lines, so each evaluation can be counted
-SCRIPT = textwrap.dedent(
-    """
-    import sys, time
-    from hopt import FileTrials, fmin, hp, rand
-
-    LOG = sys.argv[2]
-
-    def objective(x):
-        with open(LOG, "a") as log:
-            log.write(f"start {x!r}\\n")
-        time.sleep(0.4)
-        with open(LOG, "a") as log:
-            log.write(f"end {x!r}\\n")
-        return x ** 2
-
-    if __name__ == "__main__":
-        trials = FileTrials(sys.argv[1], parallelism=2)
-        fmin(objective, hp.uniform("x", -1, 1), algo=rand.suggest, max_evals=12,
-             trials=trials, rstate=0, show_progressbar=False)
-        print("finished", len(trials))
-    """
-)
-
-
-def _log_lines(path, kind):
-    if not os.path.exists(path):
-        return []
-    with open(path) as log:
-        return [line.split()[1] for line in log if line.startswith(kind)]
 
 
 def _workers_of(pid):
@@ -69,34 +35,19 @@ def _workers_of(pid):
     return found
 
 
-def _wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_kill_9_of_fmin_then_a_rerun_loses_nothing_and_runs_nothing_twice(tmp_path, store_path):
-    script, log = tmp_path / "search.py", str(tmp_path / "evaluations.log")
-    script.write_text(SCRIPT)
-    run = [sys.executable, str(script), store_path, log]
-    first = subprocess.Popen(run, cwd=tmp_path)
-    _wait_for(lambda: len(_log_lines(log, "end")) >= 4, 60, "four finished trials")
-    assert len(_workers_of(first.pid)) == 2
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    # its workers notice: they record the trial they hold, then exit
-    _wait_for(lambda: not _workers_of(first.pid), 15, "the killed run's workers to exit")
-    second = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert second.returncode == 0, second.stderr
-    assert "finished 12" in second.stdout
-    trials = FileTrials(store_path, parallelism=0)
-    assert len(trials) == 12 and set(trials.statuses()) == {STATUS_OK}
-    started, ended = _log_lines(log, "start"), _log_lines(log, "end")
-    assert sorted(started) == sorted(ended), "every evaluation that started was recorded"
-    assert len(started) == len(set(started)) == 12, "no trial ran twice"
-    assert sorted(repr(x) for x in trials.vals["x"]) == sorted(started)
+    def two_workers_run(pid):
+        assert len(_workers_of(pid)) == 2
+
+    def workers_exit(pid):
+        # they notice: they record the trial they hold, then exit
+        wait_for(lambda: not _workers_of(pid), 15, "the killed run's workers to exit")
+
+    check_killed_run_resumes(
+        tmp_path, store_path, "from hopt import FileTrials", "FileTrials(STORE, parallelism=2)",
+        lambda: FileTrials(store_path, parallelism=0), max_evals=12, kill_after=4,
+        before_kill=two_workers_run, after_kill=workers_exit,
+    )  # fmt: skip
 
 
 def kills_its_worker_once(x):

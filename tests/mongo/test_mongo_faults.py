@@ -21,6 +21,7 @@ from hopt import (
     rand,
 )
 from hopt.base import Domain
+from hopt.testing.crashes import check_killed_run_resumes
 from hopt.trials import TrialAttachments
 from hopt.trials.mongo import MongoJobs, MongoTrials
 from hopt.trials.mongo.worker import LeasedStore, MongoWorker
@@ -320,58 +321,12 @@ def test_a_stop_signal_while_a_trial_is_being_reserved_gives_that_trial_back(mon
     assert doc["state"] == JOB_STATE_NEW and doc["attempts"] == 0, "given back at once"
 
 
-#: a search run as its own process, so the test can kill it; its objective logs
-#: "start x" and "end x" lines, so each evaluation can be counted
-KILLED_SEARCH = """
-import sys, time
-from hopt import fmin, hp, rand
-from hopt.trials.mongo import MongoTrials
-
-LOG = sys.argv[2]
-
-def objective(x):
-    with open(LOG, "a") as log:
-        log.write(f"start {x!r}\\n")
-    time.sleep(0.4)
-    with open(LOG, "a") as log:
-        log.write(f"end {x!r}\\n")
-    return x ** 2
-
-if __name__ == "__main__":
-    trials = MongoTrials(sys.argv[1], exp_key="killed")
-    fmin(objective, hp.uniform("x", -1, 1), algo=rand.suggest, max_evals=10,
-         trials=trials, rstate=0, show_progressbar=False)
-    print("finished", len(trials))
-"""
-
-
-def _logged(path, kind):
-    if not os.path.exists(path):
-        return []
-    with open(path) as log:
-        return [line.split()[1] for line in log if line.startswith(kind)]
-
-
 def test_kill_9_of_fmin_then_a_rerun_loses_nothing_and_runs_nothing_twice(
     mongo_url, start_workers, tmp_path
 ):
-    import subprocess
-    import sys
-
     start_workers(2, "--exp-key", "killed")
-    script, log = tmp_path / "search.py", str(tmp_path / "evaluations.log")
-    script.write_text(KILLED_SEARCH)
-    run = [sys.executable, str(script), mongo_url, log]
-    first = subprocess.Popen(run, cwd=tmp_path)
-    wait_until(lambda: len(_logged(log, "end")) >= 3, 60, "three finished trials")
-    first.send_signal(signal.SIGKILL)
-    first.wait()
-    second = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    assert second.returncode == 0, second.stderr
-    assert "finished 10" in second.stdout
-    trials = MongoTrials(mongo_url, exp_key="killed")
-    assert len(trials) == 10 and set(trials.statuses()) == {STATUS_OK}
-    started, ended = _logged(log, "start"), _logged(log, "end")
-    assert sorted(started) == sorted(ended), "every evaluation that started was recorded"
-    assert len(started) == len(set(started)) == 10, "no trial ran twice"
-    assert sorted(repr(x) for x in trials.vals["x"]) == sorted(started)
+    check_killed_run_resumes(
+        tmp_path, mongo_url, "from hopt.trials.mongo import MongoTrials",
+        "MongoTrials(STORE, exp_key='killed')",
+        lambda: MongoTrials(mongo_url, exp_key="killed"), max_evals=10, kill_after=3,
+    )  # fmt: skip
