@@ -204,6 +204,12 @@ def _command_listeners() -> list:
     return [_command_log]
 
 
+def commands_sent() -> list[tuple]:
+    """``(unix time, command name, collection)`` of each command this process sent since
+    it first connected with $HOPT_MONGO_COUNT_COMMANDS set ([] if it never did)."""
+    return [] if _command_log is None else list(_command_log.sent)
+
+
 def _short(exc: BaseException) -> str:
     """The first line of a driver error (pymongo appends a long topology description)."""
     text = str(exc).split(", Timeout:")[0].split(", full error:")[0].split("\n")[0]

@@ -38,6 +38,8 @@ class TrialListing:
         self._newest: Any = None  # the newest ``changed`` stamp seen
         self._last_full = -float("inf")
         self._reorder = False
+        #: the newest stamp among the documents the last read found new or changed
+        self.news_stamp: Any = None
 
     def list_everything_next(self) -> None:
         """Make the next ``read`` a full listing (trials were deleted: it drops them)."""
@@ -87,14 +89,16 @@ class TrialListing:
     def _take(self, found: list[dict]) -> bool:
         """Keep the documents read; True if one was new or at another version."""
         news = False
+        self.news_stamp = None
         for doc in found:
             known = self._docs.get(doc["_id"])
-            if known is None:
-                self._reorder = news = True
-            elif known.get("version") != doc.get("version"):
-                news = True
-            self._docs[doc["_id"]] = doc
             changed = doc.get("changed")
+            if known is None or known.get("version") != doc.get("version"):
+                self._reorder |= known is None
+                news = True
+                if changed is not None and (self.news_stamp is None or changed > self.news_stamp):
+                    self.news_stamp = changed
+            self._docs[doc["_id"]] = doc
             if changed is not None and (self._newest is None or changed > self._newest):
                 self._newest = changed
         return news

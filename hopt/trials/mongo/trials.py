@@ -48,6 +48,8 @@ SWEEP_INTERVAL = 5.0
 #: shortest and longest pause between two reads of what changed (seconds)
 FIRST_POLL_PAUSE = 0.02
 MAX_POLL_PAUSE = 0.5
+#: the first poll after a change waits for the next one's due time plus this fraction
+DUE_SLACK = 0.1
 #: a refresh() this soon after the read that ended wait_for_progress uses that read
 FRESH_READ_SECS = 0.02
 #: how often idle_slots counts the live workers again (every 0.5 s while there are none)
@@ -145,11 +147,12 @@ class MongoTrials(RunsOnWorkers, Trials):
 
     def _reset_waiting(self) -> None:
         self._news = False  # a read found changes that no wait_for_progress has reported
-        self._news_at: float | None = None  # when a read last found changes (monotonic)
-        self._news_gap: float | None = None  # the usual time between two such reads
+        self._news_at: float | None = None  # when the last change found happened (monotonic)
+        self._news_gap: float | None = None  # the usual time between two changes found
         self._pause: float | None = None  # the next pause; None: time it by _news_gap
         self._last_read_at = -math.inf
         self._fresh_read: float | None = None  # a read refresh() may use (see refresh)
+        self._inserted = False  # fmin inserted trials and has not refreshed since
 
     @property
     def _query_key(self) -> Any:
@@ -177,11 +180,20 @@ class MongoTrials(RunsOnWorkers, Trials):
         read: a refresh within ``FRESH_READ_SECS`` of it uses that read instead of
         making the same one again (as if the refresh had run those milliseconds
         earlier).  Any other refresh reads.
+
+        While fmin runs, it refreshes after each insert and then waits for
+        progress.  That refresh's read is also the wait's first poll: it is made
+        when the next change is due (at most ``MAX_POLL_PAUSE`` later), as the
+        wait would make it, so that fmin reads once per trial instead of twice.
         """
         # (Every hopt writer but the insert bumps a trial's version and stamps
         # ``changed``.  An edit that only bumps the version is seen at the next full
         # listing; one that bumps neither is not seen until the trial changes again.)
         fresh, self._fresh_read = self._fresh_read, None
+        if self._inserted:
+            self._inserted = False
+            if not self._news and self._news_gap is not None:
+                time.sleep(self._next_pause())
         if fresh is None or time.monotonic() - fresh > FRESH_READ_SECS:
             self._read()
         docs = self._listing.docs()
@@ -194,14 +206,25 @@ class MongoTrials(RunsOnWorkers, Trials):
         self.refresh()
 
     def _read(self) -> bool:
-        """Read what changed into the listing; note when something had."""
+        """Read what changed into the listing; note when something had.
+
+        When changes are found, the pace of changes is updated from when they
+        happened (their server stamps), not from when they were read: timed by
+        reads alone, polls that always find something would never learn that
+        they come late.
+        """
         news = self._listing.read(self.handle, self._query_key)
         now = self._last_read_at = time.monotonic()
         if news:
-            if self._news_at is not None:
-                gap = now - self._news_at
+            happened = now
+            stamp = self._listing.news_stamp
+            if stamp is not None:  # how long ago, by the server's clock (read <= 60 s ago)
+                late = (self.handle.server_time(max_age=CLOCK_MAX_AGE) - stamp).total_seconds()
+                happened -= min(max(late, 0.0), MAX_POLL_PAUSE)
+            if self._news_at is not None and happened > self._news_at:
+                gap = happened - self._news_at
                 self._news_gap = gap if self._news_gap is None else 0.7 * self._news_gap + 0.3 * gap
-            self._news_at, self._news, self._pause = now, True, None
+            self._news_at, self._news, self._pause = happened, True, None
         return news
 
     def new_trial_ids(self, n: int) -> list[int]:
@@ -235,6 +258,7 @@ class MongoTrials(RunsOnWorkers, Trials):
                 doc.setdefault("domain_version", self._domain_version)
         stored = self.handle.insert(docs)
         self._fresh_read = None  # a refresh after this write must read
+        self._inserted = self._domain_version is not None  # by fmin (see refresh)
         # known as stored: not news for wait_for_progress, and not read back
         self._listing.add_own(
             [doc for doc in stored if self._exp_key is None or doc["exp_key"] == self._exp_key]
@@ -280,6 +304,7 @@ class MongoTrials(RunsOnWorkers, Trials):
         file_id = self.attachments.put(DOMAIN_ATTACHMENT, blob, signature=signature)
         self.handle.set_domain(self._exp_key, file_id, signature)
         self._domain_version = file_id
+        self._reset_waiting()  # the pace of an earlier run says nothing about this one
         self._run_tids = set()
         self._no_workers_since = None
         logger.info(
@@ -377,7 +402,8 @@ class MongoTrials(RunsOnWorkers, Trials):
             )
             if gap is None or self._news_at is None:
                 return FIRST_POLL_PAUSE
-            due = self._news_at + gap - time.monotonic()
+            # a little after the due time: the change is then most likely there to be read
+            due = self._news_at + gap * (1 + DUE_SLACK) - time.monotonic()
             return min(max(due, FIRST_POLL_PAUSE), MAX_POLL_PAUSE)
         self._pause = min(pause * 1.5, MAX_POLL_PAUSE)
         return pause
