@@ -186,7 +186,7 @@ class MongoTrials(RunsOnWorkers, Trials):
         when the next change is due (at most ``MAX_POLL_PAUSE`` later), as the
         wait would make it, so that fmin reads once per trial instead of twice.
         """
-        # (Every hopt writer but the insert bumps a trial's version and stamps
+        # (Every hopt writer bumps a trial's version and stamps
         # ``changed``.  An edit that only bumps the version is seen at the next full
         # listing; one that bumps neither is not seen until the trial changes again.)
         fresh, self._fresh_read = self._fresh_read, None
