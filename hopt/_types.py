@@ -144,7 +144,8 @@ class TrialDoc(_TrialDocRequired, total=False):
     write to a stored document).  Queue backends (FileTrials, MongoTrials) add the
     lease bookkeeping: ``attempts`` (reservations so far), ``max_attempts``,
     ``lost_owners`` (workers that lost it), ``lease`` and ``lease_expires``, and
-    MongoDB's ``_id`` and ``changed`` (the server's time of the last write).
+    MongoDB's ``_id``, ``changed`` (the server's time of the last write) and
+    ``domain_version`` (the stored objective the trial was queued for).
     """
 
     end_time: datetime.datetime | None
@@ -157,4 +158,5 @@ class TrialDoc(_TrialDocRequired, total=False):
     lease: str | None
     lease_expires: Any
     changed: Any
+    domain_version: Any
     _id: Any

@@ -244,7 +244,8 @@ class QueueConformance:
         (trial,) = trials.trials
         assert trial["state"] == JOB_STATE_DONE and trial["result"]["loss"] == 1.0
         assert "reports" not in trial or trial["reports"] == []
-        assert trial["book_time"] <= trial["refresh_time"] and trial["owner"] == "w1"
+        assert trial["book_time"] <= trial["end_time"] <= trial["refresh_time"]
+        assert trial["owner"] == "w1"
 
     def test_reports_are_read_by_others_while_the_trial_runs(self, make_queue):
         trials, queue = self._queued(make_queue, 1)
@@ -277,7 +278,7 @@ class QueueConformance:
             assert not queue.finish(doc, token, {"loss": 0.0, "status": STATUS_OK}), "too late"
         trials.refresh()
         (trial,) = trials.trials
-        assert trial["state"] == JOB_STATE_DONE
+        assert trial["state"] == JOB_STATE_DONE and trial["end_time"] is not None
         assert trial["result"]["error"]["type"] == "WorkerLostError"
         assert trial["lost_owners"] == ["w-a", "w-b"]
 

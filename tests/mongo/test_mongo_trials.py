@@ -351,23 +351,30 @@ def test_a_refresh_reads_only_the_trials_changed_since_the_last_one(mongo_url, m
     )
     trials.refresh()
     assert len(trials.trials) == 30
-    listed = []
-    real_listing = trials.handle.listing
+    reads = []
+    real_changed, real_listing = trials.handle.changed_docs, trials.handle.listing
 
-    def spy(exp_key, since=None):
+    def changed_spy(exp_key, since):
+        docs = real_changed(exp_key, since)
+        reads.append(("changed", len(docs)))
+        return docs
+
+    def listing_spy(exp_key, since=None):
         rows = real_listing(exp_key, since=since)
-        listed.append((since is None, len(rows)))
+        reads.append(("full", len(rows)))
         return rows
 
-    monkeypatch.setattr(trials.handle, "listing", spy)
+    monkeypatch.setattr(trials.handle, "changed_docs", changed_spy)
+    monkeypatch.setattr(trials.handle, "listing", listing_spy)
     other = MongoJobs.new_from_connection_str(mongo_url)
     for _ in range(2):
         time.sleep(0.05)  # a later server time than the stamps seen so far
         other.reserve("w", "token", 30, exp_key="incremental")
         trials.refresh()
-    # the first refresh listed what changed at or after the newest stamp it had seen,
-    # the inserts' (all 30); the second only the two reserved trials
-    assert listed == [(False, 30), (False, 2)]
+    # one find per refresh, for the trials stamped at or after the newest stamp seen:
+    # the first time the inserts' stamp (all 30) and the reserved trial, then only the
+    # two reserved trials
+    assert reads == [("changed", 30), ("changed", 2)]
     running = [t["tid"] for t in trials.trials if t["state"] == JOB_STATE_RUNNING]
     assert running == tids[:2]
     assert [t["tid"] for t in trials.trials] == tids, "still in trial order"
@@ -377,8 +384,8 @@ def test_a_refresh_reads_only_the_trials_changed_since_the_last_one(mongo_url, m
     assert len(trials.trials) == 30
     monkeypatch.setattr(listing, "FULL_LISTING_SECS", 0.0)
     trials.refresh()
-    assert listed[-1] == (True, 29) and [t["tid"] for t in trials.trials] == tids[:-1]
-    assert listed[-2] == (False, 1), "the incremental listing cannot see a deletion"
+    assert reads[-1] == ("full", 29) and [t["tid"] for t in trials.trials] == tids[:-1]
+    assert reads[-2] == ("changed", 1), "the incremental read cannot see a deletion"
 
 
 def shifted_quadratic(x):

@@ -8,7 +8,10 @@ written to be safe to repeat (guarded updates, idempotent inserts), see jobs.py.
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import os
 import random
 import time
 from collections.abc import Callable
@@ -26,6 +29,9 @@ T = TypeVar("T")
 CONNECT_TIMEOUT = 10.0
 #: how long a running fmin or worker keeps retrying after the server went away
 RECONNECT_TIMEOUT = 300.0
+#: for tests and benchmarks: a directory where each process writes, when it exits, the
+#: database commands it sent (``commands-<pid>.json``: ``[[unix time, name, collection]]``)
+COUNT_COMMANDS_ENV = "HOPT_MONGO_COUNT_COMMANDS"
 
 
 def require_pymongo() -> Any:
@@ -78,6 +84,7 @@ class Connection:
                 serverSelectionTimeoutMS=attempt_ms,
                 connectTimeoutMS=attempt_ms,
                 appname="hopt",
+                event_listeners=_command_listeners(),
             )
         except Exception as exc:  # a bad option in the URI
             raise BackendConnectionError(
@@ -157,6 +164,50 @@ class Connection:
 
     def close(self) -> None:
         self.client.close()
+
+
+_command_log: Any = None
+
+
+def _command_listeners() -> list:
+    """[a listener that logs every command] when $HOPT_MONGO_COUNT_COMMANDS is set, else []."""
+    global _command_log
+    directory = os.environ.get(COUNT_COMMANDS_ENV)
+    if not directory:
+        return []
+    if _command_log is None:
+        from pymongo import monitoring
+
+        class CommandLog(monitoring.CommandListener):
+            def __init__(self) -> None:
+                self.sent: list[tuple] = []  # list.append is thread-safe
+
+            def started(self, event: Any) -> None:
+                target = event.command.get(event.command_name)
+                target = target if isinstance(target, str) else ""
+                self.sent.append((time.time(), event.command_name, target))
+
+            def succeeded(self, event: Any) -> None:
+                pass
+
+            def failed(self, event: Any) -> None:
+                pass
+
+        log = _command_log = CommandLog()
+
+        def write() -> None:
+            path = os.path.join(directory, f"commands-{os.getpid()}.json")
+            with open(path, "w") as out:
+                json.dump(log.sent, out)
+
+        atexit.register(write)
+    return [_command_log]
+
+
+def commands_sent() -> list[tuple]:
+    """``(unix time, command name, collection)`` of each command this process sent since
+    it first connected with $HOPT_MONGO_COUNT_COMMANDS set ([] if it never did)."""
+    return [] if _command_log is None else list(_command_log.sent)
 
 
 def _short(exc: BaseException) -> str:

@@ -5,8 +5,7 @@ queues in one database never mix:
 
 * ``jobs``: one trial document per trial (Hyperopt's schema plus lease fields);
 * ``jobs.ids``: the counter that hands out trial ids atomically;
-* ``jobs.experiments``: per experiment, a change counter that workers bump (fmin
-  polls this one small document instead of the whole queue);
+* ``jobs.experiments``: per experiment, the stored objective's file id and signature;
 * ``jobs.workers``: a heartbeat document per live worker;
 * ``jobs.fs``: GridFS, for the pickled domain and attachments.
 
@@ -21,15 +20,26 @@ have all been lost.
 
 Every write of a trial document also bumps its ``version`` and stamps ``changed``
 with the server's clock, so a reader can ask for what changed since it last
-looked (``listing``) instead of reading every trial again.  All times are the
-server's (``$$NOW`` when writing, the ``hello`` command's ``localTime`` when
-comparing), so worker clocks may differ.
+looked (``changed_docs``) instead of reading every trial again.  All times are
+the server's (``$$NOW`` when writing, the ``hello`` command's ``localTime`` when
+comparing), so worker clocks may differ.  An insert cannot evaluate ``$$NOW``:
+it stamps the server's clock as read at most ``INSERT_CLOCK_AGE`` seconds ago
+plus the time elapsed since on this machine's monotonic clock (never this
+machine's wall clock).  That is off by the two clocks' drift over those seconds,
+far less than the margin readers allow for (listing.py), and saves the second
+command a stamping update would cost per insert.
+
+What a trial costs (docs/mongodb.md): fmin inserts it (one ``insert``, trial ids
+come in blocks), a worker reserves it and records its result (a
+``findAndModify`` and an ``update``), and fmin reads what changed with one
+``find`` per poll.  There is no change counter to bump: the poll is the read.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -55,6 +65,8 @@ logger = logging.getLogger("hopt.mongo")
 _NEXT_VERSION = {"$add": [{"$ifNull": ["$version", 0]}, 1]}
 #: the name of the stored domain among the experiment's attachments (Hyperopt's)
 DOMAIN_ATTACHMENT = "FMinIter_Domain"
+#: an insert's ``changed`` stamp extrapolates a server clock read at most this long ago
+INSERT_CLOCK_AGE = 10.0
 #: the largest result document stored; MongoDB refuses documents over 16 MiB
 MAX_RESULT_BYTES = 15 * 1024 * 1024
 
@@ -81,6 +93,7 @@ class MongoJobs(JobQueue):
         self.workers = db[f"{collection}.workers"]
         self.fs_prefix = f"{collection}.fs"
         self._indexes_ready = False
+        self._server_clock: tuple[float, Any] = (0.0, None)  # (monotonic time, server time)
 
     @classmethod
     def new_from_connection_str(
@@ -128,36 +141,38 @@ class MongoJobs(JobQueue):
         last = int(counter["last"])
         return list(range(last - n, last))
 
-    def insert(self, docs: Sequence[dict]) -> dict[str, int]:
+    def give_back_tids(self, first: int, end: int) -> bool:
+        """Return the ids ``first`` .. ``end - 1`` taken last and never used: only when no
+        one has taken ids since (the counter still stands at ``end``)."""
+        done = self.conn.call(
+            "give back trial ids",
+            lambda: self.ids.update_one({"_id": "tid", "last": end}, {"$set": {"last": first}}),
+        )
+        return done.modified_count == 1
+
+    def insert(self, docs: Sequence[dict]) -> list[dict]:
         """Insert trial documents; safe to retry (an already stored tid is skipped).
 
-        Returns each experiment's change count after this insert (``bump``).
+        Returns the documents as stored, with their ``_id``.  Their ``changed``
+        stamp is the server's clock as extrapolated (see the module docstring).
         """
         if not docs:
-            return {}
+            return []
         from pymongo.errors import BulkWriteError
 
+        now = self.server_time(max_age=INSERT_CLOCK_AGE)
+        stored = [{**doc, "version": doc.get("version", 0), "changed": now} for doc in docs]
+
         def insert() -> None:
-            try:
-                self.jobs.insert_many([dict(doc) for doc in docs], ordered=False)
+            try:  # pymongo sets each _id before sending: a retry sends the same ones
+                self.jobs.insert_many(stored, ordered=False)
             except BulkWriteError as exc:
                 others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != 11000]
                 if others:
                     raise
 
         self.conn.call("insert trials", insert)
-        by_experiment: dict[Any, list] = {}
-        for doc in docs:
-            by_experiment.setdefault(doc.get("exp_key"), []).append(doc["tid"])
-
-        def stamp() -> None:  # an insert cannot use the server's clock; this update can
-            for exp_key, tids in by_experiment.items():
-                self.jobs.update_many(
-                    {"exp_key": exp_key, "tid": {"$in": tids}}, [{"$set": {"changed": "$$NOW"}}]
-                )
-
-        self.conn.call("stamp new trials", stamp)
-        return self.bump(by_experiment)
+        return stored
 
     # -- reading ------------------------------------------------------------------------
     def find(self, exp_key: Any, states: Iterable[int] | None = None) -> list[dict]:
@@ -169,7 +184,7 @@ class MongoJobs(JobQueue):
             "read trials", lambda: list(self.jobs.find(query).sort([("tid", 1), ("_id", 1)]))
         )
 
-    def listing(self, exp_key: Any, since: Any = None) -> list[tuple[Any, int, Any]]:
+    def listing(self, exp_key: Any, since: Any = None) -> list[tuple[Any, Any, Any]]:
         """``(_id, version, changed)`` of every trial, or of those changed at ``since`` or later.
 
         ``changed`` is the server time of the trial's last write (None for a
@@ -182,7 +197,7 @@ class MongoJobs(JobQueue):
         return self.conn.call(
             "read trial versions",
             lambda: [
-                (doc["_id"], doc.get("version", 0), doc.get("changed"))
+                (doc["_id"], doc.get("version"), doc.get("changed"))
                 for doc in self.jobs.find(query, fields)
             ],
         )
@@ -190,6 +205,13 @@ class MongoJobs(JobQueue):
     def find_ids(self, ids: list) -> list[dict]:
         """The trial documents with these ``_id`` s."""
         return self.conn.call("read trials", lambda: list(self.jobs.find({"_id": {"$in": ids}})))
+
+    def changed_docs(self, exp_key: Any, since: Any) -> list[dict]:
+        """Whole documents of the trials stamped at ``since`` or later (all when None)."""
+        query = _exp_filter(exp_key)
+        if since is not None:
+            query["changed"] = {"$gte": since}
+        return self.conn.call("read changed trials", lambda: list(self.jobs.find(query)))
 
     def count(self, exp_key: Any, states: Iterable[int]) -> int:
         """How many of an experiment's trials are in ``states``."""
@@ -230,8 +252,6 @@ class MongoJobs(JobQueue):
                 query, update, sort=[("tid", 1)], return_document=ReturnDocument.AFTER
             ),
         )
-        if doc is not None:
-            self.bump([doc.get("exp_key")])
         return doc
 
     def _guarded(self, doc_id: Any, token: str) -> dict:
@@ -329,12 +349,11 @@ class MongoJobs(JobQueue):
                 self._guarded(doc["_id"], token),
                 {
                     "$set": fields,
-                    "$currentDate": {"refresh_time": True, "changed": True},
+                    "$currentDate": {"refresh_time": True, "end_time": True, "changed": True},
                     "$inc": {"version": 1},
                 },
             ),
         )
-        self.bump([doc.get("exp_key")])
         return done.matched_count == 1
 
     def release(self, doc: dict, token: str) -> bool:
@@ -350,22 +369,29 @@ class MongoJobs(JobQueue):
                 },
             ),
         )
-        if done is None:
-            return False
-        self.bump([doc.get("exp_key")])
-        return done.matched_count == 1
+        return done is not None and done.matched_count == 1
 
-    def server_time(self) -> Any:
+    def server_time(self, max_age: float = 0.0) -> Any:
         """The server's clock (naive UTC), to compare with times it wrote as ``$$NOW``.
 
         Queries compare with this value instead of ``$$NOW`` inside ``$expr``: plain
         date comparisons work on every MongoDB-wire server we tried, ``$expr`` ones not.
+        With ``max_age`` > 0 the clock read less than that many seconds ago, plus the
+        time elapsed since on this machine's monotonic clock, will do: for decisions
+        that a slightly late or early answer does not make wrong (whether a sweep
+        is worth it, which workers count as live).
         """
+        read_at, then = self._server_clock
+        elapsed = time.monotonic() - read_at
+        if then is not None and elapsed < max_age:
+            return then + datetime.timedelta(seconds=elapsed)
         hello = self.conn.call("read the server clock", lambda: self.conn.db.command("hello"))
         now = hello.get("localTime")
         if now is None:  # a server that does not report its clock: use ours
             now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-        return now.replace(tzinfo=None)
+        now = now.replace(tzinfo=None)
+        self._server_clock = (time.monotonic(), now)
+        return now
 
     def requeue_expired(self) -> int:
         """Trials whose lease expired go back to the queue, or fail after max_attempts."""
@@ -396,6 +422,7 @@ class MongoJobs(JobQueue):
                             "lost_owners": keep_owner,
                             "lease": None,
                             "refresh_time": "$$NOW",
+                            "end_time": "$$NOW",
                             "version": _NEXT_VERSION,
                             "changed": "$$NOW",
                         }
@@ -429,9 +456,6 @@ class MongoJobs(JobQueue):
                 requeued.modified_count,
                 failed.modified_count,
             )
-            self.conn.call(
-                "note changes", lambda: self.experiments.update_many({}, {"$inc": {"changes": 1}})
-            )
         return changed
 
     def cancel_new(self, exp_key: Any, tids: Iterable, reason: str) -> int:
@@ -463,42 +487,9 @@ class MongoJobs(JobQueue):
         which = {} if exp_key is ANY else {"_id": experiment_id(exp_key)}
         self.conn.call("delete the experiment", lambda: self.experiments.delete_many(which))
 
-    # -- experiments: change counter and stored domain ---------------------------------------
-    def bump(self, exp_keys: Iterable[Any]) -> dict[str, int]:
-        """Tell anyone polling these experiments that their trials changed.
-
-        Returns each experiment's change count after the bump (by experiment id).
-        """
-        from pymongo import ReturnDocument
-
-        ids = sorted({experiment_id(exp_key) for exp_key in exp_keys})
-
-        def bump() -> dict[str, int]:
-            after = {}
-            for _id in ids:
-                doc = self.experiments.find_one_and_update(
-                    {"_id": _id},
-                    {"$inc": {"changes": 1}},
-                    projection={"changes": 1},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-                after[_id] = int(doc["changes"])
-            return after
-
-        return self.conn.call("note a change", bump)
-
-    def changes(self, exp_key: Any) -> int:
-        """The experiment's change count (see ``bump``); 0 before its first change."""
-        key = None if exp_key is ANY else exp_key
-        doc = self.conn.call(
-            "poll for changes",
-            lambda: self.experiments.find_one({"_id": experiment_id(key)}, {"changes": 1}),
-        )
-        return 0 if doc is None else int(doc.get("changes", 0))
-
+    # -- experiments: the stored domain ---------------------------------------------------
     def experiment(self, exp_key: str | None) -> dict | None:
-        """The experiment's own document (stored objective, change count), or None."""
+        """The experiment's own document (its stored objective), or None."""
         return self.conn.call(
             "read the experiment",
             lambda: self.experiments.find_one({"_id": experiment_id(exp_key)}),
@@ -510,11 +501,10 @@ class MongoJobs(JobQueue):
             "publish the domain",
             lambda: self.experiments.update_one(
                 {"_id": experiment_id(exp_key)},
-                {"$set": {"domain_file": file_id, "signature": signature, "exp_key": exp_key},
-                 "$inc": {"changes": 1}},
+                {"$set": {"domain_file": file_id, "signature": signature, "exp_key": exp_key}},
                 upsert=True,
             ),
-        )  # fmt: skip
+        )
 
     # -- the worker registry (fmin sizes its queue to the live workers) ------------------------
     def worker_seen(self, worker_id: str, info: dict, stale_after_secs: float) -> None:
@@ -529,7 +519,7 @@ class MongoJobs(JobQueue):
     def forget_dead_workers(self, silent_secs: float = DEAD_WORKER_SECS) -> int:
         """Drop registry entries of workers silent this long past their lease (killed
         with no chance to unregister); they were no longer counted, only clutter."""
-        cutoff = self.server_time() - datetime.timedelta(seconds=silent_secs)
+        cutoff = self.server_time(max_age=60.0) - datetime.timedelta(seconds=silent_secs)
         done = self.conn.call(
             "forget dead workers",
             lambda: self.workers.delete_many({"stale_at": {"$lt": cutoff}}),
@@ -541,9 +531,10 @@ class MongoJobs(JobQueue):
             "unregister this worker", lambda: self.workers.delete_one({"_id": worker_id})
         )
 
-    def live_workers(self, exp_key: Any) -> int:
-        """Workers whose last heartbeat is recent and who serve this experiment."""
-        query: dict[str, Any] = {"stale_at": {"$gt": self.server_time()}}
+    def live_workers(self, exp_key: Any, clock_age: float = 0.0) -> int:
+        """Workers whose last heartbeat is recent and who serve this experiment
+        (``clock_age``: see ``server_time``'s ``max_age``)."""
+        query: dict[str, Any] = {"stale_at": {"$gt": self.server_time(clock_age)}}
         if exp_key is not ANY:
             query["exp_key"] = {"$in": [exp_key, None]}
         return self.conn.call("count workers", lambda: self.workers.count_documents(query))
@@ -564,6 +555,9 @@ class MongoJobs(JobQueue):
             blob, info = store.read_id(version)
         except KeyError:  # replaced by a newer fmin meanwhile: read that one
             blob, info = store.read(DOMAIN_ATTACHMENT)
+        else:  # the id comes from a trial document: it must name this experiment's domain
+            if info.get("filename") != DOMAIN_ATTACHMENT or info.get("exp_key") != exp_key:
+                blob, info = store.read(DOMAIN_ATTACHMENT)
         return blob, info.get("signature")
 
     def attachment_store(self, exp_key: str | None) -> GridFSStore:

@@ -6,9 +6,15 @@ How a run goes (see docs/mongodb.md):
   stores it once per exp_key in GridFS; workers load it from there.
 * fmin inserts NEW trials: ``max_queue_len`` plus one per idle live worker
   (``idle_slots``), so every worker finds work without tuning max_queue_len.
+  Each carries the id of the stored domain, so a worker needs no extra read to
+  know which objective to run.
 * Workers reserve, evaluate and record trials under a lease (jobs.py).  fmin
-  waits by polling one small per-experiment change counter with backoff, and
-  now and then returns trials of dead workers to the queue.
+  waits by reading the trials changed since its last read (listing.py), first
+  when the next change is due at the pace changes have been coming, then
+  backing off; the ``refresh()`` fmin makes right after that wait uses the read
+  that ended it.  When a lease of its experiment may have expired, fmin
+  returns the trials of dead workers to the queue.
+* What a trial costs in database commands: docs/mongodb.md.
 * When fmin stops early (timeout, loss_threshold, early_stop_fn), the trials it
   queued and no worker took yet become JOB_STATE_CANCEL; running ones finish
   and are recorded.  A second fmin with the same exp_key resumes the search.
@@ -37,10 +43,21 @@ from .url import parse_url
 
 logger = logging.getLogger("hopt.mongo")
 
-#: how often a waiting fmin returns trials of dead workers to the queue (seconds)
+#: how often a waiting fmin looks for expired leases of its trials (seconds)
 SWEEP_INTERVAL = 5.0
-#: longest pause between two polls of the change counter (seconds)
+#: shortest and longest pause between two reads of what changed (seconds)
+FIRST_POLL_PAUSE = 0.02
 MAX_POLL_PAUSE = 0.5
+#: the first poll after a change waits for the next one's due time plus this fraction
+DUE_SLACK = 0.1
+#: a refresh() this soon after the read that ended wait_for_progress uses that read
+FRESH_READ_SECS = 0.02
+#: how often idle_slots counts the live workers again (every 0.5 s while there are none)
+LIVE_WORKERS_SECS = 5.0
+#: for the sweep and live-worker decisions, the server's clock read this long ago will do
+CLOCK_MAX_AGE = 60.0
+#: fmin takes trial ids in blocks of this many (the unused rest is given back at the end)
+TID_BLOCK = 16
 #: warn when fmin has waited this long with no live worker (seconds)
 NO_WORKER_WARNING_SECS = 30.0
 
@@ -55,7 +72,6 @@ class MongoTrials(RunsOnWorkers, Trials):
     workdir: str | None
     _key: bytes | None
     _last_sweep: float
-    _seen_changes: int | None
     _listing: TrialListing  # this process's copy of the trial documents
 
     def __init__(
@@ -98,10 +114,13 @@ class MongoTrials(RunsOnWorkers, Trials):
         self.workdir = workdir
         self.max_attempts = max_attempts
         self._run_tids: set = set()
-        self._seen_changes: int | None = None
         self._last_sweep = 0.0
-        self._idle: tuple[float, int] = (0.0, 0)
+        self._live: tuple[float, int] = (-math.inf, 0)  # (when counted, live workers)
         self._no_workers_since: float | None = None
+        self._domain_version: Any = None  # the stored domain's file id, while fmin runs
+        self._tid_pool: list[int] = []  # ids taken in a block and not handed out yet
+        self._tid_block_end: int | None = None
+        self._reset_waiting()
         self._listing = TrialListing()
         super().__init__(exp_key=exp_key, refresh=refresh)
         self.attachments = self._store(exp_key)
@@ -115,6 +134,7 @@ class MongoTrials(RunsOnWorkers, Trials):
         state["handle"] = self.handle.url  # a MongoURL; str() of it hides the password
         state.pop("attachments", None)
         state.pop("_listing", None)
+        state.update(_domain_version=None, _tid_pool=[], _tid_block_end=None)  # fmin's own
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -123,6 +143,16 @@ class MongoTrials(RunsOnWorkers, Trials):
         self.handle = MongoJobs.new_from_connection_str(url, where="MongoTrials")
         self.attachments = self._store(self._exp_key)
         self._listing = TrialListing()
+        self._reset_waiting()
+
+    def _reset_waiting(self) -> None:
+        self._news = False  # a read found changes that no wait_for_progress has reported
+        self._news_at: float | None = None  # when the last change found happened (monotonic)
+        self._news_gap: float | None = None  # the usual time between two changes found
+        self._pause: float | None = None  # the next pause; None: time it by _news_gap
+        self._last_read_at = -math.inf
+        self._fresh_read: float | None = None  # a read refresh() may use (see refresh)
+        self._inserted = False  # fmin inserted trials and has not refreshed since
 
     @property
     def _query_key(self) -> Any:
@@ -136,17 +166,37 @@ class MongoTrials(RunsOnWorkers, Trials):
         other = cast(MongoTrials, super().view(exp_key=exp_key, refresh=False))
         other.attachments = other._store(exp_key)
         other._listing = TrialListing()
+        other._reset_waiting()
+        other._domain_version, other._tid_pool, other._tid_block_end = None, [], None
         if refresh:
             other.refresh()
         return other
 
     def refresh(self) -> None:
-        """Re-read the experiment: only the trials changed since the last refresh are read
-        from the database (``TrialListing``), however many trials it holds."""
-        # (Every hopt writer bumps a trial's version and stamps ``changed``.  An edit
-        # that only bumps the version is seen at the next full listing; one that
-        # bumps neither is not seen until the trial changes again.)
-        docs = self._listing.update(self.handle, self._query_key)
+        """Re-read the experiment: only the trials changed since the last read are read
+        from the database (``TrialListing``), however many trials it holds.
+
+        fmin refreshes right after ``wait_for_progress`` returns, which ends with a
+        read: a refresh within ``FRESH_READ_SECS`` of it uses that read instead of
+        making the same one again (as if the refresh had run those milliseconds
+        earlier).  Any other refresh reads.
+
+        While fmin runs, it refreshes after each insert and then waits for
+        progress.  That refresh's read is also the wait's first poll: it is made
+        when the next change is due (at most ``MAX_POLL_PAUSE`` later), as the
+        wait would make it, so that fmin reads once per trial instead of twice.
+        """
+        # (Every hopt writer bumps a trial's version and stamps
+        # ``changed``.  An edit that only bumps the version is seen at the next full
+        # listing; one that bumps neither is not seen until the trial changes again.)
+        fresh, self._fresh_read = self._fresh_read, None
+        if self._inserted:
+            self._inserted = False
+            if not self._news and self._news_gap is not None:
+                time.sleep(self._next_pause())
+        if fresh is None or time.monotonic() - fresh > FRESH_READ_SECS:
+            self._read()
+        docs = self._listing.docs()
         self._dynamic_trials = docs
         self._trials = [doc for doc in docs if doc["state"] in JOB_VALID_STATES]
         self._ids = {doc["tid"] for doc in docs}
@@ -155,8 +205,46 @@ class MongoTrials(RunsOnWorkers, Trials):
         """Hyperopt's partial refresh; hopt's refresh already fetches only changed trials."""
         self.refresh()
 
+    def _read(self) -> bool:
+        """Read what changed into the listing; note when something had.
+
+        When changes are found, the pace of changes is updated from when they
+        happened (their server stamps), not from when they were read: timed by
+        reads alone, polls that always find something would never learn that
+        they come late.
+        """
+        news = self._listing.read(self.handle, self._query_key)
+        now = self._last_read_at = time.monotonic()
+        if news:
+            happened = now
+            stamp = self._listing.news_stamp
+            if stamp is not None:  # how long ago, by the server's clock (read <= 60 s ago)
+                late = (self.handle.server_time(max_age=CLOCK_MAX_AGE) - stamp).total_seconds()
+                happened -= min(max(late, 0.0), MAX_POLL_PAUSE)
+            if self._news_at is not None and happened > self._news_at:
+                gap = happened - self._news_at
+                self._news_gap = gap if self._news_gap is None else 0.7 * self._news_gap + 0.3 * gap
+            self._news_at, self._news, self._pause = happened, True, None
+        return news
+
     def new_trial_ids(self, n: int) -> list[int]:
-        return self.handle.allocate_tids(n)
+        """Fresh trial ids; while fmin runs they come from blocks of ``TID_BLOCK``, one
+        command per block instead of one per batch (``detach_fmin`` gives the unused
+        rest back when nobody took ids after it, so a run's ids stay consecutive)."""
+        if self._domain_version is None or n <= 0:
+            return self.handle.allocate_tids(n)
+        if len(self._tid_pool) < n:
+            block = self.handle.allocate_tids(max(n - len(self._tid_pool), TID_BLOCK))
+            self._tid_pool.extend(block)
+            self._tid_block_end = block[-1] + 1
+        tids, self._tid_pool = self._tid_pool[:n], self._tid_pool[n:]
+        return tids
+
+    def _give_back_tids(self) -> None:
+        pool, end = self._tid_pool, self._tid_block_end
+        self._tid_pool, self._tid_block_end = [], None
+        if pool and end is not None and pool == list(range(end - len(pool), end)):
+            self.handle.give_back_tids(pool[0], end)
 
     def _insert_trial_docs(self, docs: Iterable[dict]) -> list:
         docs = [dict(doc) for doc in docs]
@@ -166,10 +254,15 @@ class MongoTrials(RunsOnWorkers, Trials):
             doc.setdefault("lease", None)
             if self.workdir is not None and doc["misc"].get("workdir") is None:
                 doc["misc"] = {**doc["misc"], "workdir": self.workdir}
-        after = self.handle.insert(docs).get(experiment_id(self._exp_key))
-        if after is not None and self._seen_changes == after - 1:
-            # the change was this insert alone: nothing new for wait_for_progress to see
-            self._seen_changes = after
+            if self._domain_version is not None:  # what a worker loads to run it
+                doc.setdefault("domain_version", self._domain_version)
+        stored = self.handle.insert(docs)
+        self._fresh_read = None  # a refresh after this write must read
+        self._inserted = self._domain_version is not None  # by fmin (see refresh)
+        # known as stored: not news for wait_for_progress, and not read back
+        self._listing.add_own(
+            [doc for doc in stored if self._exp_key is None or doc["exp_key"] == self._exp_key]
+        )
         tids = [doc["tid"] for doc in docs]
         self._run_tids.update(tids)
         return tids
@@ -210,8 +303,9 @@ class MongoTrials(RunsOnWorkers, Trials):
         signature = None if self._key is None else sign(self._key, experiment, blob)
         file_id = self.attachments.put(DOMAIN_ATTACHMENT, blob, signature=signature)
         self.handle.set_domain(self._exp_key, file_id, signature)
+        self._domain_version = file_id
+        self._reset_waiting()  # the pace of an earlier run says nothing about this one
         self._run_tids = set()
-        self._seen_changes = None
         self._no_workers_since = None
         logger.info(
             "MongoTrials: domain stored for exp_key %r at %s%s",
@@ -233,20 +327,24 @@ class MongoTrials(RunsOnWorkers, Trials):
                 running,
             )
         self._run_tids = set()
+        self._give_back_tids()
+        self._domain_version = None
         self.refresh()
 
     def idle_slots(self) -> int:
-        """Live workers serving this experiment that have no trial of it yet."""
-        checked_at, idle = self._idle
+        """Live workers serving this experiment that have no trial of it yet.
+
+        The running trials come from the copy fmin has just refreshed; the live
+        workers are counted in the database every ``LIVE_WORKERS_SECS`` (a worker
+        that finishes a trial shows as idle at once: its trial is no longer running).
+        """
+        checked_at, live = self._live
         now = time.monotonic()
-        if now - checked_at >= 0.5:
-            live = self.handle.live_workers(self._query_key)
-            # fmin asks right after refreshing its copy: no need to count in the database
-            running = self.count_by_state_synced(JOB_STATE_RUNNING)
-            idle = max(live - running, 0)
-            self._idle = (now, idle)
+        if now - checked_at >= (LIVE_WORKERS_SECS if live > 0 else 0.5):
+            live = self.handle.live_workers(self._query_key, clock_age=CLOCK_MAX_AGE)
+            self._live = (now, live)
             self._note_workers(live, now)
-        return idle
+        return max(live - self.count_by_state_synced(JOB_STATE_RUNNING), 0)
 
     def _note_workers(self, live: int, now: float) -> None:
         """Say once, after a while, that nobody is serving this experiment."""
@@ -268,21 +366,59 @@ class MongoTrials(RunsOnWorkers, Trials):
             )
 
     def wait_for_progress(self, seconds: float) -> None:
-        """Poll the experiment's change counter (backing off) until it moves or time is up."""
+        """Read what changed, at a fitting pace, until something has or time is up.
+
+        Returns at once when a read since the last wait (a refresh) already found
+        changes.  Otherwise the first read comes when the next change is due at the
+        pace changes have been coming (a trial's length, over the workers), the
+        next ones after pauses growing from ``FIRST_POLL_PAUSE`` to
+        ``MAX_POLL_PAUSE``; the last one at ``seconds`` if nothing changed.  This
+        process's own inserts are not news.
+        """
         now = time.monotonic()
         deadline = now + seconds
         if now - self._last_sweep >= SWEEP_INTERVAL:
             self._last_sweep = now
-            self.handle.requeue_expired()
-        pause = 0.02
-        while True:
-            changes = self.handle.changes(self._exp_key)
-            if self._seen_changes is not None and changes != self._seen_changes:
-                self._seen_changes = changes
-                return
-            self._seen_changes = changes
+            self._sweep_if_due()
+        while not self._news:
             left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            time.sleep(min(pause, left))
-            pause = min(pause * 1.5, MAX_POLL_PAUSE)
+            pause = self._next_pause()
+            if left > 0:
+                time.sleep(pause if pause < left - FIRST_POLL_PAUSE else left)
+            self._read()
+            if time.monotonic() >= deadline:
+                break
+        self._news = False
+        self._fresh_read = self._last_read_at
+
+    def _next_pause(self) -> float:
+        pause = self._pause
+        if pause is None:  # the first read since the last change: when the next is due
+            gap = self._news_gap
+            self._pause = (
+                FIRST_POLL_PAUSE
+                if gap is None
+                else min(max(gap / 4, FIRST_POLL_PAUSE), MAX_POLL_PAUSE)
+            )
+            if gap is None or self._news_at is None:
+                return FIRST_POLL_PAUSE
+            # a little after the due time: the change is then most likely there to be read
+            due = self._news_at + gap * (1 + DUE_SLACK) - time.monotonic()
+            return min(max(due, FIRST_POLL_PAUSE), MAX_POLL_PAUSE)
+        self._pause = min(pause * 1.5, MAX_POLL_PAUSE)
+        return pause
+
+    def _sweep_if_due(self) -> None:
+        """Return trials of dead workers to the queue, when a lease of this experiment's
+        running trials may have expired (by the server's clock, read up to a minute
+        ago; the sweep itself reads it afresh).  Workers sweep the whole queue too."""
+        expires = [
+            doc.get("lease_expires")
+            for doc in self._listing.docs()
+            if doc["state"] == JOB_STATE_RUNNING
+        ]
+        if not expires:
+            return
+        now = self.handle.server_time(max_age=CLOCK_MAX_AGE)
+        if any(expiry is None or expiry <= now for expiry in expires):
+            self.handle.requeue_expired()

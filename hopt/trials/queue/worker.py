@@ -400,9 +400,16 @@ class QueueWorker:
         return to_python(result)
 
     def domain_for(self, doc: dict) -> Any:
-        """The experiment's domain (cached per stored version), checked against the key."""
+        """The experiment's domain (cached per stored version), checked against the key.
+
+        The version is the one the trial was queued with, when fmin wrote it into the
+        trial (``domain_version``: MongoTrials does, saving a read per trial), else the
+        one stored now.
+        """
         exp_key = doc.get("exp_key")
-        version = self.handle.domain_version(exp_key)
+        version = doc.get("domain_version")
+        if version is None:
+            version = self.handle.domain_version(exp_key)
         if version is None:
             return DomainUnavailableError(
                 f"no domain is stored for exp_key {exp_key!r} in {self.handle.location}; "
