@@ -9,6 +9,9 @@ worker processes, for
 * ``optuna-sqlite``: Optuna's RDB storage on ``sqlite:///PATH``;
 * ``hopt-mongo``: hopt's MongoTrials with N ``hopt-worker`` processes
   (``python -m hopt.worker --mongo URL --exp-key K``) on a SecantusDB server;
+* ``hopt-mongo-fleet``: the same with a fleet already running, as MongoDB
+  workers usually are: the workers are started 3 s before the clock, with
+  ``--poll-interval 0.1`` (how often an idle worker looks for work);
 * ``hopt-file``: hopt's FileTrials (``FileTrials(path, parallelism=N)``: fmin
   starts and stops its N local workers itself). Skipped, with a note, while
   ``hopt.FileTrials`` does not exist.
@@ -71,7 +74,16 @@ BOOKKEEPING_TRIALS = 1000
 QUICK_BOOKKEEPING_TRIALS = 100
 SEED = 0
 SLEEP_SECS = fleet_objective.SLEEP_SECS
-THROUGHPUT_SYSTEMS = ("optuna-journal", "optuna-sqlite", "hopt-mongo", "hopt-file")
+THROUGHPUT_SYSTEMS = (
+    "optuna-journal",
+    "optuna-sqlite",
+    "hopt-mongo",
+    "hopt-mongo-fleet",
+    "hopt-file",
+)
+#: hopt-mongo-fleet: the workers run this long before the clock starts, looking for work this often
+FLEET_WARM_SECS = 3.0
+FLEET_POLL_INTERVAL = "0.1"
 BOOKKEEPING_SYSTEMS = (
     "hopt-memory",
     "hopt-file",
@@ -85,6 +97,7 @@ LABELS = {
     "optuna-sqlite": "Optuna RDBStorage (SQLite)",
     "optuna-memory": "Optuna in-memory (this process)",
     "hopt-mongo": "hopt MongoTrials + hopt-worker (SecantusDB)",
+    "hopt-mongo-fleet": "hopt MongoTrials, fleet already running (--poll-interval 0.1)",
     "hopt-file": "hopt FileTrials",
     "hopt-memory": "hopt Trials (in memory, serial fmin)",
 }
@@ -271,7 +284,9 @@ def _hopt_fmin(trials, n: int, repeat: int, free: bool) -> None:
     )
 
 
-def run_hopt_mongo(base_url: str, workers: int, n: int, repeat: int, *, free: bool) -> dict:
+def run_hopt_mongo(
+    base_url: str, workers: int, n: int, repeat: int, *, free: bool, warm: bool = False
+) -> dict:
     from mongo_throughput import stop_workers
 
     from hopt.trials.mongo import MongoTrials
@@ -281,13 +296,16 @@ def run_hopt_mongo(base_url: str, workers: int, n: int, repeat: int, *, free: bo
     short_url = base_url.split("://", 1)[1] + "/" + database
     with tempfile.TemporaryDirectory(prefix="hopt-bench-fleet-workers-") as tmpdir:
         logdir = Path(tmpdir)
-        started = time.time()
-        clock = time.perf_counter()
+        flags = ["--poll-interval", FLEET_POLL_INTERVAL] if warm else []
         processes = [
             spawn([sys.executable, "-m", "hopt.worker", "--mongo", short_url,
-                   "--exp-key", exp_key, "--log-level", "warning"], logdir, index)
+                   "--exp-key", exp_key, "--log-level", "warning", *flags], logdir, index)
             for index in range(workers)
         ]  # fmt: skip
+        if warm:  # a running fleet: started, connected and idle before the run begins
+            time.sleep(FLEET_WARM_SECS)
+        started = time.time()
+        clock = time.perf_counter()
         trials = None
         try:
             trials = MongoTrials(f"{base_url}/{database}/jobs", exp_key=exp_key)
@@ -305,7 +323,8 @@ def run_hopt_mongo(base_url: str, workers: int, n: int, repeat: int, *, free: bo
                 with contextlib.suppress(Exception):
                     trials.handle.conn.client.drop_database(database)
                 trials.handle.conn.close()
-    row = measured("hopt-mongo", workers, repeat, n, started, returned, finishes)
+    system = "hopt-mongo-fleet" if warm else "hopt-mongo"
+    row = measured(system, workers, repeat, n, started, returned, finishes)
     row["worker_exit_codes"] = codes
     return row
 
@@ -337,8 +356,9 @@ def run_hopt_memory(n: int, repeat: int) -> dict:
 def run_one(system: str, workers: int, n: int, repeat: int, args, base_url, free: bool) -> dict:
     if system in ("optuna-journal", "optuna-sqlite"):
         return run_optuna_fleet(system, workers, n, repeat, free=free, budget=args.optuna_budget)
-    if system == "hopt-mongo":
-        return run_hopt_mongo(base_url, workers, n, repeat, free=free)
+    if system in ("hopt-mongo", "hopt-mongo-fleet"):
+        warm = system == "hopt-mongo-fleet"
+        return run_hopt_mongo(base_url, workers, n, repeat, free=free, warm=warm)
     if system == "hopt-file":
         return run_hopt_file(workers, n, repeat, free=free)
     if system == "hopt-memory":
@@ -496,11 +516,16 @@ def throughput_section(table, systems, worker_counts, problems, info, command) -
         "127.0.0.1:PORT/<fresh db> --exp-key K`, default flags) on one SecantusDB server, and "
         f"`fmin(objective, hp.uniform('x', -1, 1), algo=rand.suggest, max_evals={n}, "
         "trials=MongoTrials(...), rstate=seed)` in this process;",
+        "- *hopt MongoTrials, fleet already running*: the same, but the workers are started "
+        f"{FLEET_WARM_SECS:g} s before the clock (a MongoDB fleet usually runs before and "
+        f"after a search) with `--poll-interval {FLEET_POLL_INTERVAL}`, how often an idle "
+        "worker looks for work (the default, 1 s, lets an idle worker wait up to a second "
+        "for a new search's first trial);",
         "- *hopt FileTrials*: `fmin(..., trials=FileTrials(path, parallelism=N))` in this "
         "process, which starts its N local worker processes itself and stops them at the end.",
         "",
         "The clock starts before the run makes anything (the study or trials object, any "
-        "worker process), so **process start-up is counted**, and stops when the last trial "
+        "worker process but the running fleet's), so **process start-up is counted**, and stops when the last trial "
         "finished, as its storage recorded it (Optuna's `datetime_complete`, hopt's "
         "`refresh_time`). Efficiency = "
         f"({n} × {SLEEP_SECS} s) / (N × wall s). Medians of {info['repeats']} runs of each "
@@ -626,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     load_start = load_average()
     with contextlib.ExitStack() as stack:
         base_url = None
-        if "hopt-mongo" in systems:
+        if any(s.startswith("hopt-mongo") for s in systems):
             if args.url:
                 base_url = args.url
             else:

@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="SECS",
         help="longest pause between two looks at an empty queue (default 1; "
-        "pauses start at 0.05 s and double)",
+        "pauses start at a 25th of it, 0.05 s at most, and double)",
     )
     add(
         "--max-consecutive-failures",
