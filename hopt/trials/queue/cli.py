@@ -233,16 +233,13 @@ def open_queue(spec: str, flag: str, args: argparse.Namespace) -> JobQueue:
 
 
 def _parent_gone(parent_pid: int | None) -> bool:
-    """Whether the process that started this worker (fmin, for FileTrials) has ended."""
-    if parent_pid is None:
-        return False
-    try:
-        os.kill(parent_pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, under another user
-        return False
-    return False
+    """Whether the process that started this worker (fmin, for FileTrials) has ended.
+
+    An orphan is adopted by another process, so its parent pid changes; unlike a
+    look at ``parent_pid`` itself, this cannot be fooled by a new process that
+    was given the same pid.
+    """
+    return parent_pid is not None and os.getppid() != parent_pid
 
 
 def serve(worker: QueueWorker, args: argparse.Namespace, state: dict) -> int:
