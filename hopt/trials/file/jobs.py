@@ -29,11 +29,11 @@ from ..queue.protocol import (
     ANY,
     DEAD_WORKER_SECS,
     DEFAULT_MAX_ATTEMPTS,
+    WORKER_LOST_MESSAGE,
     JobQueue,
     Renewal,
     check_attachments,
     experiment_id,
-    worker_lost_message,
 )
 from .attachments import FileAttachments
 from .database import Database, next_seq
@@ -112,19 +112,26 @@ class FileJobs(JobQueue):
         doc["_id"] = (exp_id, tid)
         return doc
 
-    def changed_since(self, exp_key: Any, seq: int) -> tuple[list[dict], int, int]:
-        """Documents written after change ``seq``, the newest change and the deletion count."""
+    def changed_since(
+        self, exp_key: Any, seq: int, deletions: int
+    ) -> tuple[list[dict], int, int, bool]:
+        """What a reader that saw change ``seq`` and ``deletions`` deletions must read.
+
+        Returns the documents written since, the newest change, the deletion count,
+        and whether the documents are all of them (trials were deleted meanwhile,
+        so the reader's copy must be rebuilt); one read transaction.
+        """
         where, args = _exp_clause(exp_key)
         with self.db.read("read trials") as db:
-            newest = db.execute("SELECT value FROM hopt_meta WHERE key = 'seq'").fetchone()[0]
-            deletions = db.execute(
-                "SELECT value FROM hopt_meta WHERE key = 'deletions'"
-            ).fetchone()[0]
+            meta = dict(db.execute("SELECT key, value FROM hopt_meta").fetchall())
+            everything = int(meta["deletions"]) != deletions
             rows = db.execute(
-                f"SELECT exp_id, tid, doc FROM trials WHERE {where} AND seq > ?", (*args, seq)
+                f"SELECT exp_id, tid, doc FROM trials WHERE {where} AND seq > ?",
+                (*args, 0 if everything else seq),
             ).fetchall()
         docs = [self._decode(*row) for row in rows]
-        return [d for d in docs if d is not None], int(newest), int(deletions)
+        found = [d for d in docs if d is not None]
+        return found, int(meta["seq"]), int(meta["deletions"]), everything
 
     def changes(self) -> tuple[int, int]:
         """The store's change sequence and deletion count (cheap: fmin polls it)."""
@@ -414,7 +421,7 @@ class FileJobs(JobQueue):
                     continue
                 doc["lost_owners"] = [*doc.get("lost_owners", []), doc.get("owner")]
                 if doc.get("attempts", 1) >= doc.get("max_attempts", DEFAULT_MAX_ATTEMPTS):
-                    result = failed_result(WORKER_LOST_ERROR, worker_lost_message())
+                    result = failed_result(WORKER_LOST_ERROR, WORKER_LOST_MESSAGE)
                     doc["misc"]["error"] = (WORKER_LOST_ERROR, result["error"]["message"])
                     doc.update(state=JOB_STATE_DONE, result=result, end_time=utcnow())
                     failed += 1

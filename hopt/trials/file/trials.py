@@ -130,10 +130,10 @@ class FileTrials(RunsOnWorkers, Trials):
 
     def refresh(self) -> None:
         """Re-read the trials written since the last refresh (all, after a deletion)."""
-        changed, seq, deletions = self.jobs.changed_since(self._query_key, self._seen_seq)
-        if deletions != self._seen_deletions:  # trials were deleted: read everything again
-            if self._seen_seq:
-                changed, seq, deletions = self.jobs.changed_since(self._query_key, 0)
+        changed, seq, deletions, everything = self.jobs.changed_since(
+            self._query_key, self._seen_seq, self._seen_deletions
+        )
+        if everything:  # trials were deleted (or this is the first read): rebuild the copy
             self._docs = {}
         added = any(doc["_id"] not in self._docs for doc in changed)
         for doc in changed:

@@ -49,11 +49,11 @@ from ..queue.protocol import (
     ANY,
     DEAD_WORKER_SECS,
     DEFAULT_MAX_ATTEMPTS,
+    WORKER_LOST_MESSAGE,
     JobQueue,
     Renewal,
     check_attachments,
     experiment_id,
-    worker_lost_message,
 )
 from .connection import Connection
 from .files import GridFSStore
@@ -402,7 +402,7 @@ class MongoJobs(JobQueue):
                 {"$ifNull": ["$max_attempts", DEFAULT_MAX_ATTEMPTS]},
             ]
         }
-        lost = failed_result(WORKER_LOST_ERROR, worker_lost_message())
+        lost = failed_result(WORKER_LOST_ERROR, WORKER_LOST_MESSAGE)
         # pipeline updates: the owner that lost the lease is kept in lost_owners
         keep_owner = {
             "$concatArrays": [{"$ifNull": ["$lost_owners", []]}, [{"$ifNull": ["$owner", None]}]]

@@ -21,7 +21,7 @@ file), so the clocks of workers on other machines do not matter.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, NamedTuple
 
 #: how many times a trial may lose its worker before it is recorded as failed
@@ -44,12 +44,11 @@ def experiment_id(exp_key: str | None) -> str:
     return "none" if exp_key is None else "key:" + exp_key
 
 
-def worker_lost_message() -> str:
-    """The message of a trial failed with ``WorkerLostError`` (the same on every queue)."""
-    return (
-        "every worker that reserved this trial stopped renewing its lease (it was killed, "
-        "or lost the store) and it has had max_attempts reservations; see lost_owners"
-    )
+#: the error message of a trial whose every worker vanished (``WorkerLostError``)
+WORKER_LOST_MESSAGE = (
+    "every worker that reserved this trial stopped renewing its lease (it was killed, "
+    "or lost the store) and it has had max_attempts reservations; see lost_owners"
+)
 
 
 class Renewal(NamedTuple):
@@ -157,8 +156,3 @@ def check_attachments(attachments: Any, backend: str, advice: str) -> str | None
                 f"name; got a {type(blob).__name__}. {advice}"
             )
     return None
-
-
-def tids_of(docs: Iterable[Mapping[str, Any]]) -> list:
-    """The ``tid`` of each document, in order."""
-    return [doc["tid"] for doc in docs]
