@@ -34,6 +34,12 @@ def quadratic(x):
     return (x - 1.0) ** 2
 
 
+def slow_quadratic(x):
+    """Long enough (50 ms) that one worker cannot drain the queue before another polls."""
+    time.sleep(0.05)
+    return (x - 1.0) ** 2
+
+
 @fmin_pass_expr_memo_ctrl
 def recording_objective(expr, memo, ctrl):
     """Appends "<tid> <pid>" to $CALLS_FILE, then returns a quadratic loss."""
@@ -55,7 +61,9 @@ def read_calls(path):
 def test_fmin_with_two_workers_finds_the_minimum_and_answers_like_trials(mongo_url, start_workers):
     start_workers(2, "--exp-key", "quad")
     trials = MongoTrials(mongo_url, exp_key="quad")
-    best = fmin(quadratic, SPACE, algo=tpe.suggest, max_evals=30, trials=trials, rstate=0)
+    # both must be serving before the first trial, or the first one up may run all 30
+    wait_until(lambda: trials.handle.live_workers("quad") == 2, 60, "both workers to register")
+    best = fmin(slow_quadratic, SPACE, algo=tpe.suggest, max_evals=30, trials=trials, rstate=0)
     assert abs(best["x"] - 1.0) < 1.0
     assert len(trials) == 30
     assert sorted(trials.tids) == sorted(set(trials.tids))
