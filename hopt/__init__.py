@@ -28,6 +28,7 @@ from .fmin import (
     generate_trials_to_calculate,
     partial,
 )
+from .running import report, should_stop
 from .trials import Trials, trials_from_docs
 from .trials.ctrl import Ctrl
 
@@ -62,6 +63,8 @@ __all__ = [
     "mix",
     "partial",
     "rand",
+    "report",
+    "should_stop",
     "space_eval",
     "tpe",
     "trials_from_docs",

@@ -14,6 +14,7 @@ from ._types import STATUS_NEW
 from ._validate import is_real
 from .exceptions import InvalidArgumentError, InvalidSpaceError
 from .results import normalize_result
+from .running import running_trial
 from .space.compile import CompiledSpace
 from .space.evaluate import rec_eval
 from .space.nodes import Apply, as_apply
@@ -76,10 +77,11 @@ class Domain:
         Exceptions of the objective propagate (the caller records them); bad
         return values become failed results, see :func:`hopt.results.normalize_result`.
         """
-        if self.pass_expr_memo_ctrl:
-            returned = self.fn(expr=self.expr, memo=self.memo_from_config(config), ctrl=ctrl)
-        else:
-            returned = self.fn(self.point(config))
+        with running_trial(ctrl):  # hopt.report / hopt.should_stop reach ``ctrl``
+            if self.pass_expr_memo_ctrl:
+                returned = self.fn(expr=self.expr, memo=self.memo_from_config(config), ctrl=ctrl)
+            else:
+                returned = self.fn(self.point(config))
         result = normalize_result(returned)
         if not attach_attachments:
             return result  # attachments stay in the result, for whoever stores it

@@ -49,6 +49,7 @@ RESULT_NOT_STORABLE_ERROR = "ResultNotStorableError"
 TRIAL_CANCELLED_ERROR = "TrialCancelledError"
 WORKER_LOST_ERROR = "WorkerLostError"
 SPARK_JOB_ERROR = "SparkJobError"
+TRIAL_TIMEOUT_ERROR = "TrialTimeoutError"
 
 
 def failed_result(error_type: str, message: str, extra: dict | None = None, tb: str | None = None):

@@ -144,7 +144,7 @@ def test_a_trial_that_crashes_its_python_worker_fails_alone(spark, tmp_path, cap
                 time.sleep(30)
         return params["x"]
 
-    trials = SparkTrials(parallelism=2, spark_session=spark)
+    trials = SparkTrials(parallelism=2, spark_session=spark, mode="jobs")
     caplog.set_level(logging.WARNING, logger="hopt.spark")
     fmin(
         crashes_at_minus_one,

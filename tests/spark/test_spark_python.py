@@ -86,4 +86,5 @@ def test_executors_without_hopt_stop_the_run_at_once_saying_what_to_do(path_with
     assert "RAISED" in done.stdout and "cannot import 'numpy'" in done.stdout
     assert "PYSPARK_PYTHON" in done.stdout
     ran = int(done.stdout.split("RAN")[-1].split()[0])
-    assert 1 <= ran <= 2, f"the run stops after the first failed job, not after {ran} trials"
+    # slot tasks fail before any trial runs (0); a batch job records its trials (1 or 2)
+    assert ran <= 2, f"the run stops after the first failed job, not after {ran} trials"

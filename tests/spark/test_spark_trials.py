@@ -395,7 +395,8 @@ def test_trials_still_running_after_the_cancel_grace_are_recorded_cancelled(spar
         time.sleep(20)
         return 0.0
 
-    trials = SparkTrials(parallelism=2, spark_session=spark)
+    # one job per batch: slot tasks record their trials cancelled at once, with no grace
+    trials = SparkTrials(parallelism=2, spark_session=spark, mode="jobs")
     fmin(slow, SPACE, algo=rand.suggest, max_evals=2, timeout=2, trials=trials, rstate=13,
          show_progressbar=False, return_argmin=False)  # fmt: skip
     states = [t["state"] for t in trials._dynamic_trials]

@@ -1,26 +1,29 @@
 """``SparkTrials``: fmin's trials run as Spark tasks while the driver keeps suggesting.
 
-How a run goes (see docs/spark.md):
+Two modes (``mode=``; docs/spark.md says which features each has):
 
-* ``attach_fmin`` pickles the domain once, broadcasts it, opens the run's
-  result stream (an accumulator, see delivery.py) and a thread pool.
-* fmin inserts NEW trials; ``_dispatch`` marks up to ``parallelism`` of them
-  RUNNING and launches the ones it found together as **one Spark job with one
-  task per trial**, in the batch's own job group. A job per batch rather than
-  per trial: most of Spark's cost is per job (about 3x less CPU per trial here
-  for 8-task jobs), and on a small driver that cost decides how fast the slots
-  refill. Every job runs over the same ``parallelism``-partition RDD, made
-  once per run.
-* Each task's result reaches the driver as soon as that task ends, through the
-  result stream, so its slot is refilled without waiting for the rest of its
-  batch. The trial becomes DONE (ok or failed, with the objective's traceback).
-  Only fmin's loop (``wait_for_progress``) launches trials: it waits briefly for
-  trials that end together, and ``idle_slots`` tells it how many to ask TPE for,
-  so the freed slots are refilled by one batch.
+* **slots** (the default whenever Spark's tasks can reach the driver): one
+  long-lived Spark task per slot pulls trial after trial from the driver over a
+  small authenticated socket channel (channel.py, slots.py).  A trial costs a
+  message round trip, not a Spark job; reports arrive while it runs, and a stop
+  request reaches it.
+* **jobs**: the trials of a batch run as **one Spark job with one task per
+  trial**, in the batch's own job group; each task's result reaches the driver
+  as soon as that task ends, through an accumulator (delivery.py).  Reports come
+  back with the result.  ``mode="auto"`` falls back to it, with a warning, when
+  the slot tasks cannot reach the driver.
+
+How a run goes:
+
+* ``attach_fmin`` pickles the domain once, broadcasts it, and starts the slot
+  tasks (slots) or opens the result stream and a thread pool (jobs).
+* fmin inserts NEW trials; ``_dispatch`` queues them for the slots, or marks up
+  to ``parallelism`` of them RUNNING and launches them as one batch job.
+  ``idle_slots`` tells fmin how many trials to ask TPE for.
 * If Spark gives up on a batch's job (a task failed ``spark.task.maxFailures``
   times, e.g. its executor kept dying), Spark stops the whole job; the batch's
   unfinished trials are re-run one per job, so only the trial that fails on its
-  own is recorded as failed.
+  own is recorded as failed.  A slot task that dies gives its trial back.
 * When fmin stops (max_evals, a timeout, loss_threshold, early_stop_fn, an
   interrupt), ``detach_fmin`` cancels what still runs: those trials and the
   never-started ones become JOB_STATE_CANCEL with the reason in their result.
@@ -28,9 +31,9 @@ How a run goes (see docs/spark.md):
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
-import re
 import threading
 import time
 import uuid
@@ -47,21 +50,25 @@ from ..._types import (
     STATUS_OK,
 )
 from ..._utils import utcnow
-from ..._validate import check_loss_threshold, check_timeout
+from ..._validate import check_loss_threshold, check_positive_number, check_timeout
 from ...exceptions import InvalidArgumentError
 from ...results import (
     RESULT_NOT_STORABLE_ERROR,
     SPARK_JOB_ERROR,
     TRIAL_CANCELLED_ERROR,
+    TRIAL_TIMEOUT_ERROR,
     failed_result,
     recorded_error,
 )
 from ..base import Trials
+from ..contract import checked_report
 from ..documents import spec_from_misc, to_python
 from .delivery import close_stream, open_stream
-from .executor import OWNER_KEY, run_trial_task
+from .executor import OWNER_KEY, REPORTS_KEY, run_trial_task
+from .failures import executors_lack, first_line, missing_module
 from .payload import dumps_domain
 from .session import active_session, check_parallelism, effective_parallelism, task_slots
+from .slots import ClassicLauncher, SlotPool, driver_address
 
 logger = logging.getLogger("hopt.spark")
 
@@ -70,6 +77,9 @@ COALESCE_SECS = 0.1
 
 #: how long detach_fmin waits for cancelled Spark jobs to give their threads back
 CANCEL_GRACE_SECS = 60.0
+
+#: ``mode=`` values: "auto" picks slots and falls back to jobs when tasks cannot reach the driver
+MODES = ("auto", "slots", "jobs")
 
 
 class _Run:
@@ -86,7 +96,14 @@ class _Run:
         self.batches: set[str] = set()  # job groups of the batches still running
         self.batch_count = 0
         self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
-        self.scan_from = 0  # _dynamic_trials before this index are not NEW
+        self.scan_from = 0  # _dynamic_trials before this index are not NEW (or are queued)
+        self.mode = "jobs"  # "slots" while slot tasks serve the run
+        self.forced = False  # the user chose the mode: no fallback
+        self.waiting: collections.deque = collections.deque()  # NEW trials queued for slots
+        self.slots: SlotPool | None = None
+        self.timed_out_groups: set[str] = set()  # batch jobs cancelled for trial_timeout
+        self.batch_of: dict[Any, str] = {}  # tid -> its batch's job group (jobs mode)
+        self.started_at: dict[Any, float] = {}  # tid -> monotonic start (jobs mode)
 
     def new_group(self) -> str:
         self.batch_count += 1
@@ -94,7 +111,19 @@ class _Run:
 
 
 class SparkTrials(Trials):
-    """Trials evaluated on a Spark cluster, one Spark task per trial (Hyperopt's API)."""
+    """Trials evaluated on a Spark cluster (Hyperopt's API, plus live reports and stops).
+
+    Args:
+        parallelism: trials run at once; None uses every task slot of the cluster.
+        timeout: seconds after which fmin stops and running trials are cancelled.
+        loss_threshold: fmin stops once a loss is at most this.
+        spark_session: the session to use; the active one (or a new one) by default.
+        mode: "auto" (slot tasks, or one job per batch when tasks cannot reach the
+            driver), "slots" or "jobs" to force one; see docs/spark.md.
+        trial_timeout: seconds one trial may run; past it, the trial is recorded as
+            failed (``TrialTimeoutError``), its Spark task is cancelled and its slot
+            started again.
+    """
 
     asynchronous = True
 
@@ -104,11 +133,24 @@ class SparkTrials(Trials):
         timeout: float | None = None,
         loss_threshold: float | None = None,
         spark_session: Any = None,
+        *,
+        mode: str = "auto",
+        trial_timeout: float | None = None,
     ) -> None:
         # fmin's own rules (NaN was once accepted here), checked before Spark is touched
         self._requested_parallelism = check_parallelism(parallelism)
         check_timeout(timeout, "SparkTrials")
         check_loss_threshold(loss_threshold, "SparkTrials")
+        if mode not in MODES:
+            raise InvalidArgumentError(
+                f"SparkTrials: mode must be one of {', '.join(map(repr, MODES))}; got mode={mode!r}. "
+                "'auto' runs slot tasks and falls back to one Spark job per batch of trials "
+                "when tasks cannot reach the driver."
+            )
+        self.mode = mode
+        self.trial_timeout = check_positive_number(
+            trial_timeout, "trial_timeout", "SparkTrials", allow_none=True, unit="seconds"
+        )
         self.timeout = timeout
         self.loss_threshold = loss_threshold
         self._spark = active_session(spark_session)  # fails clearly without pyspark
@@ -157,7 +199,24 @@ class SparkTrials(Trials):
         self._run = run
         self._started_at = time.monotonic()
         self.fmin_cancelled_reason = None
-        logger.info("SparkTrials: running up to %d trials at a time", parallelism)
+        if self.mode in ("auto", "slots"):
+            run.mode = "slots"
+            run.forced = self.mode == "slots"
+            host, bind = driver_address(sc)
+            run.slots = SlotPool(
+                self,
+                run,
+                ClassicLauncher(sc, run.base_rdd, run.id),
+                host,
+                bind,
+                functools.partial(self._slots_unreachable, run),
+            )
+            run.slots.start(parallelism)
+        logger.info(
+            "SparkTrials: running up to %d trials at a time (%s)",
+            parallelism,
+            "slot tasks" if run.mode == "slots" else "one Spark job per batch",
+        )
 
     def _requeue_orphans(self) -> None:
         """Queue again the trials an earlier run left RUNNING, so this run evaluates them.
@@ -209,17 +268,23 @@ class SparkTrials(Trials):
         run = self._run
         if run is None or run.stop_reason is not None:
             return 0
+        if run.mode == "slots" and run.slots is not None:
+            # only slots whose task is up: trials for the rest would wait, suggested blind
+            return max(len(run.slots.connected) - len(run.running), 0)
         return max(run.parallelism - len(run.running), 0)
 
     def wait_for_progress(self, seconds: float) -> None:
         """Start queued trials, then sleep until one changes (or ``seconds`` pass).
 
-        When a trial has finished, wait up to ``COALESCE_SECS`` more for others:
-        trials that started together tend to end together, and the slots they
-        free are refilled by one Spark job instead of one job each.
+        In jobs mode, when a trial has finished, wait up to ``COALESCE_SECS`` more
+        for others: trials that started together tend to end together, and the
+        slots they free are refilled by one Spark job instead of one job each.
         """
         self._dispatch()
+        self._enforce_trial_timeout()
         deadline = time.monotonic() + seconds
+        if self.trial_timeout is not None:  # wake up in time to stop an overdue trial
+            deadline = min(deadline, time.monotonic() + max(self.trial_timeout / 4, 0.05))
         with self._changed:
             finished_before = self._finished
             while self._news == self._seen_news:
@@ -228,7 +293,7 @@ class SparkTrials(Trials):
                     break
                 self._changed.wait(left)
             run = self._run
-            if run is not None and self._finished != finished_before:
+            if run is not None and run.mode == "jobs" and self._finished != finished_before:
                 linger_until = min(deadline, time.monotonic() + COALESCE_SECS)
                 while run.running and run.stop_reason is None:
                     left = linger_until - time.monotonic()
@@ -236,6 +301,93 @@ class SparkTrials(Trials):
                         break
                     self._changed.wait(left)
             self._seen_news = self._news
+
+    def _bump(self) -> None:
+        """Something changed (caller holds the lock): wake fmin's loop and the slots."""
+        self._news += 1
+        self._changed.notify_all()
+
+    def _enforce_trial_timeout(self) -> None:
+        """Record trials running past ``trial_timeout`` as failed and cancel their tasks."""
+        run = self._run
+        if run is None or self.trial_timeout is None:
+            return
+        limit = self.trial_timeout
+        with self._changed:
+            if run.mode == "slots" and run.slots is not None:
+                overdue = run.slots.overdue(limit)
+            else:
+                now = time.monotonic()
+                overdue = [tid for tid, t0 in run.started_at.items() if now - t0 > limit]
+            cancel_slots, cancel_groups = [], []
+            for tid in overdue:
+                doc = run.running.get(tid)
+                if doc is None:
+                    continue
+                result = failed_result(
+                    TRIAL_TIMEOUT_ERROR, f"the trial ran past trial_timeout={limit} s; stopped"
+                )
+                self._record(run, doc, result, JOB_STATE_DONE)
+                slot = run.slots.forget(tid) if run.slots is not None else None
+                if slot is not None:
+                    cancel_slots.append(slot)
+                group = run.batch_of.get(tid)
+                if group is not None:
+                    run.timed_out_groups.add(group)
+                    cancel_groups.append(group)
+        if overdue:
+            logger.warning("SparkTrials: trial(s) %s ran past trial_timeout=%s s", overdue, limit)
+        for slot in cancel_slots:  # its slot thread starts a new task for the slot
+            assert run.slots is not None
+            run.slots.launcher.cancel(slot)
+        if cancel_groups and self._spark is not None:
+            for group in cancel_groups:  # the batch's other trials are run again
+                self._spark.sparkContext.cancelJobGroup(group)
+
+    def _slots_unreachable(self, run: _Run, why: str) -> None:
+        """A slot task could not reach the driver: fall back to jobs mode (or stop, if forced)."""
+        assert run.slots is not None
+        host, port = run.slots.server.address
+        address = f"{host}:{port}"
+        with self._changed:
+            if run.mode != "slots":
+                return  # another slot said so first
+            if run.forced:
+                reason = (
+                    f"mode='slots' was asked for, but Spark tasks cannot reach the driver at "
+                    f"{address} ({why}); use mode='auto' or mode='jobs'"
+                )
+                if self.fmin_cancelled_reason is None:
+                    self.fmin_cancelled_reason = reason
+                self._bump()
+                logger.error("SparkTrials: %s", reason)
+                return
+            run.mode = "jobs"
+            run.waiting.clear()  # still NEW: the jobs dispatch finds them again
+            run.scan_from = 0
+            self._bump()
+        logger.warning(
+            "SparkTrials: Spark tasks cannot reach the driver at %s (%s); running one Spark "
+            "job per batch of trials instead: reports arrive with each trial's result and "
+            "stop requests do not reach running trials",
+            address,
+            why,
+        )
+
+    def _missing_module_stops_run(self, run: _Run, failure: BaseException) -> bool:
+        """Stop the run, saying what to do, when a task could not even be loaded."""
+        module = missing_module(failure)
+        if module is None:
+            return False
+        self._stop_run_with(run, executors_lack(module))
+        return True
+
+    def _stop_run_with(self, run: _Run, reason: str) -> None:
+        """Make fmin stop with ``reason`` (it then calls detach_fmin, which cancels the rest)."""
+        with self._changed:
+            if self.fmin_cancelled_reason is None:
+                self.fmin_cancelled_reason = reason
+            self._bump()
 
     @property
     def cancelled_reason(self) -> str | None:
@@ -270,6 +422,13 @@ class SparkTrials(Trials):
             return
         with self._changed:
             docs = self._dynamic_trials
+            if run.mode == "slots":  # queue every new trial; the next free slot takes it
+                fresh = [doc for doc in docs[run.scan_from :] if doc["state"] == JOB_STATE_NEW]
+                run.scan_from = len(docs)
+                if fresh and run.stop_reason is None:
+                    run.waiting.extend(fresh)
+                    self._bump()
+                return
             while run.scan_from < len(docs) and docs[run.scan_from]["state"] != JOB_STATE_NEW:
                 run.scan_from += 1
             batch: list[dict] = []
@@ -294,8 +453,11 @@ class SparkTrials(Trials):
         """Give ``batch`` (already RUNNING) to a pool thread as one job; caller holds the lock."""
         group = run.new_group()
         run.batches.add(group)
+        now = time.monotonic()
         for doc in batch:
             run.running[doc["tid"]] = doc
+            run.batch_of[doc["tid"]] = group
+            run.started_at[doc["tid"]] = now
         run.pool.submit(self._run_batch, run, group, batch)
         self._news += 1
 
@@ -316,6 +478,10 @@ class SparkTrials(Trials):
                 for doc in unsettled:
                     result = failed_result(TRIAL_CANCELLED_ERROR, f"trial cancelled: {reason}")
                     self._record(run, doc, result, JOB_STATE_CANCEL)
+            elif group in run.timed_out_groups:
+                # cancelled because another trial of the batch ran past trial_timeout
+                for doc in unsettled:
+                    self._launch(run, [doc])
             elif failure is not None and (module := missing_module(failure)):
                 # the task could not even be loaded: every trial would fail the same way,
                 # so the run stops, saying what to do
@@ -332,7 +498,7 @@ class SparkTrials(Trials):
                     "SparkTrials: the Spark job of trials %s failed (%s); re-running "
                     "its unfinished trials %s one per job",
                     [doc["tid"] for doc in batch],
-                    _first_line(failure),
+                    first_line(failure),
                     [doc["tid"] for doc in unsettled],
                 )
                 for doc in unsettled:
@@ -367,6 +533,7 @@ class SparkTrials(Trials):
 
     def _record(self, run: _Run, doc: dict, result: dict, state: int) -> None:
         owner = result.pop(OWNER_KEY, None)
+        reports = result.pop(REPORTS_KEY, None)  # a trial task's reports, sent with its result
         attachments = result.pop("attachments", None)
         if attachments is not None and not (
             isinstance(attachments, Mapping) and all(isinstance(k, str) for k in attachments)
@@ -383,6 +550,9 @@ class SparkTrials(Trials):
                 store = self.trial_attachments(doc)
                 for key, blob in attachments.items():
                     store[key] = blob
+            for entry in reports or ():
+                value, step = checked_report(entry["value"], entry["step"], "hopt.report")
+                doc.setdefault("reports", []).append({**entry, "value": value, "step": step})
             error = recorded_error(result)
             if error is not None:
                 doc["misc"]["error"] = (error["type"], error["message"])
@@ -392,18 +562,33 @@ class SparkTrials(Trials):
             doc["refresh_time"] = doc["end_time"] = utcnow()
             doc["state"] = state  # last: readers see a finished trial with its result
             run.running.pop(doc["tid"], None)
-            self._news += 1
+            run.batch_of.pop(doc["tid"], None)
+            run.started_at.pop(doc["tid"], None)
+            if run.slots is not None:
+                run.slots.forget(doc["tid"])
             self._finished += 1
-            self._changed.notify_all()
+            self._bump()
+
+    def _record_cancelled(self, run: _Run, doc: dict, reason: str) -> None:
+        result = failed_result(TRIAL_CANCELLED_ERROR, f"trial cancelled: {reason}")
+        self._record(run, doc, result, JOB_STATE_CANCEL)
 
     def _stop(self, run: _Run, reason: str) -> None:
         """Dispatch no more; cancel queued and running trials; wait for their threads."""
         with self._changed:
             run.stop_reason = reason
-            for doc in self._dynamic_trials[run.scan_from :]:
+            queued = [*run.waiting, *self._dynamic_trials[run.scan_from :]]
+            run.waiting.clear()
+            for doc in queued:
                 if doc["state"] == JOB_STATE_NEW:
                     doc["result"] = failed_result(TRIAL_CANCELLED_ERROR, f"never started: {reason}")
                     doc["state"] = JOB_STATE_CANCEL
+            if run.slots is not None:  # their tasks are cancelled next; results are dropped
+                for doc in list(run.running.values()):
+                    self._record_cancelled(run, doc, reason)
+            self._bump()  # idle slots hear "quit"
+        if run.slots is not None:
+            run.slots.stop(CANCEL_GRACE_SECS)
         if not run.running:
             return
         sc = self._spark.sparkContext if self._spark is not None else None
@@ -464,35 +649,5 @@ def _job_failure(tid: Any, failure: BaseException | None) -> dict:
         return failed_result(SPARK_JOB_ERROR, f"the Spark job of trial {tid} returned no result")
     logger.warning("SparkTrials: trial %s: Spark job failed: %s", tid, failure)
     return failed_result(
-        SPARK_JOB_ERROR, f"the Spark job of trial {tid} failed: {_first_line(failure)}"
+        SPARK_JOB_ERROR, f"the Spark job of trial {tid} failed: {first_line(failure)}"
     )
-
-
-def missing_module(failure: BaseException) -> str | None:
-    """The module a Spark job could not import, if that is why it failed.
-
-    The objective's own exceptions are caught inside the task and come back as
-    results; a ModuleNotFoundError that fails the job was raised loading the task
-    itself (hopt, numpy, a package the objective uses), in the executors' Python.
-    """
-    found = re.search(r"ModuleNotFoundError: No module named '([^']+)'", str(failure))
-    return found.group(1) if found else None
-
-
-def executors_lack(module: str) -> str:
-    return (
-        f"the Python that Spark runs trials in cannot import {module!r} "
-        "(ModuleNotFoundError). Set $PYSPARK_PYTHON (or spark.pyspark.python with "
-        "spark-submit) to a Python that has hopt and the objective's packages: on a local "
-        "master, sys.executable, before the session starts; on a cluster, install them "
-        "on every executor."
-    )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines:  # Py4J puts the Spark reason after a line about the Java call
-        if "Exception" in line or "Error" in line:
-            return line.strip()[:500]
-    return (lines[0] if lines else type(exc).__name__)[:500]

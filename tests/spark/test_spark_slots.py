@@ -1,0 +1,237 @@
+"""Slot tasks and the driver channel, on real Spark: what a user of SparkTrials sees.
+
+Runs in all three Spark passes (local, local-cluster, standalone; see conftest).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import pytest
+
+import hopt
+from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_RUNNING, STATUS_OK, fmin, hp, rand
+from hopt.exceptions import AllTrialsFailedError
+from hopt.trials.spark import SparkTrials
+
+SPACE = {"x": hp.uniform("x", -3, 3)}
+
+
+def run_in_thread(**fmin_args):
+    """fmin in a thread (the test watches the trials meanwhile); join() re-raises its error."""
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["best"] = fmin(show_progressbar=False, **fmin_args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+
+    def join(timeout=120):
+        thread.join(timeout)
+        assert not thread.is_alive(), f"fmin still running after {timeout} s"
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome.get("best")
+
+    return join
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def running_trial(trials):
+    return next((t for t in list(trials._dynamic_trials) if t["state"] == JOB_STATE_RUNNING), None)
+
+
+def assert_no_active_jobs(spark):
+    """Nothing of the run is left running in Spark (a finished job can take a moment to show)."""
+    tracker = spark.sparkContext.statusTracker()
+    wait_for(lambda: not tracker.getActiveJobsIds(), 10, "Spark's active jobs to end")
+
+
+def test_slot_tasks_run_many_trials_each_in_a_python_worker_of_their_own(spark):
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(lambda p: (p["x"] - 1) ** 2, SPACE, algo=rand.suggest, max_evals=16, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert trials.count_successful_trials() == 16
+    owners = [t["owner"] for t in trials.trials]
+    driver = f":{os.getpid()}"
+    assert all(owner and not owner.endswith(driver) for owner in owners), owners
+    # one task per slot ran trial after trial: at most 2 Python workers for 16 trials
+    assert 1 <= len(set(owners)) <= 2, owners
+    assert all(t.get("attempts") == 1 for t in trials.trials)
+    assert_no_active_jobs(spark)
+
+
+def test_reports_reach_the_driver_while_the_trial_runs(spark, tmp_path):
+    release = tmp_path / "release"
+
+    def learns(params):
+        for epoch in range(3):
+            hopt.report(10.0 - epoch, step=epoch)
+        while not os.path.exists(release):  # the test reads the reports meanwhile
+            time.sleep(0.05)
+        return 7.0
+
+    trials = SparkTrials(parallelism=1, spark_session=spark)
+    join = run_in_thread(fn=learns, space=SPACE, algo=rand.suggest, max_evals=1, trials=trials)
+    try:
+        running = wait_for(
+            lambda: (t := running_trial(trials)) and len(t.get("reports", [])) == 3 and t,
+            60,
+            "three reports of the running trial",
+        )
+        assert [r["step"] for r in running["reports"]] == [0, 1, 2]
+        assert [r["value"] for r in running["reports"]] == [10.0, 9.0, 8.0]
+    finally:
+        release.touch()
+    join()
+    (trial,) = trials.trials
+    assert trial["result"] == {"loss": 7.0, "status": STATUS_OK}
+    assert len(trial["reports"]) == 3
+
+
+def test_a_stop_request_reaches_the_running_trial(spark):
+    def until_stopped(params):
+        started = time.monotonic()
+        epoch = 0
+        while not hopt.should_stop():
+            if time.monotonic() - started > 60:
+                return {"loss": 99.0, "status": "ok", "stopped": False}
+            hopt.report(1.0 / (epoch + 1), step=epoch)
+            epoch += 1
+            time.sleep(0.05)
+        return {"loss": 0.5, "status": "ok", "stopped": True}
+
+    trials = SparkTrials(parallelism=1, spark_session=spark)
+    join = run_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
+                         trials=trials)  # fmt: skip
+    running = wait_for(lambda: running_trial(trials), 60, "the trial to start")
+    asked = time.monotonic()
+    assert trials.request_stop(running["tid"])
+    join()
+    (trial,) = trials.trials
+    assert trial["result"]["stopped"] is True, "the objective never saw hopt.should_stop()"
+    assert trial["result"]["loss"] == 0.5
+    assert time.monotonic() - asked < 30
+
+
+def test_a_killed_python_worker_gives_its_trial_back_and_loses_none(spark, tmp_path):
+    marker = tmp_path / "killed-once"
+
+    def dies_once(params):
+        if not marker.exists():
+            marker.touch()
+            os._exit(7)  # the Python worker dies mid-trial, as on an OOM kill
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(dies_once, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=3,
+         show_progressbar=False)  # fmt: skip
+    assert trials.count_successful_trials() == 6
+    again = [t for t in trials.trials if t.get("attempts", 1) > 1]
+    assert len(again) == 1, "exactly the trial whose worker died ran twice"
+    assert len(again[0]["lost_owners"]) == 1
+    assert_no_active_jobs(spark)
+
+
+def test_a_trial_that_always_kills_its_worker_fails_after_three_attempts(spark, caplog):
+    def crashes_at_minus_one(params):
+        if params["x"] == -1.0:
+            os._exit(3)
+        return params["x"]
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    caplog.set_level(logging.WARNING, logger="hopt.spark")
+    fmin(crashes_at_minus_one, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=0,
+         points_to_evaluate=[{"x": -1.0}], show_progressbar=False)  # fmt: skip
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    crashed = by_x[-1.0]
+    assert crashed["state"] == JOB_STATE_DONE
+    assert crashed["result"]["error"]["type"] == "WorkerLostError"
+    assert len(crashed["lost_owners"]) == 3
+    assert [t["result"]["status"] for x, t in by_x.items() if x != -1.0] == [STATUS_OK] * 3
+
+
+def test_trial_timeout_stops_the_trial_and_its_slot_runs_on(spark):
+    def one_hangs(params):
+        if params["x"] == 2.0:
+            time.sleep(120)
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=2, spark_session=spark, trial_timeout=3)
+    started = time.monotonic()
+    fmin(one_hangs, SPACE, algo=rand.suggest, max_evals=6, trials=trials, rstate=5,
+         points_to_evaluate=[{"x": 2.0}], show_progressbar=False)  # fmt: skip
+    assert time.monotonic() - started < 90
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    assert by_x[2.0]["result"]["error"]["type"] == "TrialTimeoutError"
+    assert trials.count_successful_trials() == 5
+    assert_no_active_jobs(spark)
+
+
+def test_fmin_timeout_cancels_running_trials_and_leaves_no_job(spark):
+    def slow(params):
+        time.sleep(60)
+        return 0.0
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    started = time.monotonic()
+    fmin(slow, SPACE, algo=rand.suggest, max_evals=4, timeout=3, trials=trials, rstate=1,
+         show_progressbar=False, return_argmin=False)  # fmt: skip
+    assert time.monotonic() - started < 45, "fmin waited for the trials it cancelled"
+    assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
+    assert_no_active_jobs(spark)
+
+
+def _unreachable_driver(monkeypatch):
+    """Slot tasks get a driver address where nothing listens, as behind a firewall."""
+    import socket
+
+    from hopt.trials.spark.channel import ChannelServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setattr(ChannelServer, "address", property(lambda self: ("127.0.0.1", closed_port)))
+
+
+def test_when_tasks_cannot_reach_the_driver_auto_falls_back_to_jobs(spark, monkeypatch, caplog):
+    _unreachable_driver(monkeypatch)
+
+    def reports(params):
+        hopt.report(3.0, step=0)
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    caplog.set_level(logging.WARNING, logger="hopt.spark")
+    fmin(reports, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=2,
+         show_progressbar=False)  # fmt: skip
+    assert trials.count_successful_trials() == 4
+    assert "cannot reach the driver" in caplog.text and "one Spark job per batch" in caplog.text
+    # reports still arrive, with each trial's result
+    assert all(
+        t["reports"] == [{**t["reports"][0], "step": 0, "value": 3.0}] for t in trials.trials
+    )
+
+
+def test_forced_slot_mode_that_cannot_reach_the_driver_stops_saying_why(spark, monkeypatch):
+    _unreachable_driver(monkeypatch)
+    trials = SparkTrials(parallelism=1, spark_session=spark, mode="slots")
+    with pytest.raises(AllTrialsFailedError, match="mode='slots'.*cannot reach the driver"):
+        fmin(lambda p: p["x"], SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=2,
+             show_progressbar=False)  # fmt: skip
