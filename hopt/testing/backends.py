@@ -67,6 +67,17 @@ def sleeps_half_a_second(x: float) -> float:
     return x**2
 
 
+def reports_three_epochs(x: float) -> float:
+    """Reports ``abs(x) + 2 - epoch`` at epochs 0, 1, 2 with ``hopt.report``; returns ``abs(x)``."""
+    from ..running import report, should_stop
+
+    for epoch in range(3):
+        report(abs(x) + 2 - epoch, step=epoch)
+        if should_stop():  # nobody asks here: the flag must stay down
+            return -1.0
+    return abs(x)
+
+
 def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any):
     trials = make_trials(exp_key)
     kwargs.setdefault("algo", rand.suggest)
@@ -163,6 +174,15 @@ class BackendConformance:
             assert set(trial["misc"]) <= set(TrialMisc.__annotations__)
             error = trial["result"].get("error")
             assert error is None or set(error) <= set(RecordedError.__annotations__)
+
+    def test_hopt_report_records_intermediate_losses_on_every_trial(self, make_trials):
+        trials, _ = _run(make_trials, "conf-reports", reports_three_epochs, 4)
+        for trial in trials.trials:
+            x = trial["misc"]["vals"]["x"][0]
+            assert trial["result"]["loss"] == abs(x), "should_stop() was True with no request"
+            reports = trial["reports"]
+            assert [r["step"] for r in reports] == [0, 1, 2]
+            assert [r["value"] for r in reports] == [abs(x) + 2, abs(x) + 1, abs(x)]
 
     def test_points_to_evaluate_come_first(self, make_trials):
         trials, _ = _run(make_trials, "conf-points", shifted_square, 4,

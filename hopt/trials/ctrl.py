@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._types import JOB_STATE_DONE, TrialDoc, TrialResult
 from ..exceptions import InvalidArgumentError
+from .contract import checked_report
 
 if TYPE_CHECKING:  # annotations only: base.py imports this module
     from .base import Trials
@@ -47,6 +48,7 @@ class Ctrl:
             raise InvalidArgumentError(
                 "Ctrl.report: this Ctrl has no current trial; call it from the objective."
             )
+        value, step = checked_report(value, step, "hopt.report")  # the objective's own call
         self.trials.add_report(self.current_trial, value, step)
 
     @property

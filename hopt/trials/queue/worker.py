@@ -65,7 +65,7 @@ class QueueCtrl(Ctrl):
             self._worker.handle.checkpoint(self.trial["_id"], self._token, to_python(result))
 
     def report(self, value: float, step: int) -> None:
-        value, step = checked_report(value, step, "Ctrl.report")
+        value, step = checked_report(value, step, "hopt.report")
         entry = {"step": step, "value": value, "time": utcnow()}
         self.trial.setdefault("reports", []).append(entry)
         if self._token not in self._worker.lost_tokens:

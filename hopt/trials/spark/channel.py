@@ -32,6 +32,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from ...exceptions import BackendConnectionError
+
 logger = logging.getLogger("hopt.spark")
 
 AUTH_TIMEOUT_SECS = 10.0
@@ -41,7 +43,7 @@ _LENGTH = struct.Struct(">I")
 _CHALLENGE_BYTES = 32
 
 
-class ChannelClosedError(ConnectionError):
+class ChannelClosedError(BackendConnectionError):
     """The other side closed the channel (or never proved it knows the secret)."""
 
 
