@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The test command: bash scripts/test.sh [pytest args...]
 # Sets up .venv (see scripts/_venv.sh) and starts a MongoDB-wire server for tests/mongo.
-# With arguments, runs pytest with them once. Without, runs the whole suite, then the
+# With arguments, runs pytest with them once (starting a Spark Connect server first
+# when tests/spark_connect is among them). Without, runs the whole suite, then the
 # Spark tests again on local-cluster and on a standalone Spark master + worker that it
-# starts and stops (needs Java 17+).
+# starts and stops, then tests/spark_connect on a Spark Connect server (needs Java 17+).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/_venv.sh
@@ -30,7 +31,12 @@ source scripts/mongo_server.sh
 export SPARK_LOCAL_IP=127.0.0.1 PYSPARK_PYTHON="$VENV_PY" PYSPARK_DRIVER_PYTHON="$VENV_PY"
 # shellcheck source=scripts/spark_standalone.sh
 source scripts/spark_standalone.sh
+# tests/spark_connect run against a Spark Connect server (SPARK_CONNECT_URL) that
+# scripts/spark_connect.sh starts on 127.0.0.1; without one they are skipped.
+# shellcheck source=scripts/spark_connect.sh
+source scripts/spark_connect.sh
 cleanup() {
+    spark_connect_stop
     spark_standalone_stop
     mongo_server_stop
 }
@@ -49,13 +55,25 @@ run_pytest() {
 }
 
 if [ "$#" -gt 0 ]; then
+    # A server of its own for tests/spark_connect, unless the caller gave one.
+    if [ -z "${SPARK_CONNECT_URL:-}" ]; then
+        for arg in "$@"; do
+            case "$arg" in
+            *tests/spark_connect*)
+                spark_connect_start || exit 1
+                break
+                ;;
+            esac
+        done
+    fi
     run_pytest "$@"
     exit $?
 fi
 
 status=0
 echo ">> the whole suite (Spark tests on local[2])"
-run_pytest || status=1
+# tests/spark_connect runs once, in its own pass below, where its server is up.
+run_pytest --ignore=tests/spark_connect || status=1
 echo ">> tests/spark on local-cluster[1,2,1024]"
 SPARK_TEST_MASTER='local-cluster[1,2,1024]' run_pytest tests/spark -q || status=1
 echo ">> tests/spark on a standalone master + worker"
@@ -65,4 +83,11 @@ else
     status=1
 fi
 spark_standalone_stop
+echo ">> tests/spark_connect on a Spark Connect server"
+if spark_connect_start; then
+    run_pytest tests/spark_connect -q || status=1
+else
+    status=1
+fi
+spark_connect_stop
 exit "$status"

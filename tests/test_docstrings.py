@@ -38,6 +38,7 @@ PUBLIC_MODULES = [
     "hopt.trials.file",
     "hopt.trials.mongo",
     "hopt.trials.spark",
+    "hopt.trials.spark.connect",
     "hopt.sklearn",
     "hopt.testing.algorithms",
     "hopt.testing.backends",

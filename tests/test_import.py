@@ -13,7 +13,7 @@ import pytest
 import hopt
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ["pymongo", "pyspark", "py4j", "matplotlib", "sklearn"]
+HEAVY = ["pymongo", "pyspark", "py4j", "matplotlib", "sklearn", "pandas", "pyarrow", "grpc"]
 
 # Run in a fresh interpreter; report which heavy packages got imported and which
 # were even looked for (a guarded ``try: import pymongo`` counts: with pymongo
@@ -70,8 +70,16 @@ def test_probe_detects_an_import_of_a_heavy_package(tmp_path):
         "import hopt.pyll.stochastic, hopt.space, hopt.domain",
         "import hopt.worker, hopt.mongoexp, hopt.trials.mongo; hopt.MongoTrials",
         "import hopt.plotting, hopt.compat, hopt.base",
+        "import hopt.trials.spark.connect",
     ],
-    ids=["import-hopt", "star-import", "space-modules", "mongo-modules", "plotting-compat"],
+    ids=[
+        "import-hopt",
+        "star-import",
+        "space-modules",
+        "mongo-modules",
+        "plotting-compat",
+        "spark-connect",
+    ],
 )
 def test_import_does_not_touch_mongo_spark_or_matplotlib(statement, tmp_path):
     assert run_probe(statement, tmp_path) == {"imported": [], "looked_for": []}
