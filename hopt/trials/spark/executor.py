@@ -102,6 +102,17 @@ def run_trial_task(run_id: str, payload: Any, batch: list, results: Any) -> list
     return [tid]
 
 
+def run_connect_trial(run_id: str, payload: bytes, data: bytes) -> bytes:
+    """One trial in a Spark Connect task (no accumulator there): pickled ``(tid, config)``
+    in, the pickled result (reports included) out."""
+    tid, config = pickle.loads(data)
+    ctrl = CollectingCtrl(tid)
+    result = evaluate_on_executor(run_id, payload, config, ctrl)
+    if ctrl.reports:
+        result[REPORTS_KEY] = ctrl.reports
+    return _result_bytes(result)
+
+
 class SlotCtrl:
     """The ``Ctrl`` of a trial in a slot task: reports go to the driver at once, and the
     driver's replies (to reports and heartbeats) carry the trial's stop flag."""

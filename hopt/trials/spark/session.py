@@ -9,6 +9,7 @@ from typing import Any
 
 from ..._validate import check_int
 from ...exceptions import InvalidArgumentError, MissingDependencyError
+from .connect import connect_task_slots, is_connect_session
 
 #: more concurrent trials than this would only queue threads and Spark jobs
 MAX_PARALLELISM = 128
@@ -33,9 +34,12 @@ def active_session(spark_session: Any = None) -> Any:
     from pyspark.sql import SparkSession
 
     if spark_session is not None:
+        if is_connect_session(spark_session):
+            return spark_session  # a Spark Connect client session (no sparkContext)
         if not isinstance(spark_session, SparkSession):
             raise InvalidArgumentError(
-                "SparkTrials: spark_session must be a pyspark.sql.SparkSession; "
+                "SparkTrials: spark_session must be a pyspark.sql.SparkSession (classic or "
+                "Spark Connect); "
                 f"got spark_session={spark_session!r}."
             )
         return spark_session
@@ -66,9 +70,11 @@ def _new_local_session_without_a_python() -> bool:
     return conf.get("spark.master", "local[*]").startswith("local")
 
 
-def task_slots(spark_context: Any) -> int:
-    """How many tasks the cluster runs at once (executor cores / task CPUs)."""
-    return max(int(spark_context.defaultParallelism), 1)
+def task_slots(session: Any) -> int:
+    """How many tasks the session's cluster runs at once (executor cores / task CPUs)."""
+    if is_connect_session(session):
+        return connect_task_slots(session)
+    return max(int(session.sparkContext.defaultParallelism), 1)
 
 
 def check_parallelism(parallelism: Any) -> int | None:

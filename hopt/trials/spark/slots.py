@@ -20,6 +20,7 @@ import contextlib
 import functools
 import logging
 import pickle
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from ..._utils import utcnow
 from ...results import WORKER_LOST_ERROR, failed_result
 from ..documents import spec_from_misc
 from .channel import ChannelServer, Connection
+from .connect import cancel_tag, is_connect_session, run_python_tasks
 from .executor import run_slot
 from .failures import first_line
 
@@ -88,12 +90,62 @@ class ClassicLauncher(SlotLauncher):
             self._sc.cancelJobGroup(group)
 
 
-def driver_address(spark_context: Any) -> tuple[str, str]:
-    """``(host tasks connect to, address to bind)``: the driver's own, as Spark uses them."""
-    conf = spark_context.getConf()
+class ConnectLauncher(SlotLauncher):
+    """Slot ``k`` is a one-task DataFrame job through Spark Connect, with its own tag."""
+
+    def __init__(self, session: Any, run_id: str) -> None:
+        self._session = session
+        self._run_id = run_id
+        self._tags: dict[int, str] = {}
+        self._starts = 0
+        self._lock = threading.Lock()
+
+    def run_task(self, slot: int, body: Callable[[], list]) -> list:
+        with self._lock:
+            self._starts += 1
+            tag = self._tags[slot] = f"hopt-{self._run_id}-slot-{slot}-{self._starts}"
+        outputs = run_python_tasks(
+            self._session, [b""], functools.partial(_pickled_call, body), tag
+        )
+        return list(pickle.loads(outputs[0]))
+
+    def cancel(self, slot: int) -> None:
+        with self._lock:
+            tag = self._tags.get(slot)
+        if tag is not None:
+            cancel_tag(self._session, tag)
+
+
+def _pickled_call(body: Callable[[], list], _input: bytes) -> bytes:
+    return pickle.dumps(body())
+
+
+def driver_address(session: Any) -> tuple[str, str]:
+    """``(host tasks connect to, address to bind)``: the driver's own, as Spark uses them.
+
+    A Spark Connect client is not Spark's driver: its tasks can reach it, if at all,
+    at the address this machine uses to reach the Connect server (loopback for a
+    local server).
+    """
+    if is_connect_session(session):
+        return _client_address(session)
+    conf = session.sparkContext.getConf()
     host = conf.get("spark.driver.host", None) or "127.0.0.1"
     bind = conf.get("spark.driver.bindAddress", None) or host
     return host, bind
+
+
+def _client_address(session: Any) -> tuple[str, str]:
+    server = str(session.client.host).strip("[]")
+    if server in ("localhost", "127.0.0.1", "::1"):
+        return "127.0.0.1", "127.0.0.1"
+    try:  # no packet is sent: connect() on a UDP socket only picks the route
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((server, 15002))
+            ip = str(probe.getsockname()[0])
+    except OSError:
+        ip = "127.0.0.1"  # tasks will say they cannot reach it; auto falls back
+    return ip, ip
 
 
 class SlotPool:

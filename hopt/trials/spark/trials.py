@@ -34,6 +34,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import pickle
 import threading
 import time
 import uuid
@@ -63,12 +64,13 @@ from ...results import (
 from ..base import Trials
 from ..contract import checked_report
 from ..documents import spec_from_misc, to_python
+from .connect import cancel_tag, is_connect_session, run_python_tasks
 from .delivery import close_stream, open_stream
-from .executor import OWNER_KEY, REPORTS_KEY, run_trial_task
+from .executor import OWNER_KEY, REPORTS_KEY, run_connect_trial, run_trial_task
 from .failures import executors_lack, first_line, missing_module
 from .payload import dumps_domain
 from .session import active_session, check_parallelism, effective_parallelism, task_slots
-from .slots import ClassicLauncher, SlotPool, driver_address
+from .slots import ClassicLauncher, ConnectLauncher, SlotLauncher, SlotPool, driver_address
 
 logger = logging.getLogger("hopt.spark")
 
@@ -97,6 +99,7 @@ class _Run:
         self.batch_count = 0
         self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
         self.scan_from = 0  # _dynamic_trials before this index are not NEW (or are queued)
+        self.connect = False  # through a Spark Connect session (DataFrame jobs, tags)
         self.mode = "jobs"  # "slots" while slot tasks serve the run
         self.forced = False  # the user chose the mode: no fallback
         self.waiting: collections.deque = collections.deque()  # NEW trials queued for slots
@@ -155,7 +158,7 @@ class SparkTrials(Trials):
         self.loss_threshold = loss_threshold
         self._spark = active_session(spark_session)  # fails clearly without pyspark
         self.parallelism = effective_parallelism(  # warnings come at fmin, with max_evals
-            self._requested_parallelism, task_slots(self._spark.sparkContext), None, warn=False
+            self._requested_parallelism, task_slots(self._spark), None, warn=False
         )
         self._changed = threading.Condition()
         self._news = 0  # bumped whenever a trial changes state
@@ -188,13 +191,25 @@ class SparkTrials(Trials):
             )
         if self._spark is None:
             self._spark = active_session(None)
-        sc = self._spark.sparkContext
+        session = self._spark
+        connect = is_connect_session(session)
         max_evals = settings.get("max_evals")
-        parallelism = effective_parallelism(self._requested_parallelism, task_slots(sc), max_evals)
+        parallelism = effective_parallelism(
+            self._requested_parallelism, task_slots(session), max_evals
+        )
         self.parallelism = parallelism
-        payload = sc.broadcast(dumps_domain(domain))  # an unpicklable objective fails here
-        run = _Run(parallelism, payload, sc.parallelize(range(parallelism), parallelism))
-        run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
+        data = dumps_domain(domain)  # an unpicklable objective fails here, before any trial
+        if connect:  # no broadcasts or accumulators: the domain travels with each job
+            run = _Run(parallelism, data, None)
+            run.connect = True
+            launcher: SlotLauncher = ConnectLauncher(session, run.id)
+        else:
+            sc = session.sparkContext
+            run = _Run(
+                parallelism, sc.broadcast(data), sc.parallelize(range(parallelism), parallelism)
+            )
+            run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
+            launcher = ClassicLauncher(sc, run.base_rdd, run.id)
         self._requeue_orphans()
         self._run = run
         self._started_at = time.monotonic()
@@ -202,14 +217,9 @@ class SparkTrials(Trials):
         if self.mode in ("auto", "slots"):
             run.mode = "slots"
             run.forced = self.mode == "slots"
-            host, bind = driver_address(sc)
+            host, bind = driver_address(session)
             run.slots = SlotPool(
-                self,
-                run,
-                ClassicLauncher(sc, run.base_rdd, run.id),
-                host,
-                bind,
-                functools.partial(self._slots_unreachable, run),
+                self, run, launcher, host, bind, functools.partial(self._slots_unreachable, run)
             )
             run.slots.start(parallelism)
         logger.info(
@@ -252,7 +262,8 @@ class SparkTrials(Trials):
             close_stream(run.id)
             run.pool.shutdown(wait=False, cancel_futures=True)
             try:
-                run.payload.destroy()
+                if not run.connect:
+                    run.payload.destroy()
             except Exception:  # the context may already be gone (interpreter exit)
                 logger.debug("SparkTrials: could not destroy the broadcast", exc_info=True)
             self.refresh()
@@ -340,9 +351,8 @@ class SparkTrials(Trials):
         for slot in cancel_slots:  # its slot thread starts a new task for the slot
             assert run.slots is not None
             run.slots.launcher.cancel(slot)
-        if cancel_groups and self._spark is not None:
-            for group in cancel_groups:  # the batch's other trials are run again
-                self._spark.sparkContext.cancelJobGroup(group)
+        for group in cancel_groups:  # the batch's other trials are run again
+            self._cancel_group(group)
 
     def _slots_unreachable(self, run: _Run, why: str) -> None:
         """A slot task could not reach the driver: fall back to jobs mode (or stop, if forced)."""
@@ -446,7 +456,11 @@ class SparkTrials(Trials):
                 doc["book_time"] = utcnow()
                 doc["owner"] = f"spark:{run.id}"
                 batch.append(doc)
-            if batch:
+            if batch and run.connect:
+                # one job per trial: a Connect job's results arrive only when it ends
+                for doc in batch:
+                    self._launch(run, [doc])
+            elif batch:
                 self._launch(run, batch)
 
     def _launch(self, run: _Run, batch: list[dict]) -> None:
@@ -509,6 +523,15 @@ class SparkTrials(Trials):
 
     def _evaluate_remotely(self, run: _Run, group: str, batch: list[dict]) -> None:
         assert self._spark is not None
+        if run.connect:
+            # one DataFrame job tagged with the batch's group; results come with its end
+            inputs = [pickle.dumps((doc["tid"], spec_from_misc(doc["misc"]))) for doc in batch]
+            task = functools.partial(run_connect_trial, run.id, run.payload)
+            outputs = run_python_tasks(self._spark, inputs, task, group)
+            self._on_results(
+                run, [(doc["tid"], pickle.loads(out)) for doc, out in zip(batch, outputs)]
+            )
+            return
         sc = self._spark.sparkContext
         # Pool threads are reused: set this batch's own group on every job.
         sc.setJobGroup(group, f"hopt trials {[doc['tid'] for doc in batch]}", True)
@@ -521,6 +544,18 @@ class SparkTrials(Trials):
             lambda _: run_trial_task(run_id, payload, work, results),
             partitions=list(range(len(work))),
         )
+
+    def _cancel_group(self, group: str) -> None:
+        """Cancel a batch's job: its job group, or its tag through Spark Connect."""
+        if self._spark is None:
+            return
+        try:
+            if is_connect_session(self._spark):
+                cancel_tag(self._spark, group)
+            else:
+                self._spark.sparkContext.cancelJobGroup(group)
+        except Exception:  # the session may be stopping; the grace period settles the rest
+            logger.debug("SparkTrials: could not cancel %s", group, exc_info=True)
 
     def _on_results(self, run: _Run, pairs: list) -> None:
         """The result stream's handler: record finished trials, refill their slots."""
@@ -591,13 +626,11 @@ class SparkTrials(Trials):
             run.slots.stop(CANCEL_GRACE_SECS)
         if not run.running:
             return
-        sc = self._spark.sparkContext if self._spark is not None else None
         deadline = time.monotonic() + CANCEL_GRACE_SECS
         while run.running and time.monotonic() < deadline:
-            if sc is not None:
-                for group in list(run.batches):
-                    # Repeated: a job submitted just after a cancel is not cancelled by it.
-                    sc.cancelJobGroup(group)
+            for group in list(run.batches):
+                # Repeated: a job submitted just after a cancel is not cancelled by it.
+                self._cancel_group(group)
             with self._changed:
                 self._changed.wait(0.5)
         with self._changed:

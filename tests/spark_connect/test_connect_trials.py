@@ -1,0 +1,122 @@
+"""SparkTrials through a Spark Connect session: what a user on Spark Connect sees."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+import hopt
+from hopt import JOB_STATE_CANCEL, JOB_STATE_RUNNING, STATUS_OK, fmin, hp, rand
+from hopt.trials.spark import SparkTrials
+
+SPACE = {"x": hp.uniform("x", -3, 3)}
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def running_trial(trials):
+    return next((t for t in list(trials._dynamic_trials) if t["state"] == JOB_STATE_RUNNING), None)
+
+
+def test_slot_tasks_run_the_trials_through_spark_connect(connect_session):
+    trials = SparkTrials(parallelism=2, spark_session=connect_session)
+    assert trials.parallelism == 2  # local[2] read from the server's configuration
+    fmin(lambda p: (p["x"] - 1) ** 2, SPACE, algo=rand.suggest, max_evals=8, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert trials.count_successful_trials() == 8
+    owners = {t["owner"] for t in trials.trials}
+    assert 1 <= len(owners) <= 2 and not any(o.endswith(f":{os.getpid()}") for o in owners)
+    assert all(t["attempts"] == 1 for t in trials.trials), "one slot task ran trial after trial"
+
+
+def test_reports_arrive_live_and_a_stop_request_reaches_the_trial(connect_session):
+    def until_stopped(params):
+        started = time.monotonic()
+        epoch = 0
+        while not hopt.should_stop():
+            if time.monotonic() - started > 60:
+                return {"loss": 99.0, "status": "ok", "stopped": False}
+            hopt.report(1.0 / (epoch + 1), step=epoch)
+            epoch += 1
+            time.sleep(0.05)
+        return {"loss": 0.5, "status": "ok", "stopped": True}
+
+    trials = SparkTrials(parallelism=1, spark_session=connect_session)
+    errors: list = []
+    thread = threading.Thread(
+        target=lambda: _fmin_into(errors, until_stopped, trials, max_evals=1), daemon=True
+    )
+    thread.start()
+    running = wait_for(
+        lambda: (t := running_trial(trials)) and len(t.get("reports", [])) >= 3 and t,
+        90,
+        "three live reports of the running trial",
+    )
+    assert trials.request_stop(running["tid"])
+    thread.join(60)
+    assert not thread.is_alive() and not errors, errors
+    (trial,) = trials.trials
+    assert trial["result"]["stopped"] is True
+    assert [r["step"] for r in trial["reports"]] == list(range(len(trial["reports"])))
+
+
+def _fmin_into(errors, fn, trials, **kwargs):
+    try:
+        fmin(fn, SPACE, algo=rand.suggest, trials=trials, rstate=0, show_progressbar=False,
+             **kwargs)  # fmt: skip
+    except BaseException as exc:  # noqa: BLE001 - the test reports it
+        errors.append(exc)
+
+
+def test_one_job_per_trial_mode_returns_results_and_reports(connect_session):
+    def reports(params):
+        hopt.report(5.0, step=0)
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=2, spark_session=connect_session, mode="jobs")
+    fmin(reports, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=1,
+         show_progressbar=False)  # fmt: skip
+    assert trials.statuses() == [STATUS_OK] * 4
+    assert all([r["value"] for r in t["reports"]] == [5.0] for t in trials.trials)
+
+
+def test_trial_timeout_and_fmin_timeout_leave_nothing_running(connect_session, tmp_path):
+    finished = tmp_path / "finished"
+
+    def one_hangs(params):
+        if params["x"] == 2.0:
+            time.sleep(20)
+            finished.touch()  # must never happen: the trial's task is cancelled
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=2, spark_session=connect_session, trial_timeout=3)
+    fmin(one_hangs, SPACE, algo=rand.suggest, max_evals=5, trials=trials, rstate=2,
+         points_to_evaluate=[{"x": 2.0}], show_progressbar=False)  # fmt: skip
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    assert by_x[2.0]["result"]["error"]["type"] == "TrialTimeoutError"
+    assert trials.count_successful_trials() == 4
+
+    def slow(params):
+        time.sleep(20)
+        finished.touch()
+        return 0.0
+
+    trials = SparkTrials(parallelism=2, spark_session=connect_session)
+    started = time.monotonic()
+    fmin(slow, SPACE, algo=rand.suggest, max_evals=4, timeout=3, trials=trials, rstate=3,
+         show_progressbar=False, return_argmin=False)  # fmt: skip
+    assert time.monotonic() - started < 45
+    assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
+    time.sleep(8)  # Spark kills a cancelled task's Python worker about 3.5 s after the cancel
+    assert not finished.exists(), "a cancelled trial ran on to its end"
