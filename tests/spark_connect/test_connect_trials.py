@@ -10,6 +10,7 @@ import pytest
 
 import hopt
 from hopt import JOB_STATE_CANCEL, JOB_STATE_RUNNING, STATUS_OK, fmin, hp, rand
+from hopt.exceptions import InvalidArgumentError
 from hopt.trials.spark import SparkTrials
 
 SPACE = {"x": hp.uniform("x", -3, 3)}
@@ -120,3 +121,17 @@ def test_trial_timeout_and_fmin_timeout_leave_nothing_running(connect_session, t
     assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
     time.sleep(8)  # Spark kills a cancelled task's Python worker about 3.5 s after the cancel
     assert not finished.exists(), "a cancelled trial ran on to its end"
+
+
+def test_an_unpicklable_objective_fails_before_any_trial_runs(connect_session):
+    lock = threading.Lock()
+
+    def holds_a_lock(params):
+        with lock:
+            return params["x"]
+
+    trials = SparkTrials(parallelism=2, spark_session=connect_session)
+    with pytest.raises(InvalidArgumentError, match="cannot be pickled"):
+        fmin(holds_a_lock, SPACE, algo=rand.suggest, max_evals=2, trials=trials,
+             show_progressbar=False)  # fmt: skip
+    assert len(trials._dynamic_trials) == 0
