@@ -42,8 +42,10 @@ logger = logging.getLogger("hopt.spark")
 
 #: a slot asking for work with none queued hears "idle" after this long and asks again
 IDLE_SECS = 2.0
-#: silence this long from a slot (no heartbeat, no request) means its task is lost
-LOST_AFTER_SECS = 60.0
+#: silence this long from a slot (no heartbeat, no request) means its task is lost: Spark's
+#: own default for a silent executor (spark.network.timeout).  A killed task's socket
+#: closes at once; this only covers a machine that vanished without closing it.
+LOST_AFTER_SECS = 120.0
 #: reservations of one trial before it is recorded as failed (as for queue workers)
 MAX_ATTEMPTS = 3
 #: a slot whose task fails this many times in a row before it reaches the driver is given up
