@@ -52,6 +52,7 @@ _LOCAL_CLUSTER = re.compile(r"local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*\]
 # the physical plan of session.range(1) names its partition count: "Range (0, 1, step=1, splits=2)"
 _RANGE_SPLITS = re.compile(r"\bsplits=(?:Some\()?(\d+)")
 _SQLSTATE = re.compile(r"\s*SQLSTATE: \w+\s*$")
+_GRPC_DETAILS = re.compile(r'details = "([^"\n]*)"')
 
 
 class SparkTasksError(HoptError, RuntimeError):
@@ -138,7 +139,9 @@ def run_python_tasks(
     retries a failed task before it gives up on the job (``spark.task.maxFailures``:
     once in ``local[N]``, 4 times on a cluster), so ``fn`` should catch its own
     exceptions and report them in its output. Raises :class:`SparkTasksCancelledError`
-    when the job was interrupted and :class:`SparkTasksError` when it failed.
+    when the job was interrupted and :class:`SparkTasksError` when it failed for any
+    other reason, including a session stopped while the job ran (the server then
+    interrupts the job); the error from pyspark or grpc is its ``__cause__``.
     """
     where = "run_python_tasks"
     _check_tag(tag, where)
@@ -165,17 +168,22 @@ def run_python_tasks(
     try:
         rows = frame.collect()
     except Exception as exc:
-        if not _is_pyspark_error(exc):
-            raise
+        # Whatever stopped the job (a task, Spark, the server, the connection, a
+        # session stopped meanwhile: grpc's own ValueError then) reaches the caller
+        # as one of two errors, with the original as its cause.
         if _was_cancelled(exc):
             raise SparkTasksCancelledError(
-                f"{where}: the Spark job tagged {tag!r} was interrupted "
-                f"(cancel_tag); Spark said: {_summary(exc)}"
+                f"{where}: the Spark job tagged {tag!r} was interrupted (cancel_tag); "
+                f"Spark said: {_summary(exc)}"
             ) from exc
+        hint = (
+            " fn raised in a task (Spark retried it first): catch exceptions in fn and "
+            "return them in its output."
+            if _is_python_error(exc)
+            else ""
+        )
         raise SparkTasksError(
-            f"{where}: the Spark job tagged {tag!r} failed; Spark said: {_summary(exc)}. "
-            "A task fails when fn raises (after Spark's retries): catch exceptions in fn "
-            "and return them in its output."
+            f"{where}: the Spark job tagged {tag!r} failed: {_summary(exc)}.{hint}"
         ) from exc
     finally:
         if not had_tag:
@@ -302,10 +310,11 @@ def _check_tag(tag: Any, where: str) -> None:
         )
 
 
-def _is_pyspark_error(exc: BaseException) -> bool:
+def _is_python_error(exc: BaseException) -> bool:
+    """True for pyspark's PythonException: Python code in a task raised."""
     # Checked by name so that this module imports no pyspark at load time.
     return any(
-        cls.__module__.startswith("pyspark.") and cls.__name__ == "PySparkException"
+        cls.__module__.startswith("pyspark.") and cls.__name__ == "PythonException"
         for cls in type(exc).__mro__
     )
 
@@ -319,13 +328,18 @@ def _was_cancelled(exc: BaseException) -> bool:
 
 
 def _summary(exc: BaseException) -> str:
-    """Spark's message in one line: its first line and, for a Python error, the last."""
+    """The error in one line: Spark's first line and, for a Python error, its last."""
     text = str(exc).split("\nJVM stacktrace:", 1)[0]
+    details = _GRPC_DETAILS.search(text)
+    if details is not None:  # a gRPC call's repr, many lines: its details say it all
+        return f"{type(exc).__name__}: {details.group(1)}"
     # the SQLSTATE suffix says nothing a reader of a failed trial needs
     lines = [_SQLSTATE.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         return type(exc).__name__
+    if not _is_python_error(exc) and not type(exc).__module__.startswith("pyspark."):
+        lines[0] = f"{type(exc).__name__}: {lines[0]}"
     if len(lines) == 1:
         return lines[0]
     return f"{lines[0]} ... {lines[-1]}"
