@@ -11,7 +11,7 @@ reduced here to a few functions over the DataFrame API:
 * :func:`cancel_tag` interrupts the jobs carrying a tag.
 
 Facts these rely on, measured on pyspark 4.3.0 against a server on ``local[2]``
-(docs/spark.md has the numbers): tags are per thread in the Connect client; inside
+(docs/spark-connect-notes.md has the numbers, and tests/spark_connect checks them): tags are per thread in the Connect client; inside
 ``fn``, ``pyspark.TaskContext.get()`` works (its ``partitionId()`` is the input's
 index); a task can open a TCP connection back to the client machine; an interrupted
 job makes the caller's ``collect`` raise within tens of milliseconds and Spark kills
@@ -92,8 +92,9 @@ def connect_task_slots(session: Any) -> int:
        standalone clusters, and counts the executors registered so far;
     5. :data:`FALLBACK_TASK_SLOTS`.
 
-    Reads the session's configuration and asks the server to plan a query; no
-    Spark job runs. Works with a classic session too.
+    Reads the session's configuration and asks the server to plan a query (about
+    10 ms); no Spark job runs. For a classic session, ``task_slots`` in session.py
+    reads ``sparkContext.defaultParallelism`` directly.
     """
     conf = _ConfReader(session)
     parallelism = conf.positive_int("spark.default.parallelism")
@@ -258,8 +259,8 @@ def _cores_of_master(master: str | None) -> int | None:
 def _range_splits(session: Any) -> int | None:
     """The server's defaultParallelism, from the physical plan of ``session.range(1)``."""
     frame = session.range(1)
-    # DataFrame.explain only prints; Connect's and classic's DataFrames both have
-    # _explain_string, which returns the same text.
+    # DataFrame.explain only prints; the Connect DataFrame's _explain_string returns
+    # the same text (a classic DataFrame has no such method: then no figure).
     explain = getattr(frame, "_explain_string", None)
     if explain is None:
         return None
@@ -320,8 +321,9 @@ def _is_python_error(exc: BaseException) -> bool:
 
 
 def _was_cancelled(exc: BaseException) -> bool:
-    # Seen: OPERATION_CANCELED for a job interrupted running or queued; classic
-    # sessions say SPARK_JOB_CANCELLED.
+    # Seen: OPERATION_CANCELED, for a job interrupted with tasks running and for one
+    # still waiting for a free slot (the other jobs ran on). Any condition naming a
+    # cancellation counts, in case a server words it differently.
     get_condition = getattr(exc, "getCondition", None)
     condition = get_condition() if callable(get_condition) else None
     return isinstance(condition, str) and "CANCEL" in condition.upper()
