@@ -178,7 +178,7 @@ def run_python_tasks(
                 f"Spark said: {_summary(exc)}"
             ) from exc
         hint = (
-            " fn raised in a task (Spark retried it first): catch exceptions in fn and "
+            " fn raised in a task (after Spark's retries, if any): catch exceptions in fn and "
             "return them in its output."
             if _is_python_error(exc)
             else ""
