@@ -183,11 +183,9 @@ def test_an_exception_in_fn_fails_the_job_with_the_error_in_the_message(connect_
         run_python_tasks(connect_session, [b"x"], raise_value_error, "hopt-fail")
     assert not isinstance(caught.value, SparkTasksCancelledError)
     message = str(caught.value)
-    assert message.startswith(
-        "run_python_tasks: the Spark job tagged 'hopt-fail' failed; Spark said: "
-    )
+    assert message.startswith("run_python_tasks: the Spark job tagged 'hopt-fail' failed: ")
     assert "ValueError: objective failed: x" in message
-    assert "catch exceptions in fn" in message
+    assert message.endswith("catch exceptions in fn and return them in its output.")
 
 
 def test_fn_must_return_bytes(connect_session):
@@ -223,6 +221,31 @@ def test_cancel_tag_interrupts_the_job_and_spark_kills_its_python_workers(
     assert list(tmp_path.glob("finished-*")) == []
     assert connect_session.interruptTag("hopt-cancel") == []  # nothing left with the tag
     assert run_python_tasks(connect_session, [b"ok"], identity, "hopt-after-cancel") == [b"ok"]
+
+
+def test_stopping_the_session_while_its_job_runs_fails_the_call_and_ends_the_task(
+    connect_session, tmp_path
+):
+    from pyspark.sql import SparkSession
+
+    # a session of its own: the shared one stays open for the other tests
+    session = SparkSession.builder.remote(os.environ["SPARK_CONNECT_URL"]).create()
+    thread, outcome = run_in_thread(
+        lambda: run_python_tasks(session, [f"{tmp_path}|0".encode()], start_then_sleep, "t")
+    )
+    wait_for(lambda: Path(tmp_path, "started-0").exists(), "the task started")
+    pid = int(Path(tmp_path, "started-0").read_text())
+
+    session.stop()
+    thread.join(30)
+
+    assert not thread.is_alive()
+    # the client's channel closed under the call: a failure, not a cancel_tag
+    assert [type(exc) for exc in outcome] == [SparkTasksError]
+    assert str(outcome[0]).startswith("run_python_tasks: the Spark job tagged 't' failed: ")
+    # the server interrupts the released session's job, and Spark kills its worker
+    wait_for(lambda: not process_alive(pid), "the worker was killed")
+    assert list(tmp_path.glob("finished-*")) == []
 
 
 def test_a_task_can_connect_back_to_a_socket_server_in_the_client_process(connect_session):

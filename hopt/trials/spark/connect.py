@@ -11,7 +11,7 @@ reduced here to a few functions over the DataFrame API:
 * :func:`cancel_tag` interrupts the jobs carrying a tag.
 
 Facts these rely on, measured on pyspark 4.3.0 against a server on ``local[2]``
-(docs/spark.md has the numbers): tags are per thread in the Connect client; inside
+(docs/spark-connect-notes.md has the numbers, and tests/spark_connect checks them): tags are per thread in the Connect client; inside
 ``fn``, ``pyspark.TaskContext.get()`` works (its ``partitionId()`` is the input's
 index); a task can open a TCP connection back to the client machine; an interrupted
 job makes the caller's ``collect`` raise within tens of milliseconds and Spark kills
@@ -52,6 +52,7 @@ _LOCAL_CLUSTER = re.compile(r"local-cluster\[\s*(\d+)\s*,\s*(\d+)\s*,\s*\d+\s*\]
 # the physical plan of session.range(1) names its partition count: "Range (0, 1, step=1, splits=2)"
 _RANGE_SPLITS = re.compile(r"\bsplits=(?:Some\()?(\d+)")
 _SQLSTATE = re.compile(r"\s*SQLSTATE: \w+\s*$")
+_GRPC_DETAILS = re.compile(r'details = "([^"\n]*)"')
 
 
 class SparkTasksError(HoptError, RuntimeError):
@@ -91,8 +92,9 @@ def connect_task_slots(session: Any) -> int:
        standalone clusters, and counts the executors registered so far;
     5. :data:`FALLBACK_TASK_SLOTS`.
 
-    Reads the session's configuration and asks the server to plan a query; no
-    Spark job runs. Works with a classic session too.
+    Reads the session's configuration and asks the server to plan a query (about
+    10 ms); no Spark job runs. For a classic session, ``task_slots`` in session.py
+    reads ``sparkContext.defaultParallelism`` directly.
     """
     conf = _ConfReader(session)
     parallelism = conf.positive_int("spark.default.parallelism")
@@ -138,7 +140,9 @@ def run_python_tasks(
     retries a failed task before it gives up on the job (``spark.task.maxFailures``:
     once in ``local[N]``, 4 times on a cluster), so ``fn`` should catch its own
     exceptions and report them in its output. Raises :class:`SparkTasksCancelledError`
-    when the job was interrupted and :class:`SparkTasksError` when it failed.
+    when the job was interrupted and :class:`SparkTasksError` when it failed for any
+    other reason, including a session stopped while the job ran (the server then
+    interrupts the job); the error from pyspark or grpc is its ``__cause__``.
     """
     where = "run_python_tasks"
     _check_tag(tag, where)
@@ -165,17 +169,22 @@ def run_python_tasks(
     try:
         rows = frame.collect()
     except Exception as exc:
-        if not _is_pyspark_error(exc):
-            raise
+        # Whatever stopped the job (a task, Spark, the server, the connection, a
+        # session stopped meanwhile: grpc's own ValueError then) reaches the caller
+        # as one of two errors, with the original as its cause.
         if _was_cancelled(exc):
             raise SparkTasksCancelledError(
-                f"{where}: the Spark job tagged {tag!r} was interrupted "
-                f"(cancel_tag); Spark said: {_summary(exc)}"
+                f"{where}: the Spark job tagged {tag!r} was interrupted (cancel_tag); "
+                f"Spark said: {_summary(exc)}"
             ) from exc
+        hint = (
+            " fn raised in a task (after Spark's retries, if any): catch exceptions in fn and "
+            "return them in its output."
+            if _is_python_error(exc)
+            else ""
+        )
         raise SparkTasksError(
-            f"{where}: the Spark job tagged {tag!r} failed; Spark said: {_summary(exc)}. "
-            "A task fails when fn raises (after Spark's retries): catch exceptions in fn "
-            "and return them in its output."
+            f"{where}: the Spark job tagged {tag!r} failed: {_summary(exc)}.{hint}"
         ) from exc
     finally:
         if not had_tag:
@@ -250,8 +259,8 @@ def _cores_of_master(master: str | None) -> int | None:
 def _range_splits(session: Any) -> int | None:
     """The server's defaultParallelism, from the physical plan of ``session.range(1)``."""
     frame = session.range(1)
-    # DataFrame.explain only prints; Connect's and classic's DataFrames both have
-    # _explain_string, which returns the same text.
+    # DataFrame.explain only prints; the Connect DataFrame's _explain_string returns
+    # the same text (a classic DataFrame has no such method: then no figure).
     explain = getattr(frame, "_explain_string", None)
     if explain is None:
         return None
@@ -302,30 +311,37 @@ def _check_tag(tag: Any, where: str) -> None:
         )
 
 
-def _is_pyspark_error(exc: BaseException) -> bool:
+def _is_python_error(exc: BaseException) -> bool:
+    """True for pyspark's PythonException: Python code in a task raised."""
     # Checked by name so that this module imports no pyspark at load time.
     return any(
-        cls.__module__.startswith("pyspark.") and cls.__name__ == "PySparkException"
+        cls.__module__.startswith("pyspark.") and cls.__name__ == "PythonException"
         for cls in type(exc).__mro__
     )
 
 
 def _was_cancelled(exc: BaseException) -> bool:
-    # Seen: OPERATION_CANCELED for a job interrupted running or queued; classic
-    # sessions say SPARK_JOB_CANCELLED.
+    # Seen: OPERATION_CANCELED, for a job interrupted with tasks running and for one
+    # still waiting for a free slot (the other jobs ran on). Any condition naming a
+    # cancellation counts, in case a server words it differently.
     get_condition = getattr(exc, "getCondition", None)
     condition = get_condition() if callable(get_condition) else None
     return isinstance(condition, str) and "CANCEL" in condition.upper()
 
 
 def _summary(exc: BaseException) -> str:
-    """Spark's message in one line: its first line and, for a Python error, the last."""
+    """The error in one line: Spark's first line and, for a Python error, its last."""
     text = str(exc).split("\nJVM stacktrace:", 1)[0]
+    details = _GRPC_DETAILS.search(text)
+    if details is not None:  # a gRPC call's repr, many lines: its details say it all
+        return f"{type(exc).__name__}: {details.group(1)}"
     # the SQLSTATE suffix says nothing a reader of a failed trial needs
     lines = [_SQLSTATE.sub("", line).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         return type(exc).__name__
+    if not _is_python_error(exc) and not type(exc).__module__.startswith("pyspark."):
+        lines[0] = f"{type(exc).__name__}: {lines[0]}"
     if len(lines) == 1:
         return lines[0]
     return f"{lines[0]} ... {lines[-1]}"
