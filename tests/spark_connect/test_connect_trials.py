@@ -135,3 +135,42 @@ def test_an_unpicklable_objective_fails_before_any_trial_runs(connect_session):
         fmin(holds_a_lock, SPACE, algo=rand.suggest, max_evals=2, trials=trials,
              show_progressbar=False)  # fmt: skip
     assert len(trials._dynamic_trials) == 0
+
+
+def test_a_killed_client_leaves_no_trial_running_on_the_server(connect_session, tmp_path):
+    # The Connect server runs a dead client's job on; the slot task must end itself.
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    started, finished = tmp_path / "started", tmp_path / "finished"
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pyspark.sql import SparkSession
+        from hopt import fmin, hp, rand
+        from hopt.trials.spark import SparkTrials
+
+        def slow(params):
+            open({str(started)!r}, "w").close()
+            time.sleep(10)
+            open({str(finished)!r}, "w").close()
+            return 0.0
+
+        spark = SparkSession.builder.remote({os.environ["SPARK_CONNECT_URL"]!r}).getOrCreate()
+        fmin(slow, hp.uniform("x", 0, 1), algo=rand.suggest, max_evals=1,
+             trials=SparkTrials(parallelism=1, spark_session=spark), show_progressbar=False)
+        """
+    )
+    client = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.DEVNULL)
+    try:
+        wait_for(started.exists, 90, "the trial to start on the server")
+        t_kill = time.monotonic()
+        client.send_signal(signal.SIGKILL)
+        client.wait(10)
+        time.sleep(max(0.0, 12 - (time.monotonic() - t_kill)))
+        assert not finished.exists(), "the trial ran on after its client was killed"
+    finally:
+        if client.poll() is None:
+            client.kill()

@@ -16,7 +16,9 @@ retries only what the objective cannot cause, such as a lost executor.
 
 from __future__ import annotations
 
+import os
 import pickle
+import sys
 import threading
 import time
 from typing import Any
@@ -149,7 +151,18 @@ def _heartbeat(ctrl: SlotCtrl, done: threading.Event) -> None:
         try:
             ctrl.beat()
         except (OSError, ChannelClosedError):
-            return  # the driver is gone; the trial's result will not reach it either
+            if done.is_set():
+                return  # the trial ended meanwhile; the slot's own call sees the close
+            # The driver is gone, or gave this trial to another task: no result of this
+            # trial can be recorded any more.  Nothing else stops the objective: a Spark
+            # Connect server runs a dead client's job on, and an objective may run for
+            # hours.  Ending the Python worker ends the task (Spark logs a crash).
+            sys.stderr.write(
+                f"hopt: the driver's channel closed while trial {ctrl.current_trial['tid']} "
+                "ran; ending this Python worker\n"
+            )
+            sys.stderr.flush()
+            os._exit(1)
 
 
 def _result_bytes(result: dict) -> bytes:
