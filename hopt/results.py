@@ -22,9 +22,12 @@ A failed trial that hopt recorded has ``result["error"] = {"type", "message"}``
 ``InvalidResultStatusError``  neither ``loss`` nor ``status``, or an unknown status
 ``ResultNotStorableError``  the backend cannot store the result or its attachments
 ``TrialCancelledError``     fmin stopped before the trial ran or finished (state CANCEL)
-``WorkerLostError``         MongoTrials: every worker that took it stopped renewing its
-                            lease, ``max_attempts`` times
+``WorkerLostError``         MongoTrials, FileTrials: every worker that took it stopped
+                            renewing its lease, ``max_attempts`` times; SparkTrials: the
+                            slot task running it died 3 times
 ``SparkJobError``           SparkTrials: the trial's Spark job failed or sent no result
+``TrialTimeoutError``       SparkTrials: the trial ran past ``trial_timeout``; its task
+                            was cancelled
 ``DomainUnavailableError``  hopt-worker cannot load the objective (the exception of
                             ``hopt.trials.mongo.worker``)
 ==========================  ==========================================================

@@ -25,6 +25,7 @@ def test_the_recorded_types_are_the_documented_ones():
         "TrialCancelledError",
         "WorkerLostError",
         "SparkJobError",
+        "TrialTimeoutError",
     }
 
 
