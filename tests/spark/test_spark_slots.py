@@ -7,54 +7,17 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 
 import pytest
 
 import hopt
-from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_RUNNING, STATUS_OK, fmin, hp, rand
+from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, STATUS_OK, fmin, hp, rand
 from hopt.exceptions import AllTrialsFailedError
+from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
 from hopt.trials.spark import SparkTrials
 
 SPACE = {"x": hp.uniform("x", -3, 3)}
-
-
-def run_in_thread(**fmin_args):
-    """fmin in a thread (the test watches the trials meanwhile); join() re-raises its error."""
-    outcome: dict = {}
-
-    def target():
-        try:
-            outcome["best"] = fmin(show_progressbar=False, **fmin_args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-
-    def join(timeout=120):
-        thread.join(timeout)
-        assert not thread.is_alive(), f"fmin still running after {timeout} s"
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome.get("best")
-
-    return join
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
-def running_trial(trials):
-    return next((t for t in list(trials._dynamic_trials) if t["state"] == JOB_STATE_RUNNING), None)
 
 
 def assert_no_active_jobs(spark):
@@ -88,7 +51,7 @@ def test_reports_reach_the_driver_while_the_trial_runs(spark, tmp_path):
         return 7.0
 
     trials = SparkTrials(parallelism=1, spark_session=spark)
-    join = run_in_thread(fn=learns, space=SPACE, algo=rand.suggest, max_evals=1, trials=trials)
+    join = fmin_in_thread(fn=learns, space=SPACE, algo=rand.suggest, max_evals=1, trials=trials)
     try:
         running = wait_for(
             lambda: (t := running_trial(trials)) and len(t.get("reports", [])) == 3 and t,
@@ -118,7 +81,7 @@ def test_a_stop_request_reaches_the_running_trial(spark):
         return {"loss": 0.5, "status": "ok", "stopped": True}
 
     trials = SparkTrials(parallelism=1, spark_session=spark)
-    join = run_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
+    join = fmin_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
                          trials=trials)  # fmt: skip
     running = wait_for(lambda: running_trial(trials), 60, "the trial to start")
     asked = time.monotonic()

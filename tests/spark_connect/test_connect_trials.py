@@ -9,25 +9,12 @@ import time
 import pytest
 
 import hopt
-from hopt import JOB_STATE_CANCEL, JOB_STATE_RUNNING, STATUS_OK, fmin, hp, rand
+from hopt import JOB_STATE_CANCEL, STATUS_OK, fmin, hp, rand
 from hopt.exceptions import InvalidArgumentError
+from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
 from hopt.trials.spark import SparkTrials
 
 SPACE = {"x": hp.uniform("x", -3, 3)}
-
-
-def wait_for(condition, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
-def running_trial(trials):
-    return next((t for t in list(trials._dynamic_trials) if t["state"] == JOB_STATE_RUNNING), None)
 
 
 def test_slot_tasks_run_the_trials_through_spark_connect(connect_session):
@@ -54,30 +41,18 @@ def test_reports_arrive_live_and_a_stop_request_reaches_the_trial(connect_sessio
         return {"loss": 0.5, "status": "ok", "stopped": True}
 
     trials = SparkTrials(parallelism=1, spark_session=connect_session)
-    errors: list = []
-    thread = threading.Thread(
-        target=lambda: _fmin_into(errors, until_stopped, trials, max_evals=1), daemon=True
-    )
-    thread.start()
+    join = fmin_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
+                          trials=trials, rstate=0)  # fmt: skip
     running = wait_for(
         lambda: (t := running_trial(trials)) and len(t.get("reports", [])) >= 3 and t,
         90,
         "three live reports of the running trial",
     )
     assert trials.request_stop(running["tid"])
-    thread.join(60)
-    assert not thread.is_alive() and not errors, errors
+    join(60)
     (trial,) = trials.trials
     assert trial["result"]["stopped"] is True
     assert [r["step"] for r in trial["reports"]] == list(range(len(trial["reports"])))
-
-
-def _fmin_into(errors, fn, trials, **kwargs):
-    try:
-        fmin(fn, SPACE, algo=rand.suggest, trials=trials, rstate=0, show_progressbar=False,
-             **kwargs)  # fmt: skip
-    except BaseException as exc:  # noqa: BLE001 - the test reports it
-        errors.append(exc)
 
 
 def test_one_job_per_trial_mode_returns_results_and_reports(connect_session):
