@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 
 import pytest
@@ -198,3 +199,25 @@ def test_forced_slot_mode_that_cannot_reach_the_driver_stops_saying_why(spark, m
     with pytest.raises(AllTrialsFailedError, match="mode='slots'.*cannot reach the driver"):
         fmin(lambda p: p["x"], SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=2,
              show_progressbar=False)  # fmt: skip
+
+
+def test_ctrl_c_stops_every_slot_and_leaves_no_job(spark):
+    import _thread
+
+    def slow(params):
+        time.sleep(60)
+        return 0.0
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    interrupt = threading.Timer(4, _thread.interrupt_main)  # what Ctrl-C does to fmin
+    started = time.monotonic()
+    interrupt.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fmin(slow, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=1,
+                 show_progressbar=False)  # fmt: skip
+    finally:
+        interrupt.cancel()
+    assert time.monotonic() - started < 45, "fmin waited for the trials it cancelled"
+    assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
+    assert_no_active_jobs(spark)
