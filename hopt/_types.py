@@ -17,6 +17,8 @@ STATUS_SUSPENDED = "suspended"
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
 STATUS_STRINGS = (STATUS_NEW, STATUS_RUNNING, STATUS_SUSPENDED, STATUS_OK, STATUS_FAIL)
+#: a trial a pruner stopped early (hopt's own; Hyperopt's STATUS_STRINGS stay as they were)
+STATUS_PRUNED = "pruned"
 #: the statuses an objective may report for a finished evaluation
 FINAL_STATUSES = (STATUS_OK, STATUS_FAIL)
 
