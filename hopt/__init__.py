@@ -15,6 +15,7 @@ from ._types import (
     STATUS_FAIL,
     STATUS_NEW,
     STATUS_OK,
+    STATUS_PRUNED,
     STATUS_RUNNING,
     STATUS_STRINGS,
     STATUS_SUSPENDED,
@@ -28,7 +29,7 @@ from .fmin import (
     generate_trials_to_calculate,
     partial,
 )
-from .running import report, should_stop
+from .running import TrialPruned, report, should_prune, should_stop
 from .trials import Trials, trials_from_docs
 from .trials.ctrl import Ctrl
 
@@ -42,6 +43,7 @@ __all__ = [
     "STATUS_FAIL",
     "STATUS_NEW",
     "STATUS_OK",
+    "STATUS_PRUNED",
     "STATUS_RUNNING",
     "STATUS_STRINGS",
     "STATUS_SUSPENDED",
@@ -52,6 +54,7 @@ __all__ = [
     "Domain",
     "FMinIter",
     "Trials",
+    "TrialPruned",
     "__version__",
     "anneal",
     "early_stop",
@@ -64,6 +67,7 @@ __all__ = [
     "partial",
     "rand",
     "report",
+    "should_prune",
     "should_stop",
     "space_eval",
     "tpe",

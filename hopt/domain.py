@@ -13,8 +13,8 @@ from typing import Any
 from ._types import STATUS_NEW
 from ._validate import is_real
 from .exceptions import InvalidArgumentError, InvalidSpaceError
-from .results import normalize_result
-from .running import running_trial
+from .results import normalize_result, pruned_result
+from .running import TrialPruned, last_report, running_trial
 from .space.compile import CompiledSpace
 from .space.evaluate import rec_eval
 from .space.nodes import Apply, as_apply
@@ -49,6 +49,8 @@ class Domain:
         self.workdir = workdir
         self.name = name
         self.loss_target = loss_target
+        #: the run's pruner (``fmin(..., pruner=...)``); travels with the domain to workers
+        self.pruner: Any = None
         self.cmd = ("domain_attachment", "FMinIter_Domain")
 
     # -- evaluation --------------------------------------------------------------
@@ -77,11 +79,17 @@ class Domain:
         Exceptions of the objective propagate (the caller records them); bad
         return values become failed results, see :func:`hopt.results.normalize_result`.
         """
-        with running_trial(ctrl):  # hopt.report / hopt.should_stop reach ``ctrl``
-            if self.pass_expr_memo_ctrl:
-                returned = self.fn(expr=self.expr, memo=self.memo_from_config(config), ctrl=ctrl)
-            else:
-                returned = self.fn(self.point(config))
+        # hopt.report / should_prune / should_stop reach ``ctrl`` and the run's pruner
+        with running_trial(ctrl, getattr(self, "pruner", None)):
+            try:
+                if self.pass_expr_memo_ctrl:
+                    returned = self.fn(
+                        expr=self.expr, memo=self.memo_from_config(config), ctrl=ctrl
+                    )
+                else:
+                    returned = self.fn(self.point(config))
+            except TrialPruned:
+                returned = pruned_result(last_report(ctrl))
         result = normalize_result(returned)
         if not attach_attachments:
             return result  # attachments stay in the result, for whoever stores it

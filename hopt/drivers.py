@@ -22,6 +22,7 @@ from ._types import (
     JOB_STATE_RUNNING,
     STATUS_FAIL,
     STATUS_OK,
+    STATUS_PRUNED,
     TrialDoc,
 )
 from .results import exception_result
@@ -43,6 +44,9 @@ class SerialDriver:
         self._scan_position = 0  # trials before this index were looked at
         self._scanned_tids: set = set()
         self._evaluated_since_report = 0
+        self._pruned = sum(  # counted once here, then as trials finish (the bar reads it often)
+            1 for t in runner.trials.trials if t["result"].get("status") == STATUS_PRUNED
+        )
 
     def _refill(self) -> None:
         """Queue NEW trials not seen before (a serial run's trials only grow)."""
@@ -99,6 +103,8 @@ class SerialDriver:
         self._evaluated_since_report += 1
         if result.get("status") == STATUS_OK:
             self.runner.note_loss(result["loss"])
+        elif result.get("status") == STATUS_PRUNED:
+            self._pruned += 1
 
     def take_unevaluated(self) -> list:
         """Empty the queue; the tids it held."""
@@ -111,7 +117,7 @@ class SerialDriver:
         return done
 
     def status_parts(self) -> list[str]:
-        return []
+        return [f"pruned: {self._pruned}"] if self._pruned else []
 
 
 class AsyncDriver:
@@ -143,8 +149,11 @@ class AsyncDriver:
         """What the workers are doing (the copy was just refreshed)."""
         trials = self.runner.trials
         running = trials.count_by_state_synced(JOB_STATE_RUNNING)
-        failed = sum(1 for r in trials.results if r.get("status") == STATUS_FAIL)
-        return [f"running: {running}", f"failed: {failed}"]
+        statuses = [r.get("status") for r in trials.results]
+        failed = statuses.count(STATUS_FAIL)
+        pruned = statuses.count(STATUS_PRUNED)
+        parts = [f"running: {running}", f"failed: {failed}"]
+        return [*parts, f"pruned: {pruned}"] if pruned else parts
 
 
 def make_driver(runner: FMinIter) -> Any:

@@ -26,6 +26,7 @@ from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_RUNNING,
     STATUS_OK,
+    STATUS_PRUNED,
     TrialDoc,
 )
 from ._utils import SEED_BOUND, as_generator
@@ -363,13 +364,15 @@ def fmin(
     show_progressbar: Any = True,
     early_stop_fn: Callable | None = None,
     trials_save_file: str = "",
+    pruner: Any = None,
 ) -> Any:
     """Minimize ``fn`` over ``space``; return the best point found.
 
     The arguments, their order and their meaning follow Hyperopt 0.3.0's ``fmin``
     (see docs/fmin.md); differences are listed in docs/migrating-from-hyperopt.md.
     ``allow_trials_fmin`` is accepted for compatibility: backends hook into this
-    loop instead of replacing it.
+    loop instead of replacing it.  ``pruner`` (hopt's own, from ``hopt.pruners``)
+    decides when ``hopt.should_prune()`` tells a trial to stop early (docs/pruning.md).
     """
     if isinstance(max_evals, float) and max_evals.is_integer():
         max_evals = int(max_evals)  # max_evals=1e3: Hyperopt took it
@@ -390,7 +393,13 @@ def fmin(
             trials = load(trials_save_file)
         else:
             trials = Trials()
+    if pruner is not None and not callable(getattr(pruner, "prune", None)):
+        raise InvalidArgumentError(
+            f"fmin: pruner must be a pruner from hopt.pruners (such as MedianPruner()) or None; "
+            f"got pruner={pruner!r}."
+        )
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
+    domain.pruner = pruner  # before attach_fmin: workers get it with the objective
     points = checked_points(points_to_evaluate, domain) if points_to_evaluate else []
     # Attached before anything is queued: a MongoDB worker may take a point the moment
     # it is stored, and must find this run's objective, not none or an earlier run's.
@@ -443,7 +452,35 @@ def fmin(
             raise AllTrialsFailedError(
                 "fmin: there are no trials, so there is no argmin; give max_evals > 0."
             )
-        return trials.argmin
+        return _best_vals(trials)
     if len(trials) == 0:
         return None
-    return space_eval(space, trials.argmin)
+    return space_eval(space, _best_vals(trials))
+
+
+def _best_vals(trials: Trials) -> dict[str, Any]:
+    """``trials.argmin``; when every trial was pruned, the one that got furthest (then
+    lowest), with a warning: a pruned trial is not a failure."""
+    try:
+        return trials.argmin
+    except AllTrialsFailedError:
+        pruned = [t for t in trials.trials if t["result"].get("status") == STATUS_PRUNED]
+        if not pruned:
+            raise
+        best = min(pruned, key=_pruned_rank)
+        logger.warning(
+            "fmin: no trial completed (%d were pruned); returning the pruned trial that got "
+            "furthest, tid %s. Give the pruner more startup trials, or run more trials.",
+            len(pruned),
+            best["tid"],
+        )
+        vals = best["misc"]["vals"]
+        return {label: v[0] for label, v in vals.items() if len(v) > 0}
+
+
+def _pruned_rank(trial: Mapping[str, Any]) -> tuple[float, float]:
+    reports = trial.get("reports") or []
+    if not reports:
+        return (math.inf, math.inf)
+    last = reports[-1]
+    return (-float(last["step"]), float(last["value"]))

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK
+from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK, STATUS_PRUNED
 
 #: ``error["type"]`` of the failures hopt finds itself (see the module docstring)
 INVALID_LOSS_ERROR = "InvalidLossError"
@@ -90,6 +90,17 @@ def _as_loss(value: Any) -> float | None:
     return None
 
 
+#: the statuses a finished trial's result may have (Hyperopt's two, and hopt's pruned)
+ACCEPTED_STATUSES = (*FINAL_STATUSES, STATUS_PRUNED)
+
+
+def pruned_result(last: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The result of a pruned trial: its loss is its last report's value (none without)."""
+    if last is None:
+        return {"status": STATUS_PRUNED}
+    return {"loss": float(last["value"]), "status": STATUS_PRUNED, "pruned_step": int(last["step"])}
+
+
 def normalize_result(returned: Any) -> dict[str, Any]:
     """A result dict with a valid ``status`` and, for ``ok``, a finite float ``loss``."""
     loss = _as_loss(returned)
@@ -113,14 +124,14 @@ def normalize_result(returned: Any) -> dict[str, Any]:
                 result,
             )
         status = result["status"] = STATUS_OK
-    if status not in FINAL_STATUSES:
+    if status not in ACCEPTED_STATUSES:
         return failed_result(
             INVALID_RESULT_STATUS_ERROR,
             f"objective returned status={status!r}; a finished trial's status must be "
-            f"one of {list(FINAL_STATUSES)}.",
+            f"one of {list(ACCEPTED_STATUSES)}.",
             {k: v for k, v in result.items() if k != "status"},
         )
-    if status == STATUS_FAIL:
+    if status == STATUS_FAIL or (status == STATUS_PRUNED and result.get("loss") is None):
         return result
     if "loss" not in result:
         return failed_result(

@@ -1,10 +1,17 @@
-"""The trial running in this thread: ``hopt.report`` and ``hopt.should_stop``.
+"""The trial running in this thread: ``hopt.report``, ``hopt.should_prune``,
+``hopt.should_stop`` and ``hopt.TrialPruned``.
 
 An objective reports intermediate losses without changing its signature:
-``Domain.evaluate`` makes the trial's ``Ctrl`` current while it calls the
-objective, on every backend (in-memory, FileTrials and MongoDB workers, Spark
-executors), and these functions reach it.  A context variable rather than a
-global: threads and asyncio tasks running other trials keep their own.
+``Domain.evaluate`` makes the trial's ``Ctrl`` (and the run's pruner) current
+while it calls the objective, on every backend (in-memory, FileTrials and
+MongoDB workers, Spark executors), and these functions reach it.  A context
+variable rather than a global: threads and asyncio tasks running other trials
+keep their own.
+
+Where a pruner's decision is made depends on where the trials' reports are:
+in process (in-memory Trials), on the worker from the store (FileTrials,
+MongoTrials), or on the Spark driver when the report reaches it (slot tasks).
+Each ``Ctrl`` implements ``should_prune(pruner)``.
 """
 
 from __future__ import annotations
@@ -19,16 +26,27 @@ from typing import Any
 logger = logging.getLogger("hopt")
 
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_ctrl", default=None)
+_pruner: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_pruner", default=None)
 _warned_outside = threading.Event()
 
 
+class TrialPruned(Exception):  # noqa: N818 - Optuna's name, which its users know
+    """Raised by an objective (or by ``hopt.report(..., prune=True)``) to end its trial
+    as pruned: the trial is recorded with status ``"pruned"``, its reports kept and its
+    loss the last reported value.  A control-flow signal, not an error: it is not a
+    ``HoptError``."""
+
+
 @contextlib.contextmanager
-def running_trial(ctrl: Any) -> Iterator[None]:
-    """Make ``ctrl`` the current trial's control while the objective runs."""
+def running_trial(ctrl: Any, pruner: Any = None) -> Iterator[None]:
+    """Make ``ctrl`` the current trial's control (and ``pruner`` the run's) while the
+    objective runs."""
     token = _current.set(ctrl)
+    pruner_token = _pruner.set(pruner)
     try:
         yield
     finally:
+        _pruner.reset(pruner_token)
         _current.reset(token)
 
 
@@ -37,13 +55,14 @@ def current_ctrl() -> Any:
     return _current.get()
 
 
-def report(value: float, step: int) -> None:
+def report(value: float, step: int, *, prune: bool = False) -> None:
     """Record the intermediate loss ``value`` at ``step`` (an epoch, a boosting round).
 
     Lower is better, as for the final loss.  Other processes see the report while
-    the trial runs (plots, the dashboard, pruners).  Called outside a trial run by
-    fmin (the objective called by hand, or from a thread the objective started),
-    nothing is recorded and a warning says so once.
+    the trial runs (plots, the dashboard, pruners).  With ``prune=True``, raises
+    ``TrialPruned`` when the run's pruner says to stop after this report.  Called
+    outside a trial run by fmin (the objective called by hand, or from a thread the
+    objective started), nothing is recorded and a warning says so once.
     """
     ctrl = _current.get()
     if ctrl is None:
@@ -57,6 +76,31 @@ def report(value: float, step: int) -> None:
             )
         return
     ctrl.report(value, step)
+    if prune and should_prune():
+        raise TrialPruned(f"pruned at step {step} (value {value})")
+
+
+def should_prune() -> bool:
+    """Whether the run's pruner says the running trial should stop now.
+
+    Checked after ``hopt.report``: ``if hopt.should_prune(): raise hopt.TrialPruned()``.
+    Always False without a pruner (``fmin(..., pruner=None)``) and outside a trial.
+    """
+    ctrl = _current.get()
+    pruner = _pruner.get()
+    if ctrl is None or pruner is None:
+        return False
+    decide = getattr(ctrl, "should_prune", None)
+    return bool(decide(pruner)) if decide is not None else False
+
+
+def last_report(ctrl: Any) -> dict | None:
+    """The last report the running trial made through ``ctrl``, or None."""
+    reports = getattr(ctrl, "reports", None)
+    if reports is None:
+        current = getattr(ctrl, "current_trial", None) or {}
+        reports = current.get("reports") or []
+    return reports[-1] if reports else None
 
 
 def should_stop() -> bool:

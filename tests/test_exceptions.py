@@ -12,6 +12,10 @@ from hopt.exceptions import HoptError
 
 #: exception classes that are not HoptErrors on purpose, and why
 NOT_HOPT_ERRORS = {
+    "hopt.running.TrialPruned": (
+        "a control-flow signal an objective raises to end its trial as pruned, named as "
+        "Optuna's; not an error, so `except HoptError` around fmin never catches it"
+    ),
     "hopt.trials.queue.worker.WorkerShutdown": (
         "a stop signal (SIGTERM/SIGINT/SIGHUP), a BaseException like KeyboardInterrupt so "
         "that an objective's `except Exception` cannot swallow it"

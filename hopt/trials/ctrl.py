@@ -51,6 +51,12 @@ class Ctrl:
         value, step = checked_report(value, step, "hopt.report")  # the objective's own call
         self.trials.add_report(self.current_trial, value, step)
 
+    def should_prune(self, pruner: Any) -> bool:
+        """``pruner``'s decision for the current trial over the trials this process holds."""
+        if self.current_trial is None:
+            return False
+        return bool(pruner.prune(self.current_trial, self.trials._dynamic_trials))
+
     @property
     def should_stop(self) -> bool:
         """Whether someone asked this trial to stop (``trials.request_stop(tid)``)."""

@@ -221,3 +221,32 @@ def test_ctrl_c_stops_every_slot_and_leaves_no_job(spark):
     assert time.monotonic() - started < 45, "fmin waited for the trials it cancelled"
     assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
     assert_no_active_jobs(spark)
+
+
+class PruneAboveFive:
+    """Prunes a trial whose latest report is above 5; decided on the driver."""
+
+    def prune(self, trial, trials):
+        reports = trial.get("reports") or []
+        return bool(reports) and reports[-1]["value"] > 5
+
+
+def test_the_driver_decides_pruning_as_each_report_arrives(spark):
+    def epochs(params):
+        for epoch in range(4):
+            hopt.report(params["x"] + epoch, step=epoch)
+            if hopt.should_prune():
+                raise hopt.TrialPruned()
+        return params["x"]
+
+    trials = SparkTrials(parallelism=2, spark_session=spark)
+    fmin(epochs, SPACE, algo=rand.suggest, max_evals=3, trials=trials, rstate=0,
+         points_to_evaluate=[{"x": 3.5}, {"x": 1.0}, {"x": -2.0}], pruner=PruneAboveFive(),
+         show_progressbar=False)  # fmt: skip
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    # 3.5, 4.5, 5.5 > 5 at step 2: pruned there with loss 5.5
+    assert by_x[3.5]["result"] == {"loss": 5.5, "status": "pruned", "pruned_step": 2}
+    assert [r["step"] for r in by_x[3.5]["reports"]] == [0, 1, 2]
+    # 1.0 .. 4.0 never above 5: completes; so does -2
+    assert by_x[1.0]["result"] == {"loss": 1.0, "status": STATUS_OK}
+    assert by_x[-2.0]["result"]["status"] == STATUS_OK

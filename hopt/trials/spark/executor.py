@@ -79,6 +79,10 @@ class CollectingCtrl:
     def checkpoint(self, result: Any = None) -> None:
         """Intermediate results cannot reach the driver before a trial task ends."""
 
+    def should_prune(self, pruner: Any) -> bool:
+        """Never: a trial task sees no other trial's reports (docs/spark.md)."""
+        return False
+
     @property
     def should_stop(self) -> bool:
         return False  # a trial task cannot hear the driver
@@ -121,9 +125,11 @@ class SlotCtrl:
 
     def __init__(self, client: ChannelClient, tid: Any) -> None:
         self.current_trial = {"tid": tid}
+        self.reports: list[dict] = []
         self._client = client
         self._tid = tid
         self._stop = threading.Event()
+        self._prune = False  # the driver's pruner decision on the last report
 
     def _heard(self, reply: Any) -> None:
         if reply and reply[0] == "ack" and reply[1]:
@@ -131,7 +137,14 @@ class SlotCtrl:
 
     def report(self, value: float, step: int) -> None:
         value, step = checked_report(value, step, "hopt.report")
-        self._heard(self._client.call(("report", self._tid, step, value, time.time())))
+        self.reports.append({"step": step, "value": value})
+        reply = self._client.call(("report", self._tid, step, value, time.time()))
+        self._heard(reply)
+        self._prune = bool(len(reply) > 2 and reply[2])
+
+    def should_prune(self, pruner: Any) -> bool:
+        """The driver decides, with every trial's reports, when each report reaches it."""
+        return self._prune
 
     def checkpoint(self, result: Any = None) -> None:
         """Store an intermediate result with the driver (kept if the trial is lost)."""

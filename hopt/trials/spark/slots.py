@@ -278,8 +278,8 @@ class SlotPool:
                     conn.reply(("ack", False))
                 elif kind == "report":
                     _, tid, step, value, _sent = message
-                    self._report(held, tid, value, step)
-                    conn.reply(("ack", _stop_flag(held)))
+                    prune = self._report(held, tid, value, step)
+                    conn.reply(("ack", _stop_flag(held), prune))
                 elif kind == "checkpoint":
                     _, tid, result = message
                     with lock:
@@ -335,11 +335,21 @@ class SlotPool:
             if held is not None and held["tid"] == tid and self.run.running.get(tid) is held:
                 self.trials._record(self.run, held, result, JOB_STATE_DONE)
 
-    def _report(self, held: dict | None, tid: Any, value: float, step: int) -> None:
+    def _report(self, held: dict | None, tid: Any, value: float, step: int) -> bool:
+        """Record the report; the run's pruner decision for the trial after it."""
         with self.trials._changed:
-            if held is not None and held["tid"] == tid and self.run.running.get(tid) is held:
-                self.trials.add_report(cast("TrialDoc", held), value, step)
-                self.trials._bump()
+            if held is None or held["tid"] != tid or self.run.running.get(tid) is not held:
+                return False
+            self.trials.add_report(cast("TrialDoc", held), value, step)
+            self.trials._bump()
+            pruner = self.run.pruner
+            if pruner is None:
+                return False
+            try:  # under the lock: the pruner reads every trial's documents
+                return bool(pruner.prune(held, self.trials._dynamic_trials))
+            except Exception:  # a broken pruner must not end the slot
+                logger.exception("SparkTrials: the pruner failed on trial %s", tid)
+                return False
 
     def _lost(self, doc: dict, owner: str) -> None:
         """``doc``'s slot task went away mid-trial (caller holds the lock): queue it again."""

@@ -100,6 +100,7 @@ class _Run:
         self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
         self.scan_from = 0  # _dynamic_trials before this index are not NEW (or are queued)
         self.connect = False  # through a Spark Connect session (DataFrame jobs, tags)
+        self.pruner: Any = None  # fmin's pruner: decides on the driver as reports arrive
         self.mode = "jobs"  # "slots" while slot tasks serve the run
         self.forced = False  # the user chose the mode: no fallback
         self.waiting: collections.deque = collections.deque()  # NEW trials queued for slots
@@ -210,6 +211,7 @@ class SparkTrials(Trials):
             )
             run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
             launcher = ClassicLauncher(sc, run.base_rdd, run.id)
+        run.pruner = getattr(domain, "pruner", None)
         self._requeue_orphans()
         self._run = run
         self._started_at = time.monotonic()
