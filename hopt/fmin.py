@@ -364,6 +364,7 @@ def fmin(
     show_progressbar: Any = True,
     early_stop_fn: Callable | None = None,
     trials_save_file: str = "",
+    *,
     pruner: Any = None,
 ) -> Any:
     """Minimize ``fn`` over ``space``; return the best point found.
