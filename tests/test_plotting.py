@@ -573,3 +573,56 @@ def test_main_plot_history_on_a_plain_figure_keeps_its_legend_inside(trials):
     legend = figure.axes[0].get_legend().get_window_extent()
     assert legend.x1 <= figure.bbox.x1 and legend.y1 <= figure.bbox.y1
     plt.close(figure)
+
+
+def _reporting_trials():
+    import hopt
+
+    class AboveFive:
+        def prune(self, trial, trials):
+            return trial["reports"][-1]["value"] > 5
+
+    def epochs(params):
+        for epoch in range(4):
+            hopt.report(params["x"] + epoch, step=epoch)
+            if hopt.should_prune():
+                raise hopt.TrialPruned()
+        return params["x"]
+
+    trials = Trials()
+    fmin(epochs, {"x": hp.uniform("x", 0, 4)}, algo=rand.suggest, max_evals=3, trials=trials,
+         points_to_evaluate=[{"x": 3.0}, {"x": 0.5}, {"x": 1.0}], rstate=0,
+         show_progressbar=False, pruner=AboveFive())  # fmt: skip
+    return trials
+
+
+def test_intermediate_values_draw_one_line_per_trial_and_mark_the_pruned_ones():
+    from hopt.plotting import plot_intermediate_values
+
+    trials = _reporting_trials()
+    figure = plot_intermediate_values(trials)
+    ax = figure.axes[0]
+    lines = {line.get_gid(): line for line in ax.get_lines()}
+    by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+    # x=3: 3, 4, 5, 6 -> 6 > 5 at step 3: pruned there; x=0.5 and x=1 complete 4 steps
+    pruned = lines[f"trial-{by_x[3.0]['tid']}"]
+    assert list(pruned.get_xdata()) == [0, 1, 2, 3] and list(pruned.get_ydata()) == [3, 4, 5, 6]
+    assert to_rgba(pruned.get_color()) == to_rgba("tab:gray")
+    cross = lines[f"pruned-{by_x[3.0]['tid']}"]
+    assert (list(cross.get_xdata()), list(cross.get_ydata())) == ([3], [6])
+    done = lines[f"trial-{by_x[0.5]['tid']}"]
+    assert list(done.get_ydata()) == [0.5, 1.5, 2.5, 3.5]
+    assert to_rgba(done.get_color()) == to_rgba(DEFAULT_STATUS_COLORS["ok"])
+    labels = sorted(t.get_text() for t in ax.get_legend().get_texts())
+    assert labels == ["ok (2)", "pruned (1)"]
+    plt.close(figure)
+
+
+def test_intermediate_values_without_reports_say_how_to_make_them():
+    from hopt.plotting import plot_intermediate_values
+
+    trials = Trials()
+    fmin(lambda p: p["x"], {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=2,
+         trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+    with pytest.raises(InvalidArgumentError, match=r"call hopt.report\(value, step\)"):
+        plot_intermediate_values(trials)

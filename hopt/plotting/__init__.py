@@ -1,4 +1,5 @@
-"""Plots of a search: loss history, loss histogram, parameters, parallel coordinates.
+"""Plots of a search: loss history, loss histogram, parameters, parallel coordinates,
+intermediate values.
 
 Needs matplotlib (``pip install 'hopt[plot]'``), imported only when a plot is
 drawn.  Every function reads the trials through the public ``Trials`` API
@@ -9,6 +10,7 @@ matplotlib Figure; Hyperopt's ``main_plot_*`` names draw into pyplot's current
 figure and show it.  See docs/plotting.md.
 """
 
+from .curves import plot_intermediate_values
 from .hyperopt_names import (
     main_plot_1D_attachment,
     main_plot_histogram,
@@ -25,6 +27,7 @@ __all__ = [
     "main_plot_history",
     "main_plot_vars",
     "plot_history",
+    "plot_intermediate_values",
     "plot_loss_histogram",
     "plot_parallel_coordinates",
     "plot_params",
