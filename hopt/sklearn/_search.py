@@ -57,7 +57,9 @@ class HoptSearchCV(BaseSearchCV):
 
     Each trial cross-validates ``clone(estimator).set_params(**params)``, with
     ``params`` drawn from ``space`` by ``algo``; the search minimises minus the
-    mean test score.  See docs/sklearn.md for every parameter and attribute.
+    mean test score.  With a ``pruner``, trials report after each fold (or training
+    round, ``pruning="rounds"``) and stop when it says so.  See docs/sklearn.md for
+    every parameter and attribute.
 
     The positional order of the first parameters is that of Hyperopt's
     ``hyperopt.sklearn.HyperoptSearchCV``, so code written for it runs unchanged.
