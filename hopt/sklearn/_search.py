@@ -26,13 +26,14 @@ from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import indexable
 
-from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK
+from .._types import JOB_STATE_DONE, STATUS_FAIL, STATUS_OK, STATUS_PRUNED
 from .._validate import check_int, is_int, is_real
 from ..exceptions import AllTrialsFailedError, HoptError, InvalidArgumentError
 from ..fmin import fmin
 from ..space.nodes import Apply
 from ..trials import Trials
 from ._objective import CrossValidationObjective, weighted_scorers
+from ._pruning import PruningCrossValidationObjective, check_pruning, fit_in_rounds
 from ._results import Candidate, build_cv_results, finished_candidates
 
 
@@ -56,7 +57,9 @@ class HoptSearchCV(BaseSearchCV):
 
     Each trial cross-validates ``clone(estimator).set_params(**params)``, with
     ``params`` drawn from ``space`` by ``algo``; the search minimises minus the
-    mean test score.  See docs/sklearn.md for every parameter and attribute.
+    mean test score.  With a ``pruner``, trials report after each fold (or training
+    round, ``pruning="rounds"``) and stop when it says so.  See docs/sklearn.md for
+    every parameter and attribute.
 
     The positional order of the first parameters is that of Hyperopt's
     ``hyperopt.sklearn.HyperoptSearchCV``, so code written for it runs unchanged.
@@ -85,6 +88,9 @@ class HoptSearchCV(BaseSearchCV):
         timeout: float | None = None,
         loss_threshold: float | None = None,
         early_stop_fn: Callable | None = None,
+        pruner: Any = None,
+        pruning: str = "folds",
+        n_rounds: int | None = None,
     ) -> None:
         super().__init__(
             estimator=estimator,
@@ -106,6 +112,9 @@ class HoptSearchCV(BaseSearchCV):
         self.timeout = timeout
         self.loss_threshold = loss_threshold
         self.early_stop_fn = early_stop_fn
+        self.pruner = pruner
+        self.pruning = pruning
+        self.n_rounds = n_rounds
 
     # -- validation (scikit-learn style: in fit, not in __init__) -------------------------
     def _check_params(self) -> None:
@@ -150,6 +159,7 @@ class HoptSearchCV(BaseSearchCV):
                 f"got refit={self.refit!r}."
             )
         check_int(self.n_jobs, "n_jobs", where, allow_none=True)
+        check_pruning(self)
         for name in ("warm_start", "return_train_score"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InvalidArgumentError(
@@ -271,13 +281,23 @@ class HoptSearchCV(BaseSearchCV):
                 f"{type(self).__name__}: cv gave no train/test splits; got cv={self.cv!r}."
             )
         n_splits = len(splits)
-        search_key = _search_key(X, y, splits, scorers, self.estimator)
-        objective = CrossValidationObjective(
+        rounds = self.pruner is not None and self.pruning == "rounds"
+        # scores of models trained in rounds are not those of fit: another search
+        search_key = _search_key(
+            X, y, splits, scorers, self.estimator, ("rounds", self.n_rounds) if rounds else None
+        )
+        settings: dict[str, Any] = dict(
             estimator=self.estimator, X=X, y=y, splits=splits, scorers=scorers, metric=metric,
             fit_params=fit_params, error_score=self.error_score,
             return_train_score=bool(self.return_train_score), n_jobs=self.n_jobs,
             pre_dispatch=self.pre_dispatch, search_key=search_key, weighted=weighted,
         )  # fmt: skip
+        if self.pruner is None:
+            objective = CrossValidationObjective(**settings)
+        else:  # folds one after another: n_jobs is not used
+            objective = PruningCrossValidationObjective(
+                **settings, pruning=self.pruning, n_rounds=self.n_rounds
+            )
         trials = self._trials_for_fit()
         trials.refresh()
         _check_reused_trials(trials, search_key, type(self).__name__)
@@ -297,9 +317,19 @@ class HoptSearchCV(BaseSearchCV):
         )
         _check_failed_fits(candidates, earlier, self.error_score, n_splits, type(self).__name__)
         metrics = list(scorers)
-        results = build_cv_results(candidates, n_splits, metrics, bool(self.return_train_score))
+        results = build_cv_results(
+            candidates, n_splits, metrics, bool(self.return_train_score), self.pruner is not None
+        )
         if not any(c.result.get("status") == STATUS_OK for c in candidates):
-            raise AllFitsFailedError(_all_failed_message(type(self).__name__, candidates))
+            if not any(c.pruned for c in candidates):
+                raise AllFitsFailedError(_all_failed_message(type(self).__name__, candidates))
+            warnings.warn(
+                f"{type(self).__name__}: no candidate completed (the pruner stopped "
+                f"{sum(c.pruned for c in candidates)}); the best is the pruned one that got "
+                "furthest. Give the pruner more startup trials, or run more trials.",
+                UserWarning,
+                stacklevel=2,
+            )
 
         self.multimetric_ = multimetric
         self.n_splits_ = n_splits
@@ -316,7 +346,9 @@ class HoptSearchCV(BaseSearchCV):
                 **clone(self.best_params_, safe=False)
             )
             start = time.perf_counter()
-            if y is None:
+            if rounds:  # trained as its folds were, so its scores describe it
+                fit_in_rounds(self.best_estimator_, X, y, fit_params, self.n_rounds or 1)
+            elif y is None:
                 self.best_estimator_.fit(X, **fit_params)
             else:
                 self.best_estimator_.fit(X, y, **fit_params)
@@ -355,6 +387,7 @@ class HoptSearchCV(BaseSearchCV):
                 show_progressbar=self.verbose > 0,
                 early_stop_fn=early_stop if (trials.asynchronous or user_stop) else None,
                 return_argmin=False,
+                pruner=self.pruner,
             )
         except AllTrialsFailedError:
             pass  # fit reports it, with the search's own message, from the trials
@@ -395,15 +428,21 @@ def _scorer_identity(scorer: Any) -> str:
     return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', repr(kind))}"
 
 
-def _search_key(X: Any, y: Any, splits: list, scorers: Mapping, estimator: Any) -> str:
-    """A digest of what makes trials comparable: data, folds, metrics, estimator type.
+def _search_key(
+    X: Any, y: Any, splits: list, scorers: Mapping, estimator: Any, training: Any = None
+) -> str:
+    """A digest of what makes trials comparable: data, folds, metrics, estimator type
+    (and ``training`` when the folds are not trained by ``fit``).
 
     Each metric counts by name and by what it computes: a single metric is always
     named "score", so its name alone would not tell accuracy from log loss.
     """
     metrics = [(name, _scorer_identity(scorers[name])) for name in sorted(scorers)]
+    parts = [X, y, splits, metrics, type(estimator).__qualname__]
+    if training is not None:
+        parts.append(training)
     try:
-        return joblib_hash([X, y, splits, metrics, type(estimator).__qualname__])
+        return joblib_hash(parts)
     except Exception:  # data joblib cannot hash: no reuse check then
         return "unhashable"
 
@@ -469,8 +508,11 @@ def _check_failed_fits(
     # a scorer that fails is not a failed fit (records from before "stage" were fits)
     fit_errors = [e for e in errors if e.get("stage", "fit") == "fit"]
     first = (fit_errors or errors)[0]
-    scored = any(c.result.get("status") == STATUS_OK for c in new)  # a numeric error_score
-    if scored and len(fit_errors) >= n_splits * len(new):
+    # a numeric error_score: the trials scored (a pruned one too)
+    scored = any(c.result.get("status") in (STATUS_OK, STATUS_PRUNED) for c in new)
+    # the folds fitted (a pruned trial skips some)
+    fitted = sum(c.n_fits() if c.evaluated else n_splits for c in new)
+    if scored and len(fit_errors) >= fitted:
         raise AllFitsFailedError(
             f"{where}: all {len(fit_errors)} fits failed (error_score={error_score!r} "
             f"scored them). The first (fold {first.get('split')}): {first['type']}: "
