@@ -1,0 +1,238 @@
+"""Caches that keep pruners fast with many trials (10,000 trials of 100 reports).
+
+A pruner is asked after every report, and reading every report of every trial
+each time costs a second at that size.  These caches read a trial's reports once
+and afterwards only check, per trial, a key that is cheap to read and changes
+whenever its reports do: ``(tid, number of reports, value of the last report)``.
+Reports are append-only (the storage contract), so a trial with the same key has
+the same reports; the last value is in the key so that a trial id reused after
+``delete_all`` is not mistaken for the old trial.  A trial whose key changed is
+read again; a cached trial missing from the documents (deleted) makes the cache
+start over.  Each call still walks the list of documents once, reading a few keys
+of each: that walk is what a call costs (about 1-3 ms at 10,000 trials).
+
+Both caches hold a lock (``should_prune`` may be asked from several threads of
+one process) and are dropped when a pruner is pickled: a copy starts empty.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .._types import JOB_STATE_DONE, STATUS_OK
+
+
+def trial_key(trial: Mapping[str, Any]) -> tuple[Any, int, Any]:
+    """The cache key of a trial's reports: (tid, how many, the last value)."""
+    reports = trial.get("reports") or ()
+    return (trial.get("tid"), len(reports), reports[-1]["value"] if reports else None)
+
+
+class _Locked:
+    """A lock that a pickled copy does not carry (a fresh one is made on load)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything."""
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the cache's lock."""
+        with self._lock:
+            yield
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+class CompletedValues(_Locked):
+    """Values of the completed trials (DONE, status ok) at each step, and a statistic of them.
+
+    ``sync(trials)`` brings it up to date; ``statistic(step)`` is ``(number of
+    completed trials that reported at step, statistic of their values)``, the
+    statistic computed once per step until a completed trial adds a value there.
+    """
+
+    def __init__(self, statistic: Callable[[np.ndarray], float]) -> None:
+        self._statistic = statistic
+        super().__init__()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._keys: set[tuple[Any, int, Any]] = set()
+        self._by_step: dict[int, list[float]] = {}
+        self._stats: dict[int, tuple[int, float]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"statistic": self._statistic}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["statistic"])  # type: ignore[misc]
+
+    def sync(self, trials: Sequence[Mapping[str, Any]]) -> int:
+        """Take in completed trials not seen yet; return how many trials are completed."""
+        n_completed, fresh = self._scan(trials)
+        # Every known trial is still there exactly when the completed trials that are
+        # not fresh are as many as the known ones; otherwise one was deleted or changed.
+        if n_completed - len(fresh) != len(self._keys):
+            self.clear()
+            n_completed, fresh = self._scan(trials)
+        for key, trial in fresh:
+            if key in self._keys:
+                continue  # two documents of one trial: count it once
+            self._keys.add(key)
+            for step, value in _last_value_by_step(trial).items():
+                if math.isfinite(value):  # as Optuna's nanpercentile: NaN does not count
+                    self._by_step.setdefault(step, []).append(value)
+                    self._stats.pop(step, None)
+        return n_completed
+
+    def _scan(self, trials: Sequence[Mapping[str, Any]]) -> tuple[int, list[Any]]:
+        keys = self._keys
+        fresh = []
+        n_completed = 0
+        for trial in trials:
+            if trial.get("state") != JOB_STATE_DONE:
+                continue
+            result = trial.get("result")
+            if result is None or result.get("status") != STATUS_OK:
+                continue
+            n_completed += 1
+            key = trial_key(trial)
+            if key not in keys:
+                fresh.append((key, trial))
+        return n_completed, fresh
+
+    def statistic(self, step: int) -> tuple[int, float]:
+        """``(count, statistic)`` of the completed trials' values at ``step`` (NaN if none)."""
+        cached = self._stats.get(step)
+        if cached is None:
+            values = self._by_step.get(step)
+            if not values:
+                cached = (0, math.nan)
+            else:
+                cached = (len(values), self._statistic(np.asarray(values, dtype=float)))
+            self._stats[step] = cached
+        return cached
+
+
+def _last_value_by_step(trial: Mapping[str, Any]) -> dict[int, float]:
+    return {int(r["step"]): float(r["value"]) for r in trial.get("reports") or ()}
+
+
+class _TrialRungs:
+    """What the rung cache knows of one trial: the reports read, the rungs reached."""
+
+    __slots__ = ("key", "max_step", "values")
+
+    def __init__(self) -> None:
+        self.key: tuple[Any, int, Any] = (None, 0, None)
+        self.max_step = -1
+        self.values: list[float] = []  # values[r]: the trial's value at rung r
+
+
+class RungValues(_Locked):
+    """Every trial's value at each rung of a successive-halving ladder, kept sorted per rung.
+
+    A trial's value at rung ``r`` is the value of its first report (in the order
+    made) whose step is at least ``rung_steps(r)``: the report at which the trial
+    reached the rung.  Reports are append-only, so once reached a rung value never
+    changes, and ``sync`` only reads the reports that are new since the last call.
+    """
+
+    def __init__(self, rung_step: Callable[[int], int]) -> None:
+        self._rung_step = rung_step
+        super().__init__()
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._trials: dict[Any, _TrialRungs] = {}
+        self._sorted: list[list[float]] = []  # per rung, every trial's value there, sorted
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"rung_step": self._rung_step}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["rung_step"])  # type: ignore[misc]
+
+    def sync(self, trials: Sequence[Mapping[str, Any]]) -> None:
+        """Read the reports made since the last call, in every trial with reports."""
+        known = self._trials
+        n_seen = 0
+        for trial in trials:
+            reports = trial.get("reports")
+            if not reports:
+                continue
+            n_seen += 1
+            tid = trial.get("tid")
+            entry = known.get(tid)
+            key = (tid, len(reports), reports[-1]["value"])
+            if entry is not None and entry.key == key:
+                continue
+            if entry is None:
+                entry = known[tid] = _TrialRungs()
+            self._read(entry, reports, key)
+        # Each trial seen has an entry, so more entries than trials seen means some
+        # trial was deleted: start over (after clear() this cannot happen again).
+        if len(known) > n_seen:
+            self.clear()
+            self.sync(trials)
+
+    def _read(self, entry: _TrialRungs, reports: Sequence[Mapping[str, Any]], key: Any) -> None:
+        start = entry.key[1]
+        # Append-only: the reports read before are still the first ones, unless the list
+        # is shorter now (a new trial under an old tid); then read it all again.
+        if start > len(reports) or (start and reports[start - 1]["value"] != entry.key[2]):
+            self._forget(entry)
+            start = 0
+        for report in reports[start:]:
+            step = int(report["step"])
+            if step <= entry.max_step:
+                continue
+            entry.max_step = step
+            rung = len(entry.values)
+            while self._rung_step(rung) <= step:
+                self._add(rung, float(report["value"]))
+                entry.values.append(float(report["value"]))
+                rung += 1
+        entry.key = key
+
+    def _add(self, rung: int, value: float) -> None:
+        while len(self._sorted) <= rung:
+            self._sorted.append([])
+        bisect.insort(self._sorted[rung], value)
+
+    def _forget(self, entry: _TrialRungs) -> None:
+        for rung, value in enumerate(entry.values):
+            column = self._sorted[rung]
+            del column[bisect.bisect_left(column, value)]
+        entry.values = []
+        entry.max_step = -1
+        entry.key = (entry.key[0], 0, None)
+
+    def rank(self, rung: int, value: float, tid: Any) -> tuple[int, int]:
+        """``(others, better)``: how many trials other than ``tid`` have a value at ``rung``,
+        and how many of those values are strictly lower than ``value``."""
+        column = self._sorted[rung] if rung < len(self._sorted) else []
+        others = len(column)
+        better = bisect.bisect_left(column, value)
+        entry = self._trials.get(tid)
+        if entry is not None and rung < len(entry.values):
+            # the trial's own value (from its document in ``trials``) is not a competitor
+            others -= 1
+            if entry.values[rung] < value:
+                better -= 1
+        return others, better
