@@ -129,7 +129,7 @@ def test_the_walk_reaches_the_contracts_and_the_kits():
         "hopt.trials.contract.TrialStore.add_report",
         "hopt.trials.queue.protocol.JobQueue.reserve",
         "hopt.algos.protocol.SuggestAlgorithm",
-        "hopt.pruners.MedianPruner.prune",
+        "hopt.pruners.HyperbandPruner.bracket_of",
         "hopt.testing.storage.QueueConformance",
         "hopt.hp.uniform",
         "hopt.plotting.main_plot_history",

@@ -22,13 +22,17 @@ from .base import (
     value_at_step,
     values_by_step,
 )
+from .hyperband import HyperbandPruner
 from .percentile import MedianPruner, PercentilePruner
+from .successive_halving import SuccessiveHalvingPruner
 
 __all__ = [
+    "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
     "PercentilePruner",
     "Pruner",
+    "SuccessiveHalvingPruner",
     "best_value",
     "completed_trials",
     "completion_order",
