@@ -23,16 +23,22 @@ from .base import (
     values_by_step,
 )
 from .hyperband import HyperbandPruner
+from .patient import PatientPruner
 from .percentile import MedianPruner, PercentilePruner
 from .successive_halving import SuccessiveHalvingPruner
+from .threshold import ThresholdPruner
+from .wilcoxon import WilcoxonPruner
 
 __all__ = [
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",
+    "PatientPruner",
     "PercentilePruner",
     "Pruner",
     "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+    "WilcoxonPruner",
     "best_value",
     "completed_trials",
     "completion_order",
