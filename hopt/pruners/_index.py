@@ -2,14 +2,15 @@
 
 A pruner is asked after every report, and reading every report of every trial
 each time costs a second at that size.  These caches read a trial's reports once
-and afterwards only check, per trial, a key that is cheap to read and changes
-whenever its reports do: ``(tid, number of reports, value of the last report)``.
-Reports are append-only (the storage contract), so a trial with the same key has
-the same reports; the last value is in the key so that a trial id reused after
-``delete_all`` is not mistaken for the old trial.  A trial whose key changed is
-read again; a cached trial missing from the documents (deleted) makes the cache
-start over.  Each call still walks the list of documents once, reading a few keys
-of each: that walk is what a call costs (about 1-3 ms at 10,000 trials).
+and afterwards only check, per trial, how many reports it has: reports are
+append-only (the storage contract), so a trial with as many reports as before has
+the same reports.  A trial with more reports is read again (from where the cache
+stopped); a cached trial missing from the documents (deleted) makes the cache
+start over, and so does a known tid whose reports do not continue the ones read
+(a tid reused after ``delete_all``; the deletion is normally caught first, as the
+next call sees fewer trials than the cache knows).  Each call still walks the
+list of documents once, reading a few keys of each: that walk is what a call
+costs (about 1-3 ms at 10,000 trials).
 
 Both caches hold a lock (``should_prune`` may be asked from several threads of
 one process) and are dropped when a pruner is pickled: a copy starts empty.
@@ -28,11 +29,7 @@ import numpy as np
 
 from .._types import JOB_STATE_DONE, STATUS_OK
 
-
-def trial_key(trial: Mapping[str, Any]) -> tuple[Any, int, Any]:
-    """The cache key of a trial's reports: (tid, how many, the last value)."""
-    reports = trial.get("reports") or ()
-    return (trial.get("tid"), len(reports), reports[-1]["value"] if reports else None)
+_NOTHING: Mapping[str, Any] = {}
 
 
 class _Locked:
@@ -72,7 +69,7 @@ class CompletedValues(_Locked):
 
     def clear(self) -> None:
         """Forget everything."""
-        self._keys: set[tuple[Any, int, Any]] = set()
+        self._n_reports: dict[Any, int] = {}  # tid -> how many reports were read
         self._by_step: dict[int, list[float]] = {}
         self._stats: dict[int, tuple[int, float]] = {}
 
@@ -84,37 +81,29 @@ class CompletedValues(_Locked):
 
     def sync(self, trials: Sequence[Mapping[str, Any]]) -> int:
         """Take in completed trials not seen yet; return how many trials are completed."""
-        n_completed, fresh = self._scan(trials)
+        done = _completed(trials)
+        fresh = self._fresh(done)
         # Every known trial is still there exactly when the completed trials that are
-        # not fresh are as many as the known ones; otherwise one was deleted or changed.
-        if n_completed - len(fresh) != len(self._keys):
+        # not fresh are as many as the known ones (fresh ones have new tids, below).
+        if len(done) - len(fresh) != len(self._n_reports) or any(
+            t.get("tid") in self._n_reports for t in fresh
+        ):
             self.clear()
-            n_completed, fresh = self._scan(trials)
-        for key, trial in fresh:
-            if key in self._keys:
+            fresh = self._fresh(done)
+        for trial in fresh:
+            tid = trial.get("tid")
+            if tid in self._n_reports:
                 continue  # two documents of one trial: count it once
-            self._keys.add(key)
+            self._n_reports[tid] = len(trial.get("reports") or ())
             for step, value in _last_value_by_step(trial).items():
                 if math.isfinite(value):  # as Optuna's nanpercentile: NaN does not count
                     self._by_step.setdefault(step, []).append(value)
                     self._stats.pop(step, None)
-        return n_completed
+        return len(done)
 
-    def _scan(self, trials: Sequence[Mapping[str, Any]]) -> tuple[int, list[Any]]:
-        keys = self._keys
-        fresh = []
-        n_completed = 0
-        for trial in trials:
-            if trial.get("state") != JOB_STATE_DONE:
-                continue
-            result = trial.get("result")
-            if result is None or result.get("status") != STATUS_OK:
-                continue
-            n_completed += 1
-            key = trial_key(trial)
-            if key not in keys:
-                fresh.append((key, trial))
-        return n_completed, fresh
+    def _fresh(self, done: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        known = self._n_reports.get
+        return [t for t in done if known(t.get("tid")) != len(t.get("reports") or ())]
 
     def statistic(self, step: int) -> tuple[int, float]:
         """``(count, statistic)`` of the completed trials' values at ``step`` (NaN if none)."""
@@ -129,6 +118,16 @@ class CompletedValues(_Locked):
         return cached
 
 
+def _completed(trials: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    # one comprehension: the walk over every document is most of a call's cost
+    return [
+        t
+        for t in trials
+        if t.get("state") == JOB_STATE_DONE
+        and (t.get("result") or _NOTHING).get("status") == STATUS_OK
+    ]
+
+
 def _last_value_by_step(trial: Mapping[str, Any]) -> dict[int, float]:
     return {int(r["step"]): float(r["value"]) for r in trial.get("reports") or ()}
 
@@ -136,10 +135,10 @@ def _last_value_by_step(trial: Mapping[str, Any]) -> dict[int, float]:
 class _TrialRungs:
     """What the rung cache knows of one trial: the reports read, the rungs reached."""
 
-    __slots__ = ("key", "max_step", "values")
+    __slots__ = ("last_value", "max_step", "values")
 
     def __init__(self) -> None:
-        self.key: tuple[Any, int, Any] = (None, 0, None)
+        self.last_value: Any = None  # the value of the last report read
         self.max_step = -1
         self.values: list[float] = []  # values[r]: the trial's value at rung r
 
@@ -160,6 +159,7 @@ class RungValues(_Locked):
     def clear(self) -> None:
         """Forget everything."""
         self._trials: dict[Any, _TrialRungs] = {}
+        self._n_read: dict[Any, int] = {}  # tid -> how many of its reports were read
         self._sorted: list[list[float]] = []  # per rung, every trial's value there, sorted
 
     def __getstate__(self) -> dict[str, Any]:
@@ -170,32 +170,25 @@ class RungValues(_Locked):
 
     def sync(self, trials: Sequence[Mapping[str, Any]]) -> None:
         """Read the reports made since the last call, in every trial with reports."""
-        known = self._trials
-        n_seen = 0
-        for trial in trials:
-            reports = trial.get("reports")
-            if not reports:
-                continue
-            n_seen += 1
-            tid = trial.get("tid")
-            entry = known.get(tid)
-            key = (tid, len(reports), reports[-1]["value"])
-            if entry is not None and entry.key == key:
-                continue
-            if entry is None:
-                entry = known[tid] = _TrialRungs()
-            self._read(entry, reports, key)
-        # Each trial seen has an entry, so more entries than trials seen means some
-        # trial was deleted: start over (after clear() this cannot happen again).
-        if len(known) > n_seen:
+        reporting = [t for t in trials if t.get("reports")]
+        # Each trial read has an entry, so more entries than trials with reports means
+        # some trial was deleted: start over.
+        if len(self._n_read) > len(reporting):
             self.clear()
-            self.sync(trials)
+        n_read = self._n_read.get
+        for trial in [t for t in reporting if n_read(t.get("tid")) != len(t["reports"])]:
+            tid = trial.get("tid")
+            entry = self._trials.get(tid)
+            if entry is None:
+                entry = self._trials[tid] = _TrialRungs()
+            self._read(entry, trial["reports"], self._n_read.get(tid, 0))
+            self._n_read[tid] = len(trial["reports"])
 
-    def _read(self, entry: _TrialRungs, reports: Sequence[Mapping[str, Any]], key: Any) -> None:
-        start = entry.key[1]
+    def _read(self, entry: _TrialRungs, reports: Sequence[Mapping[str, Any]], start: int) -> None:
         # Append-only: the reports read before are still the first ones, unless the list
-        # is shorter now (a new trial under an old tid); then read it all again.
-        if start > len(reports) or (start and reports[start - 1]["value"] != entry.key[2]):
+        # is shorter now or differs where reading stopped (a new trial under an old
+        # tid, or two documents of one tid); then read it all again.
+        if start > len(reports) or (start and reports[start - 1]["value"] != entry.last_value):
             self._forget(entry)
             start = 0
         for report in reports[start:]:
@@ -208,7 +201,8 @@ class RungValues(_Locked):
                 self._add(rung, float(report["value"]))
                 entry.values.append(float(report["value"]))
                 rung += 1
-        entry.key = key
+        if reports:
+            entry.last_value = reports[-1]["value"]
 
     def _add(self, rung: int, value: float) -> None:
         while len(self._sorted) <= rung:
@@ -221,7 +215,7 @@ class RungValues(_Locked):
             del column[bisect.bisect_left(column, value)]
         entry.values = []
         entry.max_step = -1
-        entry.key = (entry.key[0], 0, None)
+        entry.last_value = None
 
     def rank(self, rung: int, value: float, tid: Any) -> tuple[int, int]:
         """``(others, better)``: how many trials other than ``tid`` have a value at ``rung``,
