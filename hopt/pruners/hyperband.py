@@ -62,6 +62,9 @@ class HyperbandPruner(Pruner):
     ``max_resource="auto"``: no pruning until a trial completes; then the largest
     step the first completed trial (earliest ``end_time``) reported, plus one, kept
     for good (Optuna takes the trials completed at its first check afterwards).
+    As with ``SuccessiveHalvingPruner(min_resource="auto")``, the trials that ran
+    before then count at the rungs they reached, where Optuna has no rung values
+    for them: the first decisions can differ from Optuna's.
     """
 
     def __init__(
