@@ -81,7 +81,7 @@ class CompletedValues(_Locked):
 
     def sync(self, trials: Sequence[Mapping[str, Any]]) -> int:
         """Take in completed trials not seen yet; return how many trials are completed."""
-        done = _completed(trials)
+        done = completed_documents(trials)
         fresh = self._fresh(done)
         # Every known trial is still there exactly when the completed trials that are
         # not fresh are as many as the known ones (fresh ones have new tids, below).
@@ -118,8 +118,9 @@ class CompletedValues(_Locked):
         return cached
 
 
-def _completed(trials: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    # one comprehension: the walk over every document is most of a call's cost
+def completed_documents(trials: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The completed trials (DONE, status ok), in one comprehension: the walk over every
+    document is most of a call's cost, and a loop calling ``is_completed`` is twice as slow."""
     return [
         t
         for t in trials

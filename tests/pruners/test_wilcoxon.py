@@ -9,6 +9,7 @@ import pytest
 
 from hopt.exceptions import InvalidArgumentError
 from hopt.pruners import WilcoxonPruner
+from hopt.pruners.wilcoxon import best_completed_trial
 from hopt.testing.pruners import PrunerConformance, completed, running
 
 # The best completed trial (loss 1) reported 1 at steps 0..4; another completed trial
@@ -95,3 +96,14 @@ def test_bad_settings_name_the_parameter(kwargs, message):
 class TestWilcoxonConformance(PrunerConformance):
     def make_pruner(self):
         return WilcoxonPruner(p_threshold=0.2)
+
+
+def test_the_best_trial_has_a_single_finite_loss():
+    # an infinite loss, a NaN loss and a list (several objectives) are not a best trial
+    odd = [
+        completed(1, [0, 0, 0, 0], loss=float("-inf")),
+        completed(2, [0, 0, 0, 0], loss=float("nan")),
+        completed(3, [0, 0, 0, 0], loss=[0.0, 0.0]),
+    ]
+    assert best_completed_trial([*odd, BEST]) is BEST
+    assert best_completed_trial(odd) is None
