@@ -192,16 +192,16 @@ class RungValues(_Locked):
         if start > len(reports) or (start and reports[start - 1]["value"] != entry.last_value):
             self._forget(entry)
             start = 0
+        next_rung_step = self._rung_step(len(entry.values))  # once, not per report
         for report in reports[start:]:
-            step = int(report["step"])
+            step = report["step"]
             if step <= entry.max_step:
                 continue
             entry.max_step = step
-            rung = len(entry.values)
-            while self._rung_step(rung) <= step:
-                self._add(rung, float(report["value"]))
+            while next_rung_step <= step:
+                self._add(len(entry.values), float(report["value"]))
                 entry.values.append(float(report["value"]))
-                rung += 1
+                next_rung_step = self._rung_step(len(entry.values))
         if reports:
             entry.last_value = reports[-1]["value"]
 
