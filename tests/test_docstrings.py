@@ -31,6 +31,7 @@ PUBLIC_MODULES = [
     "hopt.anneal",
     "hopt.mix",
     "hopt.algos.protocol",
+    "hopt.pruners",
     "hopt.trials",
     "hopt.trials.contract",
     "hopt.trials.ctrl",
@@ -43,6 +44,7 @@ PUBLIC_MODULES = [
     "hopt.testing.algorithms",
     "hopt.testing.backends",
     "hopt.testing.storage",
+    "hopt.testing.pruners",
 ]
 
 
@@ -127,6 +129,7 @@ def test_the_walk_reaches_the_contracts_and_the_kits():
         "hopt.trials.contract.TrialStore.add_report",
         "hopt.trials.queue.protocol.JobQueue.reserve",
         "hopt.algos.protocol.SuggestAlgorithm",
+        "hopt.pruners.HyperbandPruner.bracket_of",
         "hopt.testing.storage.QueueConformance",
         "hopt.hp.uniform",
         "hopt.plotting.main_plot_history",
