@@ -17,7 +17,13 @@ pytest.importorskip("sklearn")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NEEDS_A_SERVER = {"spark_trials.py", "mongo_trials.py"}
-SAVES_PLOTS = {"neural_network.py", "random_forest.py", "spark_trials.py", "mongo_trials.py"}
+SAVES_PLOTS = {
+    "neural_network.py",
+    "random_forest.py",
+    "spark_trials.py",
+    "mongo_trials.py",
+    "pruning.py",
+}
 
 
 def run_example(script: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
