@@ -43,6 +43,7 @@ PUBLIC_MODULES = [
     "hopt.sklearn",
     "hopt.testing.algorithms",
     "hopt.testing.backends",
+    "hopt.testing.reporting",
     "hopt.testing.storage",
     "hopt.testing.pruners",
 ]

@@ -31,6 +31,7 @@ from ..ctrl import Ctrl
 from ..documents import spec_from_misc, to_python
 from ..signing import verify
 from .protocol import ANY, JobQueue, experiment_id
+from .views import ExperimentViews
 
 if TYPE_CHECKING:
     from ..._types import TrialDoc
@@ -50,11 +51,15 @@ class WorkerShutdown(BaseException):
 
 class QueueCtrl(Ctrl):
     """``Ctrl`` of a trial run by a worker: checkpoints, reports and attachments go to
-    the queue under the trial's lease; a stop request arrives with a lease renewal."""
+    the queue under the trial's lease; a stop request arrives with a lease renewal;
+    a pruner decides over the experiment's trials as the store holds them now.
+
+    ``ctrl.trials`` is the worker's view of the experiment (``ExperimentViews``),
+    as of its last refresh."""
 
     def __init__(self, worker: QueueWorker, doc: dict, token: str) -> None:
         # the reserved document as the queue stored it: a trial document (TrialDoc)
-        super().__init__(worker.handle.trials_view(doc.get("exp_key")), cast("TrialDoc", doc))
+        super().__init__(worker.views.get(doc.get("exp_key")), cast("TrialDoc", doc))
         self._worker = worker
         self._token = token
         self.trial: dict = doc
@@ -70,6 +75,12 @@ class QueueCtrl(Ctrl):
         self.trial.setdefault("reports", []).append(entry)
         if self._token not in self._worker.lost_tokens:
             self._worker.handle.report(self.trial["_id"], self._token, entry)
+
+    def should_prune(self, pruner: Any) -> bool:
+        """``pruner``'s decision over the experiment's trials as the store holds them
+        now, other workers' reports included (one read of what changed since this
+        worker's last decision; see ``ExperimentViews``)."""
+        return self._worker.views.decide(pruner, self.trial)
 
     @property
     def should_stop(self) -> bool:
@@ -173,6 +184,8 @@ class QueueWorker:
         self.key = key
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._domains: dict[str, tuple[Any, Any]] = {}  # experiment -> (file id, domain)
+        #: this process's view of each experiment it served (``ctrl.trials``, pruners)
+        self.views = ExperimentViews(handle)
         self._refused: set = set()  # exp_keys whose stored domain this worker refused
         self._lock = threading.Lock()
         self._current: tuple[dict, str] | None = None  # (trial doc, lease token)
