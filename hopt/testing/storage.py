@@ -257,6 +257,22 @@ class QueueConformance:
         assert trial["state"] == JOB_STATE_RUNNING
         assert [(r["step"], r["value"]) for r in trial["reports"]] == [(1, 0.9), (2, 0.7)]
 
+    def test_a_report_after_the_lease_was_lost_is_refused(self, make_queue):
+        trials, queue = self._queued(make_queue, 1)
+        first = queue.reserve("w-late", "late", 0.2)
+        assert queue.report(first["_id"], "late", {"step": 0, "value": 9.0, "time": None})
+        time.sleep(0.6)
+        assert queue.requeue_expired() == 1
+        late = {"step": 1, "value": 8.0, "time": None}
+        assert not queue.report(first["_id"], "late", late), "the trial is queued again"
+        second = queue.reserve("w-new", "new", 30.0)
+        assert not queue.report(first["_id"], "late", late), "another worker runs it"
+        assert queue.report(second["_id"], "new", {"step": 0, "value": 1.0, "time": None})
+        trials.refresh()
+        (trial,) = trials.trials
+        # the report made under the lease stays; the late one was never stored
+        assert [(r["step"], r["value"]) for r in trial["reports"]] == [(0, 9.0), (0, 1.0)]
+
     def test_a_stop_request_arrives_with_the_next_renewal(self, make_queue):
         trials, queue = self._queued(make_queue, 2)
         doc = queue.reserve("w1", "token", 30.0)

@@ -6,6 +6,9 @@ processes; the end-to-end runs are in the backend kit (test_file_conformance.py)
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 
 from hopt import FileTrials, hp
@@ -80,3 +83,24 @@ def test_the_running_trial_is_one_of_the_trials_the_pruner_gets(two_running):
     (other,) = [t for t in trials if t is not trial]
     assert other["state"] == JOB_STATE_RUNNING
     assert [(r["step"], r["value"]) for r in other["reports"]] == [(0, 2.0)]
+
+
+def test_a_report_after_the_lease_was_lost_is_refused_and_noted(store_path, caplog):
+    trials = FileTrials(store_path, parallelism=0)
+    stored(trials, new_docs(trials, [1.0]))
+    late = QueueWorker(FileJobs.open_existing(store_path))
+    doc = late.handle.reserve("worker-late", "token-late", 0.2)
+    ctrl = QueueCtrl(late, doc, "token-late")
+    ctrl.report(9.0, 0)
+    time.sleep(0.4)
+    jobs = FileJobs.open_existing(store_path)
+    assert jobs.requeue_expired() == 1
+    again = jobs.reserve("worker-new", "token-new", 30.0)
+    assert jobs.report(again["_id"], "token-new", {"step": 0, "value": 1.0, "time": None})
+    with caplog.at_level(logging.WARNING, logger="hopt.worker"):
+        ctrl.report(8.0, 1)
+    assert "token-late" in late.lost_tokens and "lost the lease on trial" in caplog.text
+    trials.refresh()
+    (trial,) = trials.trials
+    # the first attempt's report stays; the late one never reached the store
+    assert [(r["step"], r["value"]) for r in trial["reports"]] == [(0, 9.0), (0, 1.0)]

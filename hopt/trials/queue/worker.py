@@ -73,8 +73,11 @@ class QueueCtrl(Ctrl):
         value, step = checked_report(value, step, "hopt.report")
         entry = {"step": step, "value": value, "time": utcnow()}
         self.trial.setdefault("reports", []).append(entry)
-        if self._token not in self._worker.lost_tokens:
-            self._worker.handle.report(self.trial["_id"], self._token, entry)
+        if self._token in self._worker.lost_tokens:
+            return
+        if not self._worker.handle.report(self.trial["_id"], self._token, entry):
+            # the store refused it: the lease is lost, the trial runs elsewhere
+            self._worker._lease_lost(self.trial, self._token)
 
     def should_prune(self, pruner: Any) -> bool:
         """``pruner``'s decision over the experiment's trials as the store holds them
