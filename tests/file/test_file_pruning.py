@@ -11,8 +11,10 @@ import time
 
 import pytest
 
+import hopt
 from hopt import FileTrials, hp
-from hopt._types import JOB_STATE_RUNNING
+from hopt._types import JOB_STATE_RUNNING, STATUS_PRUNED
+from hopt.base import Domain
 from hopt.testing.reporting import AboveOthersBest
 from hopt.testing.storage import new_docs, stored
 from hopt.trials.file import FileJobs
@@ -104,3 +106,23 @@ def test_a_report_after_the_lease_was_lost_is_refused_and_noted(store_path, capl
     (trial,) = trials.trials
     # the first attempt's report stays; the late one never reached the store
     assert [(r["step"], r["value"]) for r in trial["reports"]] == [(0, 9.0), (0, 1.0)]
+
+
+def pruned_after_one_report(x):
+    hopt.report(x, step=0)
+    raise hopt.TrialPruned()
+
+
+def test_a_pruned_trial_is_not_a_failure_for_the_worker(store_path, caplog):
+    trials = FileTrials(store_path, parallelism=0)
+    trials.attach_fmin(Domain(pruned_after_one_report, SPACE), None)
+    stored(trials, new_docs(trials, [1.5]))
+    worker = QueueWorker(FileJobs.open_existing(store_path))
+    doc, token = worker.reserve(timeout=5)
+    with caplog.at_level(logging.INFO, logger="hopt.worker"):
+        # False would count towards --max-consecutive-failures and stop the worker
+        assert worker.run_one(doc, token) is True
+    assert "pruned at step 0, loss 1.5" in caplog.text and "failed" not in caplog.text
+    trials.refresh()
+    (trial,) = trials.trials
+    assert trial["result"] == {"loss": 1.5, "status": STATUS_PRUNED, "pruned_step": 0}

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, cast
 
+from ..._types import STATUS_OK, STATUS_PRUNED
 from ..._utils import utcnow
 from ...exceptions import HoptError, UntrustedPayloadError
 from ...results import RESULT_NOT_STORABLE_ERROR, exception_result, failed_result, recorded_error
@@ -325,8 +326,10 @@ class QueueWorker:
     def run_one(self, doc: dict, token: str) -> bool | None:
         """Evaluate a reserved trial and record it.
 
-        Returns True when it finished ``ok``, False when it failed, None when the
-        lease was lost meanwhile (the result was discarded: the trial runs elsewhere).
+        Returns True when it finished ``ok`` or was pruned (a pruned trial is not a
+        failure: --max-consecutive-failures does not count it), False when it
+        failed, None when the lease was lost meanwhile (the result was discarded:
+        the trial runs elsewhere).
         """
         tid, started = doc["tid"], time.monotonic()
         try:
@@ -361,8 +364,17 @@ class QueueWorker:
             with self._lock:
                 self._current = None
         seconds = time.monotonic() - started
-        if result.get("status") == "ok":
+        if result.get("status") == STATUS_OK:
             logger.info("trial %s: ok, loss %s, %.2f s", tid, result.get("loss"), seconds)
+            return True
+        if result.get("status") == STATUS_PRUNED:
+            logger.info(
+                "trial %s: pruned at step %s, loss %s, %.2f s",
+                tid,
+                result.get("pruned_step"),
+                result.get("loss"),
+                seconds,
+            )
             return True
         error = recorded_error(result) or {}
         logger.warning(
