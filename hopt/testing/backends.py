@@ -3,31 +3,39 @@
 Subclass it in a test module and provide a ``make_trials`` fixture: a callable
 ``make_trials(exp_key) -> Trials`` giving a fresh, empty trials object of the
 backend with whatever evaluates its trials already running (workers, a Spark
-session).  The same tests then run on in-memory ``Trials``, ``MongoTrials`` and
-``SparkTrials`` (tests/trials, tests/mongo, tests/spark), so a new backend proves
-itself against exactly what fmin users rely on.
+session).  A backend whose trials live in a store other processes open (a file,
+a database) also overrides ``open_reader(exp_key, trials)`` to open a second
+Trials object on that store.  The same tests then run on in-memory ``Trials``,
+``FileTrials``, ``MongoTrials`` and ``SparkTrials`` (tests/trials, tests/file,
+tests/mongo, tests/spark), so a new backend proves itself against exactly what
+fmin users rely on.
 
 The objectives live in this installed module, so remote workers can import them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 import numpy as np
+import pytest
 
 from .. import hp, rand, tpe
 from .._types import (
     JOB_STATE_DONE,
+    JOB_STATE_RUNNING,
     STATUS_FAIL,
     STATUS_OK,
+    STATUS_PRUNED,
     RecordedError,
     TrialDoc,
     TrialMisc,
 )
 from ..exceptions import AllTrialsFailedError
 from ..fmin import fmin
+from .reporting import AboveOthersBest, reports_then_waits_to_be_stopped, reports_until_pruned
 
 SPACE = hp.uniform("x", -10, 10)
 
@@ -101,6 +109,13 @@ class BackendConformance:
 
     #: how long fmin may take to return after its timeout (seconds)
     stop_grace = 8.0
+
+    @pytest.fixture
+    def open_reader(self):
+        """``open_reader(exp_key, trials)``: another reader of the store ``trials``
+        writes to.  By default ``trials`` itself, read from another thread: an
+        in-process backend keeps the documents in fmin's process."""
+        return lambda exp_key, trials: trials
 
     def test_fmin_finds_the_minimum_and_the_trials_answer_like_trials(self, make_trials):
         trials, best = _run(make_trials, "conf-basic", shifted_square, 20, algo=tpe.suggest)
@@ -215,3 +230,52 @@ class BackendConformance:
                          return_argmin=False)  # fmt: skip
         assert time.monotonic() - started < 2 + self.stop_grace
         assert 1 <= len(trials) < 100
+
+    def test_a_pruner_reading_other_trials_prunes_the_worse_ones(self, make_trials):
+        # x=0 and x=0.5 come first (the lowest tids) and are never above the others'
+        # best + 1; x=5 and x=6 are (6 and 7 against 1 at step 1) and wait, asking the
+        # pruner, until the better trials' reports reach its decision
+        points = [{"x": 0.0}, {"x": 0.5}, {"x": 5.0}, {"x": 6.0}]
+        trials, best = _run(make_trials, "conf-prune", reports_until_pruned, 4,
+                            points_to_evaluate=points, pruner=AboveOthersBest())  # fmt: skip
+        by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
+        for x in (5.0, 6.0):
+            trial = by_x[x]
+            assert trial["result"] == {"loss": x + 1, "status": STATUS_PRUNED, "pruned_step": 1}
+            assert [(r["step"], r["value"]) for r in trial["reports"]] == [(0, x), (1, x + 1)]
+            assert trial["state"] == JOB_STATE_DONE and "error" not in trial["misc"]
+        for x in (0.0, 0.5):
+            assert by_x[x]["result"] == {"loss": x + 2, "status": STATUS_OK}
+            assert [r["step"] for r in by_x[x]["reports"]] == [0, 1, 2]
+        statuses = trials.statuses()
+        assert sorted(statuses) == [STATUS_OK, STATUS_OK, STATUS_PRUNED, STATUS_PRUNED]
+        assert trials.count_by_state_unsynced(JOB_STATE_DONE) == 4
+        assert trials.best_trial["tid"] == by_x[0.0]["tid"] and best == {"x": 0.0}
+
+    def test_reports_are_read_by_another_reader_while_the_trial_runs(
+        self, make_trials: Any, open_reader: Any
+    ) -> None:
+        trials = make_trials("conf-live")
+        seen: dict[str, Any] = {}
+
+        def watch() -> None:
+            reader = open_reader("conf-live", trials)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and "reports" not in seen:
+                reader.refresh()
+                for trial in reader.trials:
+                    reports = trial.get("reports") or []
+                    if trial["state"] == JOB_STATE_RUNNING and len(reports) >= 2:
+                        seen["reports"] = [(r["step"], r["value"]) for r in reports]
+                        reader.request_stop(trial["tid"])  # ends the wait early
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        fmin(reports_then_waits_to_be_stopped, SPACE, algo=rand.suggest, max_evals=1,
+             trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+        watcher.join(10)
+        assert seen.get("reports") == [(0, 2.0), (1, 1.0)], "no reader saw the reports"
+        trials.refresh()
+        (trial,) = trials.trials
+        assert [(r["step"], r["value"]) for r in trial["reports"]] == [(0, 2.0), (1, 1.0)]

@@ -16,6 +16,11 @@ class TestFileTrials(BackendConformance):
         # a file per run: fmin starts and stops two worker processes on it
         return lambda exp_key: FileTrials(tmp_path / f"{exp_key}.db", exp_key, parallelism=2)
 
+    @pytest.fixture
+    def open_reader(self):
+        # another process's view of the file: a FileTrials of its own, no workers
+        return lambda exp_key, trials: FileTrials(trials.path, exp_key, parallelism=0)
+
 
 class TestFileStorage(StorageConformance, QueueConformance):
     @pytest.fixture

@@ -15,6 +15,11 @@ class TestMongoTrials(BackendConformance):
         start_workers(2, "--max-consecutive-failures", "1000")  # serving every exp_key
         return lambda exp_key: MongoTrials(mongo_url, exp_key=exp_key)
 
+    @pytest.fixture
+    def open_reader(self, mongo_url):
+        # another process's view of the database: a MongoTrials with its own connection
+        return lambda exp_key, trials: MongoTrials(mongo_url, exp_key=exp_key)
+
 
 class TestMongoStorage(StorageConformance, QueueConformance):
     @pytest.fixture
