@@ -9,6 +9,10 @@ and "end x" lines to a file, so every evaluation is counted, wherever it ran.
 The backend is given as two lines of Python for the script (``imports`` and a
 ``trials`` expression over ``STORE``, the first command-line argument), so the
 same check runs on FileTrials and on MongoTrials with its workers.
+
+``reports_then_killed_once`` kills its worker right after two reports, once;
+``check_reports_survived_the_kill`` then checks that a crash lost no report
+already made and that the trial ran again under the lease rules.
 """
 
 from __future__ import annotations
@@ -99,3 +103,41 @@ def check_killed_run_resumes(
     assert sorted(started) == sorted(ended), "every evaluation that started was recorded"
     assert len(started) == len(set(started)) == max_evals, "no trial ran twice"
     assert sorted(repr(x) for x in done.vals["x"]) == sorted(started)
+
+
+#: the environment variable naming the marker file of ``reports_then_killed_once``
+MARKER_VARIABLE = "HOPT_TEST_MARKER"
+
+
+def reports_then_killed_once(x: float) -> float:
+    """The first call anywhere reports ``x + 100`` at step 0 and ``x + 101`` at step 1,
+    then kill -9 of its own process (a worker); later calls report ``x`` at step 0 and
+    return ``x**2``.
+
+    The first call claims the marker file named by ``$HOPT_TEST_MARKER`` (created
+    exclusively, so two workers never both die) and writes its ``x`` there.
+    """
+    from ..running import report
+
+    try:
+        fd = os.open(os.environ[MARKER_VARIABLE], os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        report(x, step=0)
+        return x**2
+    os.write(fd, repr(x).encode())
+    os.close(fd)
+    report(x + 100, step=0)
+    report(x + 101, step=1)
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable: the process was killed")
+
+
+def check_reports_survived_the_kill(trials: Any, marker: str | os.PathLike) -> None:
+    """After a run of ``reports_then_killed_once``: the killed attempt's reports are
+    stored, followed by the second attempt's, and that attempt finished the trial."""
+    killed_x = float(Path(marker).read_text())
+    (trial,) = [t for t in trials.trials if t["misc"]["vals"]["x"][0] == killed_x]
+    reports = [(r["step"], r["value"]) for r in trial["reports"]]
+    assert reports == [(0, killed_x + 100), (1, killed_x + 101), (0, killed_x)], reports
+    assert trial["attempts"] == 2 and len(trial["lost_owners"]) == 1
+    assert trial["result"] == {"loss": killed_x**2, "status": "ok"}

@@ -13,7 +13,13 @@ import pytest
 from hopt import FileTrials, fmin, hp, rand
 from hopt._types import JOB_STATE_DONE, JOB_STATE_NEW, STATUS_OK
 from hopt.exceptions import StoreCorruptError
-from hopt.testing.crashes import check_killed_run_resumes, wait_for
+from hopt.testing.crashes import (
+    MARKER_VARIABLE,
+    check_killed_run_resumes,
+    check_reports_survived_the_kill,
+    reports_then_killed_once,
+    wait_for,
+)
 
 SPACE = hp.uniform("x", -5, 5)
 
@@ -138,3 +144,13 @@ def test_one_damaged_trial_does_not_take_the_others_with_it(store_path, caplog):
     trials = FileTrials(store_path, parallelism=0)
     assert trials.tids == [0, 2]
     assert f"trial 1 of {store_path} cannot be read" in caplog.text
+
+
+def test_kill_9_of_a_worker_after_it_reported_keeps_its_reports(store_path, tmp_path, monkeypatch):
+    marker = tmp_path / "killed"
+    monkeypatch.setenv(MARKER_VARIABLE, str(marker))
+    trials = FileTrials(store_path, parallelism=2, lease_secs=3)
+    fmin(reports_then_killed_once, SPACE, algo=rand.suggest, max_evals=4, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    assert len(trials) == 4 and set(trials.statuses()) == {STATUS_OK}
+    check_reports_survived_the_kill(trials, marker)

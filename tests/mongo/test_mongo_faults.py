@@ -21,7 +21,12 @@ from hopt import (
     rand,
 )
 from hopt.base import Domain
-from hopt.testing.crashes import check_killed_run_resumes
+from hopt.testing.crashes import (
+    MARKER_VARIABLE,
+    check_killed_run_resumes,
+    check_reports_survived_the_kill,
+    reports_then_killed_once,
+)
 from hopt.trials import TrialAttachments
 from hopt.trials.mongo import MongoJobs, MongoTrials
 from hopt.trials.mongo.worker import LeasedStore, MongoWorker
@@ -88,6 +93,18 @@ def test_a_trial_of_a_killed_worker_is_run_again_and_finished(mongo_url, start_w
     assert rerun["attempts"] == 2
     assert f":{victim.pid}:" in rerun["lost_owners"][0]
     assert f":{victim.pid}:" not in rerun["owner"]
+
+
+def test_kill_9_of_a_worker_after_it_reported_keeps_its_reports(mongo_url, start_workers, tmp_path):
+    marker = tmp_path / "killed"
+    start_workers(2, "--exp-key", "reported", "--lease-timeout", "2",
+                  env={MARKER_VARIABLE: str(marker)})  # fmt: skip
+    trials = MongoTrials(mongo_url, exp_key="reported")
+    fmin(reports_then_killed_once, SPACE, algo=rand.suggest, max_evals=4, trials=trials,
+         rstate=0, show_progressbar=False)  # fmt: skip
+    trials.refresh()
+    assert len(trials) == 4 and trials.statuses() == [STATUS_OK] * 4
+    check_reports_survived_the_kill(trials, marker)
 
 
 def test_a_late_result_of_a_worker_presumed_dead_changes_nothing(mongo_url):
