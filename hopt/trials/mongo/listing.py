@@ -15,6 +15,10 @@ read but committed after it.  A full listing of ``(_id, version, changed)`` now
 and then (and after this process deletes trials) finds what an incremental read
 cannot: trials deleted by another process, and documents changed without a new
 stamp (by an older hopt, or by hand).
+
+The documents are kept in trial order as a list, and a changed one replaces its
+old copy in place, so a read that finds a few documents costs a copy of that
+list, not a lookup per trial (a worker's pruner reads after every report).
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ class TrialListing:
 
     def __init__(self) -> None:
         self._docs: dict[Any, dict] = {}  # _id -> document
-        self._order: list[Any] = []  # _ids in trial order
+        self._ordered: list[dict] = []  # the documents in trial order (while not _reorder)
+        self._position: dict[Any, int] = {}  # _id -> its index in _ordered
         self._newest: Any = None  # the newest ``changed`` stamp seen
         self._last_full = -float("inf")
         self._reorder = False
@@ -48,8 +53,7 @@ class TrialListing:
     def add_own(self, docs: list[dict]) -> None:
         """Trials this process just inserted, as stored: known without reading them back."""
         for doc in docs:
-            self._reorder |= doc["_id"] not in self._docs
-            self._docs[doc["_id"]] = doc
+            self._put(doc)
 
     def read(self, jobs: Any, exp_key: Any) -> bool:
         """Bring the copy up to date; True if it found a trial new or changed since."""
@@ -61,12 +65,24 @@ class TrialListing:
         return self._incremental(jobs, exp_key)
 
     def docs(self) -> list[dict]:
-        """Every document held, in trial order."""
+        """Every document held, in trial order (a new list: later reads leave it alone)."""
         docs = self._docs
-        if self._reorder or len(self._order) != len(docs):
-            self._order = sorted(docs, key=lambda _id: (docs[_id]["tid"], str(_id)))
+        if self._reorder or len(self._ordered) != len(docs):
+            order = sorted(docs, key=lambda _id: (docs[_id]["tid"], str(_id)))
+            self._ordered = [docs[_id] for _id in order]
+            self._position = {_id: index for index, _id in enumerate(order)}
             self._reorder = False
-        return [docs[_id] for _id in self._order]
+        return list(self._ordered)
+
+    def _put(self, doc: dict) -> None:
+        """Hold ``doc``: a new trial is placed by the next ``docs()``, a known one at once."""
+        _id = doc["_id"]
+        known = _id in self._docs
+        self._docs[_id] = doc
+        if not known:
+            self._reorder = True
+        elif not self._reorder:
+            self._ordered[self._position[_id]] = doc
 
     def _incremental(self, jobs: Any, exp_key: Any) -> bool:
         since = None if self._newest is None else self._newest - STAMP_MARGIN
@@ -94,11 +110,10 @@ class TrialListing:
             known = self._docs.get(doc["_id"])
             changed = doc.get("changed")
             if known is None or known.get("version") != doc.get("version"):
-                self._reorder |= known is None
                 news = True
                 if changed is not None and (self.news_stamp is None or changed > self.news_stamp):
                     self.news_stamp = changed
-            self._docs[doc["_id"]] = doc
+            self._put(doc)
             if changed is not None and (self._newest is None or changed > self._newest):
                 self._newest = changed
         return news

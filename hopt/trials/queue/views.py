@@ -46,20 +46,18 @@ class ExperimentViews:
 
 
 def with_running_trial(docs: Sequence[Mapping[str, Any]], trial: dict) -> list:
-    """``docs`` with the store's copy of ``trial`` replaced by ``trial`` itself.
+    """``docs`` (in trial order) with the store's copy of ``trial`` replaced by ``trial``.
 
     The worker's own document holds the same reports (each was stored before the
     call returned); passing it keeps ``trial`` one of ``trials``, as in process.
+    The running trial is among the newest, so the search starts from the end.
     """
     tid, exp_key = trial["tid"], trial.get("exp_key")
-    found = False
-    out: list = []
-    for doc in docs:
+    out = list(docs)
+    for index in range(len(out) - 1, -1, -1):
+        doc = out[index]
         if doc["tid"] == tid and doc.get("exp_key") == exp_key:
-            out.append(trial)
-            found = True
-        else:
-            out.append(doc)
-    if not found:  # e.g. a store that lists it under another exp_key: still one of them
-        out.append(trial)
+            out[index] = trial
+            return out
+    out.append(trial)  # not listed (e.g. under another exp_key): still one of them
     return out

@@ -1,0 +1,56 @@
+"""``TrialListing``'s bookkeeping, as pure logic: a fake stands in for the server's answers.
+
+(The listing against a real server: tests/mongo.)
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from hopt.trials.mongo.listing import TrialListing
+
+T0 = datetime.datetime(2026, 1, 1)
+
+
+class Answers:
+    """What ``changed_docs`` returns, one prepared answer per read."""
+
+    def __init__(self, *answers: list[dict]) -> None:
+        self.answers = list(answers)
+
+    def changed_docs(self, exp_key, since):
+        return self.answers.pop(0)
+
+
+def doc(_id: str, tid: int, version: int, seconds: int = 0) -> dict:
+    return {"_id": _id, "tid": tid, "version": version,
+            "changed": T0 + datetime.timedelta(seconds=seconds)}  # fmt: skip
+
+
+def test_a_changed_document_replaces_its_copy_and_earlier_lists_stay_as_they_were():
+    jobs = Answers([doc("a", 0, 1), doc("b", 1, 1)], [doc("b", 1, 2, 1)])
+    listing = TrialListing()
+    assert listing.read(jobs, None)
+    before = listing.docs()
+    assert [(d["_id"], d["version"]) for d in before] == [("a", 1), ("b", 1)]
+    assert listing.read(jobs, None)
+    assert [(d["_id"], d["version"]) for d in listing.docs()] == [("a", 1), ("b", 2)]
+    assert [d["version"] for d in before] == [1, 1], "a list handed out is a snapshot"
+
+
+def test_new_documents_take_their_place_in_trial_order():
+    jobs = Answers([doc("c", 5, 1)], [doc("a", 2, 1, 1), doc("c", 5, 2, 1)], [doc("b", 3, 1, 2)])
+    listing = TrialListing()
+    for _ in range(3):
+        listing.read(jobs, None)
+        listing.docs()
+    assert [(d["tid"], d["version"]) for d in listing.docs()] == [(2, 1), (3, 1), (5, 2)]
+
+
+def test_own_inserts_are_held_without_reading_them_back():
+    listing = TrialListing()
+    assert listing.read(Answers([doc("a", 0, 1)]), None)
+    listing.add_own([doc("b", 1, 0)])
+    assert [(d["_id"], d["version"]) for d in listing.docs()] == [("a", 1), ("b", 0)]
+    listing.add_own([doc("b", 1, 1)])
+    assert [(d["_id"], d["version"]) for d in listing.docs()] == [("a", 1), ("b", 1)]
