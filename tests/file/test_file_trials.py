@@ -127,6 +127,11 @@ def test_file_trials_is_trials_and_pickles_as_its_path(store_path):
     assert copy.tids == trials.tids and copy.argmin == trials.argmin
 
 
+def test_an_empty_file_trials_pickles_too(store_path):
+    copy = cloudpickle.loads(cloudpickle.dumps(FileTrials(store_path, parallelism=0)))
+    assert copy.path == store_path and len(copy) == 0 and copy.trials == []
+
+
 def test_an_objective_that_cannot_be_pickled_is_named_before_anything_runs(store_path):
     lock = threading.Lock()
 

@@ -90,6 +90,9 @@ class FileTrials(RunsOnWorkers, Trials):
 
     def _reset_copy(self) -> None:
         self._docs: dict[Any, dict] = {}  # this process's copy: (exp_id, tid) -> document
+        self._dynamic_trials: list[dict] = []
+        self._trials: list[dict] = []
+        self._ids: set = set()
         self._seen_seq = 0
         self._seen_deletions = -1
 
