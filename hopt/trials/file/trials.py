@@ -90,6 +90,7 @@ class FileTrials(RunsOnWorkers, Trials):
 
     def _reset_copy(self) -> None:
         self._docs: dict[Any, dict] = {}  # this process's copy: (exp_id, tid) -> document
+        self._position: dict[Any, int] = {}  # (exp_id, tid) -> index in _dynamic_trials
         self._dynamic_trials: list[dict] = []
         self._trials: list[dict] = []
         self._ids: set = set()
@@ -132,22 +133,31 @@ class FileTrials(RunsOnWorkers, Trials):
         return other
 
     def refresh(self) -> None:
-        """Re-read the trials written since the last refresh (all, after a deletion)."""
+        """Re-read the trials written since the last refresh (all, after a deletion).
+
+        A few changed trials cost a copy of the list and their own places in it, not
+        a lookup per trial: a worker's pruner refreshes after every report."""
         changed, seq, deletions, everything = self.jobs.changed_since(
             self._query_key, self._seen_seq, self._seen_deletions
         )
+        self._seen_seq, self._seen_deletions = seq, deletions
+        if not changed and not everything:
+            return  # nothing written since the last refresh
         if everything:  # trials were deleted (or this is the first read): rebuild the copy
             self._docs = {}
         added = any(doc["_id"] not in self._docs for doc in changed)
         for doc in changed:
             self._docs[doc["_id"]] = doc
-        self._seen_seq, self._seen_deletions = seq, deletions
         if added or len(self._dynamic_trials) != len(self._docs):
             self._dynamic_trials = sorted(self._docs.values(), key=lambda d: (d["tid"], d["_id"]))
-        else:  # the same trials, some newer: keep the order, take the new copies
-            self._dynamic_trials = [self._docs[d["_id"]] for d in self._dynamic_trials]
+            self._position = {d["_id"]: i for i, d in enumerate(self._dynamic_trials)}
+            self._ids = {d["tid"] for d in self._dynamic_trials}
+        else:  # the same trials, some newer: the new copies take the old ones' places
+            trials = list(self._dynamic_trials)  # a new list: the last snapshot stays as it was
+            for doc in changed:
+                trials[self._position[doc["_id"]]] = doc
+            self._dynamic_trials = trials
         self._trials = [d for d in self._dynamic_trials if d["state"] in JOB_VALID_STATES]
-        self._ids = {d["tid"] for d in self._dynamic_trials}
 
     def new_trial_ids(self, n: int) -> list[int]:
         return self.jobs.allocate_tids(n)
