@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=4,
         metavar="N",
-        help="exit with status 1 after N objective failures in a row (default 4)",
+        help="exit with status 1 after N objective failures in a row (default 4; "
+        "a pruned trial is not a failure)",
     )
     add(
         "--reserve-timeout",
