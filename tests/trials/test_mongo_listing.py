@@ -54,3 +54,25 @@ def test_own_inserts_are_held_without_reading_them_back():
     assert [(d["_id"], d["version"]) for d in listing.docs()] == [("a", 1), ("b", 0)]
     listing.add_own([doc("b", 1, 1)])
     assert [(d["_id"], d["version"]) for d in listing.docs()] == [("a", 1), ("b", 1)]
+
+
+class WithListing(Answers):
+    """Also answers a full listing (``listing`` then ``find_ids``), and counts them."""
+
+    full = 0
+
+    def listing(self, exp_key):
+        self.full += 1
+        return [("a", 1, T0)]
+
+    def find_ids(self, ids):
+        return []
+
+
+def test_a_read_is_a_full_listing_only_once_its_interval_has_passed():
+    frequent, rare = TrialListing(full_listing_secs=0.0), TrialListing(full_listing_secs=3600)
+    for listing in (frequent, rare):
+        jobs = WithListing([doc("a", 0, 1)], [])
+        listing.read(jobs, None)  # the first read lists everything by itself
+        listing.read(jobs, None)
+        assert jobs.full == (1 if listing is frequent else 0)

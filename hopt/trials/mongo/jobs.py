@@ -564,9 +564,12 @@ class MongoJobs(JobQueue):
         return GridFSStore(self.conn, self.fs_prefix, exp_key)
 
     def trials_view(self, exp_key: str | None) -> Any:
+        from .listing import WORKER_FULL_LISTING_SECS
         from .trials import MongoTrials  # the fmin side is built on this module
 
-        return MongoTrials(self, exp_key=exp_key, refresh=False)
+        view = MongoTrials(self, exp_key=exp_key, refresh=False)
+        view._listing.full_listing_secs = WORKER_FULL_LISTING_SECS  # see listing.py
+        return view
 
     def unstorable(self, result: dict, attachments: Any) -> str | None:
         """Why MongoDB cannot store this result and these attachments, or None if it can."""

@@ -31,12 +31,22 @@ from typing import Any
 STAMP_MARGIN = datetime.timedelta(seconds=2)
 #: a full listing at least this often (seconds)
 FULL_LISTING_SECS = 30.0
+#: the same for a worker's copy (``MongoJobs.trials_view``): it reads after every report
+#: for a pruner, which a trial deleted meanwhile or a hand edit misleads little, and a
+#: full listing per worker every 30 s would load the server with every worker added
+WORKER_FULL_LISTING_SECS = 300.0
 
 
 class TrialListing:
-    """The trial documents of one experiment, in trial order, kept up to date cheaply."""
+    """The trial documents of one experiment, in trial order, kept up to date cheaply.
 
-    def __init__(self) -> None:
+    Args:
+        full_listing_secs: how often a read is a full listing (see the module
+            docstring); None, ``FULL_LISTING_SECS``.
+    """
+
+    def __init__(self, full_listing_secs: float | None = None) -> None:
+        self.full_listing_secs = full_listing_secs
         self._docs: dict[Any, dict] = {}  # _id -> document
         self._ordered: list[dict] = []  # the documents in trial order (while not _reorder)
         self._position: dict[Any, int] = {}  # _id -> its index in _ordered
@@ -58,7 +68,8 @@ class TrialListing:
     def read(self, jobs: Any, exp_key: Any) -> bool:
         """Bring the copy up to date; True if it found a trial new or changed since."""
         now = time.monotonic()
-        if self._docs and now - self._last_full >= FULL_LISTING_SECS:
+        every = FULL_LISTING_SECS if self.full_listing_secs is None else self.full_listing_secs
+        if self._docs and now - self._last_full >= every:
             return self._full(jobs, exp_key)
         if not self._docs and self._newest is None:
             self._last_full = now  # this read asks for every trial: a full one
