@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|mongo|fleet|all] [args...]
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|spark|mongo|fleet|report-cost|all] [args...]
 # Sets up .venv with the `bench` and `mongo` extras (hyperopt==0.3.0, optuna, scikit-learn,
 # pymongo; see scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
@@ -22,7 +22,7 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | spark | mongo | fleet | all) which=$1; shift ;;
+    overhead | quality | parallel | tpe-overhead | spark | mongo | fleet | report-cost | all) which=$1; shift ;;
 esac
 case "$which" in
     overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
@@ -65,6 +65,15 @@ case "$which" in
             *) "$VENV_PY" benchmarks/fleet_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@" ;;
         esac
         "$VENV_PY" benchmarks/fleet_throughput.py --url "$HOPT_TEST_MONGO_URL" "$@" --bookkeeping
+        ;;
+    report-cost)
+        # hopt.report + hopt.should_prune per call: in memory, FileTrials, and MongoDB
+        # on a fresh SecantusDB server (always stopped)
+        # shellcheck source=scripts/mongo_server.sh
+        source scripts/mongo_server.sh
+        trap mongo_server_stop EXIT
+        mongo_server_start
+        "$VENV_PY" benchmarks/report_cost.py --url "$HOPT_TEST_MONGO_URL" "$@"
         ;;
     all)
         "$VENV_PY" benchmarks/overhead.py "$@"
