@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import datetime
 
-from hopt.trials.mongo.listing import TrialListing
+from hopt.trials.mongo.listing import (
+    STAMP_MARGIN,
+    WORKER_STAMP_MARGIN,
+    TrialListing,
+    worker_listing,
+)
 
 T0 = datetime.datetime(2026, 1, 1)
 
@@ -76,3 +81,28 @@ def test_a_read_is_a_full_listing_only_once_its_interval_has_passed():
         listing.read(jobs, None)  # the first read lists everything by itself
         listing.read(jobs, None)
         assert jobs.full == (1 if listing is frequent else 0)
+
+
+class Since(Answers):
+    """Also keeps the ``since`` of every incremental read."""
+
+    def __init__(self, *answers: list[dict]) -> None:
+        super().__init__(*answers)
+        self.since: list = []
+
+    def changed_docs(self, exp_key, since):
+        self.since.append(since)
+        return super().changed_docs(exp_key, since)
+
+
+def test_a_read_asks_for_the_stamps_since_the_newest_seen_less_the_margin():
+    newest = T0 + datetime.timedelta(seconds=10)
+    for listing, margin in [
+        (TrialListing(), STAMP_MARGIN),
+        (worker_listing(), WORKER_STAMP_MARGIN),
+    ]:
+        jobs = Since([doc("a", 0, 1, 10)], [])
+        listing.read(jobs, None)
+        listing.read(jobs, None)
+        assert jobs.since == [None, newest - margin]
+    assert WORKER_STAMP_MARGIN < STAMP_MARGIN

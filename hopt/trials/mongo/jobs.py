@@ -564,11 +564,11 @@ class MongoJobs(JobQueue):
         return GridFSStore(self.conn, self.fs_prefix, exp_key)
 
     def trials_view(self, exp_key: str | None) -> Any:
-        from .listing import WORKER_FULL_LISTING_SECS
+        from .listing import worker_listing
         from .trials import MongoTrials  # the fmin side is built on this module
 
         view = MongoTrials(self, exp_key=exp_key, refresh=False)
-        view._listing.full_listing_secs = WORKER_FULL_LISTING_SECS  # see listing.py
+        view._listing = worker_listing()  # re-reads less, for pruners (see listing.py)
         return view
 
     def unstorable(self, result: dict, attachments: Any) -> str | None:
