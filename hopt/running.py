@@ -23,6 +23,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from .exceptions import InvalidArgumentError
+from .trials.contract import checked_report
+
 logger = logging.getLogger("hopt")
 
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_ctrl", default=None)
@@ -75,7 +78,15 @@ def report(value: float, step: int, *, prune: bool = False) -> None:
                 step,
             )
         return
+    value, step = checked_report(value, step, "hopt.report")
+    last = getattr(ctrl, "_hopt_last_step", None)  # this attempt's; a retried trial restarts
+    if last is not None and step < last:
+        raise InvalidArgumentError(
+            f"hopt.report: step={step} goes back from the step reported last ({last}); "
+            "steps must not decrease within a trial: number each report after the previous one."
+        )
     ctrl.report(value, step)
+    ctrl._hopt_last_step = step
     if prune and should_prune():
         raise TrialPruned(f"pruned at step {step} (value {value})")
 

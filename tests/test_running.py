@@ -102,3 +102,20 @@ def test_ctrl_report_refuses_a_negative_step():
     fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=1,
          trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
     assert trials.trials[0]["result"]["status"] == "ok"
+
+
+def test_a_step_that_goes_back_is_refused_and_earlier_reports_are_kept():
+    trials = Trials()
+
+    def objective(params):
+        hopt.report(1.0, step=3)
+        hopt.report(0.9, step=3)  # the same step again: allowed, the last one counts
+        with pytest.raises(
+            InvalidArgumentError, match=r"step=2 goes back from the step reported last \(3\)"
+        ):
+            hopt.report(0.8, step=2)
+        return 0.5
+
+    fmin(objective, {"x": hp.uniform("x", 0, 1)}, algo=rand.suggest, max_evals=1,
+         trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
+    assert [(r["step"], r["value"]) for r in trials.trials[0]["reports"]] == [(3, 1.0), (3, 0.9)]
