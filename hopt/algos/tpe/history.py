@@ -1,4 +1,4 @@
-"""What TPE learns from: finished losses, failures and trials still in flight."""
+"""What TPE learns from: finished losses, pruned trials, failures and trials in flight."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from ..._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_OK
+from ..._types import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_OK,
+    STATUS_PRUNED,
+)
 from ...trials.documents import config_key
 
 
@@ -47,11 +53,17 @@ class SeenConfigs:
         return SeenConfigs(*self._parts, {key})
 
 
+#: (steps, values) per row: the step a pruned trial reached and its value there;
+#: nan steps for rows that were not pruned
+Pruned = tuple[np.ndarray, np.ndarray]
+
+
 class History:
-    """Trials as rows: a loss per row (inf for failed or in-flight) and a value per label.
+    """Trials as rows: a loss per row (inf unless completed) and a value per label.
 
     ``matrix`` is (labels, rows), nan where a label was inactive: the joint
-    model takes all labels of a set of rows with one indexing call.
+    model takes all labels of a set of rows with one indexing call.  ``pruned``
+    is None when no row was pruned (the usual case, which then costs nothing).
     """
 
     def __init__(
@@ -61,12 +73,21 @@ class History:
         pending: np.ndarray,
         matrix: np.ndarray,
         configs: SeenConfigs,
+        pruned: Pruned | None = None,
     ) -> None:
         self.labels = labels
-        self.losses = losses  # finite for ok trials; +inf for failed and pending ones
+        self.losses = losses  # finite for completed trials; +inf for all others
         self.pending = pending  # bool: queued or running (their loss is unknown)
         self.matrix = matrix
         self.configs = configs  # configurations already evaluated or in flight
+        self.pruned = pruned  # see ``Pruned``; how far each pruned trial got
+
+    def rows_pruned(self, rows: np.ndarray) -> Pruned | None:
+        """``pruned`` of the given rows only."""
+        if self.pruned is None:
+            return None
+        steps, values = self.pruned
+        return steps[rows], values[rows]
 
     @_cached
     def values(self) -> dict[str, np.ndarray]:
@@ -84,6 +105,18 @@ class History:
         return int(np.count_nonzero(np.isfinite(self.losses)))
 
     @_cached
+    def n_pruned(self) -> int:
+        """Pruned trials (``steps == steps`` is False exactly at nan)."""
+        if self.pruned is None:
+            return 0
+        return int(np.count_nonzero(self.pruned[0] == self.pruned[0]))
+
+    @_cached
+    def n_ranked(self) -> int:
+        """Trials the good/bad split ranks: completed and pruned ones."""
+        return self.n_ok + self.n_pruned
+
+    @_cached
     def n_pending(self) -> int:
         """Trials queued or running."""
         return int(np.count_nonzero(self.pending))
@@ -94,7 +127,8 @@ class _Rows:
 
     The arrays live in buffers that grow by doubling; only rows added since the
     last call are converted.  Rows are never rewritten, so the read-only views
-    handed out stay valid.
+    handed out stay valid.  The pruned trials' steps and values become arrays
+    only once a pruned trial has been seen.
     """
 
     def __init__(self, labels: list[str]) -> None:
@@ -102,11 +136,17 @@ class _Rows:
         self.losses: list[float] = []
         self.pending: list[bool] = []
         self.values: list[list[float]] = []  # per row, a value per label (nan: inactive)
+        self.steps: list[float] = []  # per row, the step a pruned trial reached (nan: not pruned)
+        self.last: list[float] = []  # per row, a pruned trial's value at that step (inf: none)
+        self.n_pruned = 0
         self.configs: set = set()
         self._done = 0
         self._losses = np.empty(0)
         self._pending = np.empty(0, dtype=bool)
         self._matrix = np.empty((len(labels), 0))
+        self._pruned_done = 0
+        self._steps = np.empty(0)
+        self._last = np.empty(0)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(losses, pending, matrix) of the rows so far, as read-only views."""
@@ -122,25 +162,49 @@ class _Rows:
             fresh = np.array(self.values[done:], dtype=float).reshape(n - done, len(self.labels))
             self._matrix[:, done:n] = fresh.T
             self._done = n
-        views = (self._losses[:n], self._pending[:n], self._matrix[:, :n])
-        for view in views:
-            view.flags.writeable = False
-        return views
+        losses, pending, matrix = _read_only(
+            self._losses[:n], self._pending[:n], self._matrix[:, :n]
+        )
+        return losses, pending, matrix
+
+    def pruned_arrays(self, always: bool = False) -> Pruned | None:
+        """(steps, values) of the rows so far as read-only views; None if none was pruned
+        (unless ``always``)."""
+        if not (self.n_pruned or always):
+            return None
+        n, done = len(self.steps), self._pruned_done
+        if done < n:
+            if n > len(self._steps):
+                capacity = max(n, 2 * len(self._steps), 64)
+                self._steps = _grown(self._steps, capacity, done)
+                self._last = _grown(self._last, capacity, done)
+            self._steps[done:n] = self.steps[done:]
+            self._last[done:n] = self.last[done:]
+            self._pruned_done = n
+        steps, values = _read_only(self._steps[:n], self._last[:n])
+        return steps, values
 
     def add(self, trial: dict, labels: list[str]) -> bool:
         """Append one trial; False when its state makes it irrelevant (error, cancel)."""
         state = trial["state"]
         result = trial["result"]
+        step, last = math.nan, math.inf
         if state in (JOB_STATE_NEW, JOB_STATE_RUNNING):
             self.losses.append(math.inf)
             self.pending.append(True)
         elif state == JOB_STATE_DONE:
-            loss = result.get("loss") if result.get("status") == STATUS_OK else None
+            status = result.get("status")
+            loss = result.get("loss") if status == STATUS_OK else None
             ok = loss is not None and math.isfinite(loss)
             self.losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
             self.pending.append(False)
+            if status == STATUS_PRUNED:
+                step, last = pruned_at(trial)
+                self.n_pruned += 1
         else:
             return False
+        self.steps.append(step)
+        self.last.append(last)
         vals = trial["misc"]["vals"]
         config = {}
         row = []
@@ -154,6 +218,32 @@ class _Rows:
         self.values.append(row)
         self.configs.add(config_key(config))
         return True
+
+
+def pruned_at(trial: dict) -> tuple[float, float]:
+    """(step, value): how far a pruned trial got, and its value there.
+
+    From its result (``pruned_step``, ``loss``) or else its last report; a step
+    of -inf when unknown (no reports), a value of inf when there is none.  It
+    depends on the trial alone, so it is read once, when the row is added.
+    """
+    result = trial["result"]
+    step, value = result.get("pruned_step"), result.get("loss")
+    if step is None or value is None:
+        reports = trial.get("reports") or ()
+        if reports:
+            last = max(reports, key=lambda report: report["step"])
+            step = last["step"] if step is None else step
+            value = last["value"] if value is None else value
+    step = -math.inf if step is None else float(step)
+    value = math.inf if value is None or not math.isfinite(value) else float(value)
+    return step, value
+
+
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
 
 
 def _grown(array: np.ndarray, capacity: int, keep: int) -> np.ndarray:
@@ -209,16 +299,31 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         if trial["tid"] not in exclude_tids:
             tail.add(trial, labels)
     losses, pending, matrix = cache.rows.arrays()
+    pruned = cache.rows.pruned_arrays()
     if tail.losses:  # trials in flight (or after one): copies, not views
         tail_losses, tail_pending, tail_matrix = tail.arrays()
         losses = np.concatenate([losses, tail_losses])
         pending = np.concatenate([pending, tail_pending])
         matrix = np.concatenate([matrix, tail_matrix], axis=1)
-    return History(labels, losses, pending, matrix, SeenConfigs(cache.rows.configs, tail.configs))
+        if pruned is not None or tail.n_pruned:
+            head, rest = cache.rows.pruned_arrays(always=True), tail.pruned_arrays(always=True)
+            assert head is not None and rest is not None  # (always=True)
+            pruned = (np.concatenate([head[0], rest[0]]), np.concatenate([head[1], rest[1]]))
+    configs = SeenConfigs(cache.rows.configs, tail.configs)
+    return History(labels, losses, pending, matrix, configs, pruned)
 
 
-def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.ndarray:
-    """Rows of the good group: the ``ceil(gamma * n)`` best finished trials, at most 25.
+def split_below(
+    losses: np.ndarray, gamma: float, max_below: int = 25, pruned: Pruned | None = None
+) -> np.ndarray:
+    """Rows of the good group: the best ``ceil(gamma * n)`` trials, at most 25.
+
+    Trials rank as in the TPE literature (Optuna's rule): completed trials first,
+    by loss; then pruned ones (``pruned``: see ``Pruned``), the furthest first,
+    then by their value there; then failed and pending ones.  ``n`` counts the
+    completed and the pruned trials: a run where most trials are pruned keeps a
+    good group of the usual size, its best completed trials and, when they are
+    too few, the pruned ones that got furthest (docs/algorithms.md, "Pruned trials").
 
     Hyperopt used ``gamma * sqrt(n)``, which leaves 3 good trials out of 100; a
     fixed fraction (Optuna's rule, and the better one in Watanabe 2023's
@@ -226,10 +331,20 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
     """
     finite = np.isfinite(losses)
     n_ok = int(np.count_nonzero(finite))
-    n_below = min(int(math.ceil(gamma * n_ok)), max_below, n_ok)
+    if pruned is None:
+        n = n_ok
+    else:
+        pruned_rows = np.flatnonzero(pruned[0] == pruned[0])  # not nan: pruned
+        n = n_ok + len(pruned_rows)
+    n_below = min(int(math.ceil(gamma * n)), max_below, n)
     below = np.zeros(len(losses), dtype=bool)
-    if n_below > 0:
-        # failed and pending trials rank last (a nan loss too)
+    if n_below > n_ok:  # every completed trial, then the pruned ones that got furthest
+        below[finite] = True
+        steps, values = pruned[0][pruned_rows], pruned[1][pruned_rows]  # type: ignore[index]
+        furthest = np.lexsort((values, -steps))[: n_below - n_ok]  # stable: older first on ties
+        below[pruned_rows[furthest]] = True
+    elif n_below > 0:
+        # failed, pruned and pending trials rank after completed ones (a nan loss too)
         ranked = losses if n_ok == len(losses) else np.where(finite, losses, np.inf)
         if n_below < len(losses):  # only the best few are needed, not a full sort
             ranked_rows = ranked.argpartition(n_below - 1)[:n_below]

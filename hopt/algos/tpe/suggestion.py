@@ -1,7 +1,8 @@
 """Tree-structured Parzen Estimator suggestions.
 
 For each label, fit one density to the good trials (``below``) and one to the
-rest (``above``, which also holds failed trials).  Whole candidate
+rest (``above``, which also holds failed trials).  Completed trials rank first,
+pruned ones after them (``split_below``).  Whole candidate
 configurations are drawn from the good densities, scored by the sum over their
 active labels of ``log l(x) - log g(x)``, and the best one that is not an exact
 repeat of a known configuration wins.  Several ids per call are filled one
@@ -187,7 +188,9 @@ def believed(compiled, history: History) -> History:
     distances = _distances(compiled, history.matrix, pending, finished)
     losses = np.array(history.losses, dtype=float)
     losses[pending] = losses[finished[np.argmin(distances, axis=1)]]
-    return History(history.labels, losses, history.pending, history.matrix, history.configs)
+    return History(
+        history.labels, losses, history.pending, history.matrix, history.configs, history.pruned
+    )
 
 
 def _distances(compiled, matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -209,12 +212,13 @@ def _distances(compiled, matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np
 def _starting(history: History, n_startup_jobs: int) -> bool:
     """Still in the random start: fewer than ``n_startup_jobs`` trials finished or in flight.
 
-    In-flight trials count, so the model takes over after as many suggestions as in
-    a sequential run; with 8 workers, waiting for 10 results meant 18 random draws.
-    At least one finished trial is needed.
+    Finished means completed or pruned: both are ranked.  In-flight trials count,
+    so the model takes over after as many suggestions as in a sequential run; with
+    8 workers, waiting for 10 results meant 18 random draws.  At least one
+    finished trial is needed.
     """
-    n_known = history.n_ok + history.n_pending
-    return history.n_ok == 0 or n_known < n_startup_jobs
+    n_known = history.n_ranked + history.n_pending
+    return history.n_ranked == 0 or n_known < n_startup_jobs
 
 
 def _group_weights(history: History, rows: np.ndarray, forgetting: int) -> np.ndarray:
@@ -315,7 +319,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         return None, None, history
     options = history.matrix[history.labels.index(label)]
     prior = compiled.params[label].distribution.probabilities
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     p = branch_probabilities(options, below, prior, prior_weight)
     option = int(draw_index(rng, p))  # rng.choice(len(p), p=p), without its checks
     rows = (options == option).nonzero()[0]
@@ -325,6 +329,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         history.pending[rows],
         history.matrix[:, rows],
         history.configs,
+        history.rows_pruned(rows),
     )
     return label, option, sub
 
@@ -339,7 +344,7 @@ def _set_branch(compiled, values, n, label, option):
 def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     above = ~below
     # Candidates: each label drawn from its "below" density.
     models = {}
@@ -371,7 +376,7 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     layout = layout_of(compiled)
     good_rows, bad_rows = below.nonzero()[0], (~below).nonzero()[0]
     groups = []
@@ -426,10 +431,14 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
 def _add_pending(history: History, values: dict, masks: dict, key: tuple) -> History:
     """The history with one more in-flight trial (the one just picked, ``key`` its config_key)."""
     column = [float(values[label][0]) if masks[label][0] else np.nan for label in history.labels]
+    pruned = history.pruned
+    if pruned is not None:  # the new row was not pruned
+        pruned = (np.append(pruned[0], np.nan), np.append(pruned[1], np.inf))
     return History(
         history.labels,
         np.append(history.losses, np.inf),
         np.append(history.pending, True),
         np.concatenate([history.matrix, np.array(column, dtype=float)[:, None]], axis=1),
         history.configs.plus(key),
+        pruned,
     )
