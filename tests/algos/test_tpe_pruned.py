@@ -27,14 +27,16 @@ from hopt import (
     tpe,
 )
 from hopt.algos.tpe import suggestion
-from hopt.algos.tpe.history import collect, pruned_at, split_below
+from hopt.algos.tpe.history import collect, progress, pruned_at, split_below
 from hopt.domain import Domain
+from hopt.exceptions import InvalidArgumentError
 
 SPACE = {"x": hp.uniform("x", 0, 100)}
 
 
-def ok(loss):
-    return ("ok", loss)
+def ok(loss, steps=0):
+    """Completed, after reporting at steps 0 .. steps - 1 (none by default)."""
+    return ("ok", loss, steps)
 
 
 def pruned(step, value):
@@ -59,6 +61,7 @@ def _history(rows, space=SPACE):
         reports = []
         if kind == "ok":
             result = {"status": STATUS_OK, "loss": float(row[1])}
+            reports = [{"step": s, "value": float(row[1]), "time": 0.0} for s in range(row[2])]
         elif kind == "fail":
             result = {"status": STATUS_FAIL}
         elif kind == "running":
@@ -79,10 +82,12 @@ def _history(rows, space=SPACE):
     return domain, trials
 
 
-def below_rows(rows, gamma, **kwargs):
+def below_rows(rows, gamma, whole=True, **kwargs):
+    """The good rows; each pruned trial counted as one in n (``whole``), else by progress."""
     domain, trials = _history(rows)
     history = collect(domain, trials, exclude_tids=set())
-    below = split_below(history.losses, gamma, pruned=history.pruned, **kwargs)
+    pruned_rows = history.pruned.counted_whole() if whole else history.pruned
+    below = split_below(history.losses, gamma, pruned=pruned_rows, **kwargs)
     return set(np.flatnonzero(below).tolist())
 
 
@@ -116,10 +121,58 @@ def test_pruned_trials_fill_the_good_group_furthest_first_then_by_value():
     assert below_rows(rows, 0.99) == {0, 1, 2, 3, 4, 6}  # all ranked; never the failed one
 
 
-def test_the_good_group_counts_pruned_trials_in_n():
-    # 2 completed, 18 pruned: gamma 0.15 of 20 ranked is 3 good trials, not 1 (of 2)
+def test_counted_whole_pruned_trials_enlarge_the_good_group():
+    # 2 completed, 18 pruned: gamma 0.15 of 20 is 3 good trials, not 1 (of 2)
     rows = [ok(4.0), ok(2.0)] + [pruned(step, 1.0) for step in range(18)]
     assert below_rows(rows, 0.15) == {0, 1, 19}  # 19 got furthest (step 17)
+
+
+def test_by_default_a_pruned_trial_counts_the_fraction_of_a_full_run_it_trained():
+    # full runs are 20 steps (the completed trials reported at 0 .. 19)
+    early = [ok(4.0, steps=20), ok(2.0, steps=20)] + [pruned(1, 1.0)] * 18
+    # n = 2 + 18 * 2/20 = 3.8: ceil(0.15 * 3.8) = 1 good trial, the best completed one
+    assert below_rows(early, 0.15, whole=False) == {1}
+    late = [ok(4.0, steps=20), ok(2.0, steps=20)] + [pruned(19, 1.0)] * 18
+    # pruned at the last step count whole: n = 20, 3 good as above
+    assert below_rows(late, 0.15, whole=False) == {0, 1, 2}
+    few = [ok(4.0, steps=20)] + [pruned(9, 1.0)] * 30 + [pruned(4, 0.0)]
+    # n = 1 + 30 * 10/20 + 5/20 = 16.25: 3 good; the completed trial, then step 9 first
+    assert below_rows(few, 0.15, whole=False) == {0, 1, 2}
+
+
+def test_progress_is_measured_against_the_longest_run_seen():
+    steps = np.array([np.nan, 0.0, 4.0, 9.0, -np.inf])
+    counts = progress(steps, run_length=10.0)
+    np.testing.assert_allclose(counts, [np.nan, 0.1, 0.5, 1.0, 0.0])
+    # without completed trials' reports, the furthest pruned trial sets the length
+    domain, trials = _history([ok(1.0), pruned(3, 2.0), pruned(1, 2.0), PRUNED_WITHOUT_REPORTS])
+    counts = collect(domain, trials, exclude_tids=set()).pruned.counts
+    np.testing.assert_allclose(counts, [np.nan, 1.0, 0.5, 0.0])
+    # a completed trial that reported further sets it
+    domain, trials = _history([ok(1.0, steps=8), pruned(3, 2.0)])
+    np.testing.assert_allclose(collect(domain, trials, set()).pruned.counts, [np.nan, 0.5])
+
+
+def test_pruned_count_whole_is_optunas_rule(monkeypatch):
+    seen = []
+    real = suggestion.split_below
+
+    def spy(losses, gamma, max_below=25, pruned=None):
+        seen.append(pruned.counts.copy())
+        return real(losses, gamma, max_below, pruned)
+
+    monkeypatch.setattr(suggestion, "split_below", spy)
+    domain, trials = _history([ok(float(i), steps=10) for i in range(5)] + [pruned(1, 9.0)] * 8)
+    for count in ("progress", "whole"):
+        tpe.suggest([13], domain, trials, seed=0, n_startup_jobs=2, pruned_count=count)
+    np.testing.assert_allclose(seen[0][5:], 0.2)
+    np.testing.assert_allclose(seen[1][5:], 1.0)
+
+
+def test_pruned_count_must_be_a_known_rule():
+    domain, trials = _history([ok(1.0)])
+    with pytest.raises(InvalidArgumentError, match=r"pruned_count must be one of \['progress'"):
+        tpe.suggest([1], domain, trials, seed=0, pruned_count="all")
 
 
 def test_the_good_group_stays_capped():
@@ -161,16 +214,17 @@ def test_pruned_rows_stay_aligned_across_the_cache_and_the_trials_in_flight():
     domain, trials = _history(rows)
     for _ in range(2):  # the second call reads the cached prefix
         history = collect(domain, trials, exclude_tids=set())
-        steps, values = history.pruned
+        steps, values, counts = history.pruned
         np.testing.assert_array_equal(steps, [np.nan, 2, np.nan, 5, np.nan, np.nan])
         np.testing.assert_array_equal(values, [np.inf, 3, np.inf, 4, np.inf, np.inf])
+        np.testing.assert_allclose(counts, [np.nan, 0.5, np.nan, 1.0, np.nan, np.nan])
         assert history.n_ok == 2 and history.n_pruned == 2 and history.n_pending == 1
         assert np.isinf(history.losses[[1, 3]]).all()  # never a completed loss
     # the trial in flight finishes as pruned: the next call sees it
     trials.trials[2]["state"] = JOB_STATE_DONE
     trials.trials[2]["result"] = {"status": STATUS_PRUNED, "loss": 9.0, "pruned_step": 1}
     history = collect(domain, trials, exclude_tids=set())
-    assert history.pruned[0][2] == 1 and history.n_pruned == 3 and history.n_pending == 0
+    assert history.pruned.steps[2] == 1 and history.n_pruned == 3 and history.n_pending == 0
 
 
 def test_pruned_trials_count_towards_the_random_start(monkeypatch):
@@ -209,12 +263,13 @@ def test_in_flight_picks_and_branches_keep_the_pruned_rows():
         history, {"arm": np.array([0]), "a": np.array([0.5]), "b": np.array([0.0])},
         {"arm": np.array([True]), "a": np.array([True]), "b": np.array([False])}, ("new",),
     )  # fmt: skip
-    assert len(picked.pruned[0]) == len(picked.losses) == len(history.losses) + 1
+    assert all(len(column) == len(history.losses) + 1 for column in picked.pruned)
     assert picked.n_pruned == history.n_pruned
     rng = np.random.default_rng(0)
     _, option, branch = suggestion._in_branch(domain.compiled, rng, history, 1.0, 0.15)
     arms = history.matrix[history.labels.index("arm")]
-    np.testing.assert_array_equal(branch.pruned[0], history.pruned[0][arms == option])
+    np.testing.assert_array_equal(branch.pruned.steps, history.pruned.steps[arms == option])
+    np.testing.assert_array_equal(branch.pruned.counts, history.pruned.counts[arms == option])
 
 
 class PruneAbove:

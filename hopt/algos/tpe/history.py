@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -53,9 +53,30 @@ class SeenConfigs:
         return SeenConfigs(*self._parts, {key})
 
 
-#: (steps, values) per row: the step a pruned trial reached and its value there;
-#: nan steps for rows that were not pruned
-Pruned = tuple[np.ndarray, np.ndarray]
+class PrunedRows(NamedTuple):
+    """How far each pruned trial got, per row of a History (nan steps: not pruned)."""
+
+    steps: np.ndarray  # the step it reached (-inf: unknown, it made no report)
+    values: np.ndarray  # its value there (inf: none)
+    counts: np.ndarray  # how much it counts in the good group's n (see ``progress``)
+
+    def take(self, rows: np.ndarray) -> PrunedRows:
+        return PrunedRows(self.steps[rows], self.values[rows], self.counts[rows])
+
+    def counted_whole(self) -> PrunedRows:
+        """Each pruned trial counted as one trial in n (Optuna's rule)."""
+        return self._replace(counts=np.where(self.steps == self.steps, 1.0, np.nan))
+
+
+def progress(steps: np.ndarray, run_length: float) -> np.ndarray:
+    """The fraction of a full run each pruned trial trained: ``(step + 1) / run_length``.
+
+    ``run_length`` is the number of steps of the longest run seen: the highest step
+    any completed or pruned trial reported, plus one.  A pruned trial with no report
+    counts 0; rows not pruned stay nan.
+    """
+    with np.errstate(invalid="ignore"):  # nan steps stay nan
+        return np.minimum((np.maximum(steps, -1.0) + 1.0) / max(run_length, 1.0), 1.0)
 
 
 class History:
@@ -73,21 +94,18 @@ class History:
         pending: np.ndarray,
         matrix: np.ndarray,
         configs: SeenConfigs,
-        pruned: Pruned | None = None,
+        pruned: PrunedRows | None = None,
     ) -> None:
         self.labels = labels
         self.losses = losses  # finite for completed trials; +inf for all others
         self.pending = pending  # bool: queued or running (their loss is unknown)
         self.matrix = matrix
         self.configs = configs  # configurations already evaluated or in flight
-        self.pruned = pruned  # see ``Pruned``; how far each pruned trial got
+        self.pruned = pruned  # how far each pruned trial got (None: no trial was pruned)
 
-    def rows_pruned(self, rows: np.ndarray) -> Pruned | None:
+    def rows_pruned(self, rows: np.ndarray) -> PrunedRows | None:
         """``pruned`` of the given rows only."""
-        if self.pruned is None:
-            return None
-        steps, values = self.pruned
-        return steps[rows], values[rows]
+        return None if self.pruned is None else self.pruned.take(rows)
 
     @_cached
     def values(self) -> dict[str, np.ndarray]:
@@ -109,11 +127,12 @@ class History:
         """Pruned trials (``steps == steps`` is False exactly at nan)."""
         if self.pruned is None:
             return 0
-        return int(np.count_nonzero(self.pruned[0] == self.pruned[0]))
+        steps = self.pruned.steps
+        return int(np.count_nonzero(steps == steps))
 
     @_cached
     def n_ranked(self) -> int:
-        """Trials the good/bad split ranks: completed and pruned ones."""
+        """Trials the good/bad split ranks: completed and pruned ones (counted whole)."""
         return self.n_ok + self.n_pruned
 
     @_cached
@@ -139,6 +158,7 @@ class _Rows:
         self.steps: list[float] = []  # per row, the step a pruned trial reached (nan: not pruned)
         self.last: list[float] = []  # per row, a pruned trial's value at that step (inf: none)
         self.n_pruned = 0
+        self.top_step = -math.inf  # the highest step any finished trial reported
         self.configs: set = set()
         self._done = 0
         self._losses = np.empty(0)
@@ -162,12 +182,12 @@ class _Rows:
             fresh = np.array(self.values[done:], dtype=float).reshape(n - done, len(self.labels))
             self._matrix[:, done:n] = fresh.T
             self._done = n
-        losses, pending, matrix = _read_only(
-            self._losses[:n], self._pending[:n], self._matrix[:, :n]
-        )
-        return losses, pending, matrix
+        views = (self._losses[:n], self._pending[:n], self._matrix[:, :n])
+        for view in views:
+            view.flags.writeable = False
+        return views
 
-    def pruned_arrays(self, always: bool = False) -> Pruned | None:
+    def pruned_arrays(self, always: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
         """(steps, values) of the rows so far as read-only views; None if none was pruned
         (unless ``always``)."""
         if not (self.n_pruned or always):
@@ -181,7 +201,8 @@ class _Rows:
             self._steps[done:n] = self.steps[done:]
             self._last[done:n] = self.last[done:]
             self._pruned_done = n
-        steps, values = _read_only(self._steps[:n], self._last[:n])
+        steps, values = self._steps[:n], self._last[:n]
+        steps.flags.writeable = values.flags.writeable = False
         return steps, values
 
     def add(self, trial: dict, labels: list[str]) -> bool:
@@ -201,6 +222,9 @@ class _Rows:
             if status == STATUS_PRUNED:
                 step, last = pruned_at(trial)
                 self.n_pruned += 1
+                self.top_step = max(self.top_step, step)
+            elif ok and trial.get("reports"):  # how long a full run is
+                self.top_step = max(self.top_step, max(r["step"] for r in trial["reports"]))
         else:
             return False
         self.steps.append(step)
@@ -238,12 +262,6 @@ def pruned_at(trial: dict) -> tuple[float, float]:
     step = -math.inf if step is None else float(step)
     value = math.inf if value is None or not math.isfinite(value) else float(value)
     return step, value
-
-
-def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    for array in arrays:
-        array.flags.writeable = False
-    return arrays
 
 
 def _grown(array: np.ndarray, capacity: int, keep: int) -> np.ndarray:
@@ -299,31 +317,40 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         if trial["tid"] not in exclude_tids:
             tail.add(trial, labels)
     losses, pending, matrix = cache.rows.arrays()
-    pruned = cache.rows.pruned_arrays()
+    steps_values = cache.rows.pruned_arrays() if cache.rows.n_pruned else None
     if tail.losses:  # trials in flight (or after one): copies, not views
         tail_losses, tail_pending, tail_matrix = tail.arrays()
         losses = np.concatenate([losses, tail_losses])
         pending = np.concatenate([pending, tail_pending])
         matrix = np.concatenate([matrix, tail_matrix], axis=1)
-        if pruned is not None or tail.n_pruned:
+        if steps_values is not None or tail.n_pruned:
             head, rest = cache.rows.pruned_arrays(always=True), tail.pruned_arrays(always=True)
             assert head is not None and rest is not None  # (always=True)
-            pruned = (np.concatenate([head[0], rest[0]]), np.concatenate([head[1], rest[1]]))
+            steps_values = (
+                np.concatenate([head[0], rest[0]]),
+                np.concatenate([head[1], rest[1]]),
+            )
+    pruned = None
+    if steps_values is not None:
+        steps, values = steps_values
+        run_length = max(cache.rows.top_step, tail.top_step) + 1.0
+        pruned = PrunedRows(steps, values, progress(steps, run_length))
     configs = SeenConfigs(cache.rows.configs, tail.configs)
     return History(labels, losses, pending, matrix, configs, pruned)
 
 
 def split_below(
-    losses: np.ndarray, gamma: float, max_below: int = 25, pruned: Pruned | None = None
+    losses: np.ndarray, gamma: float, max_below: int = 25, pruned: PrunedRows | None = None
 ) -> np.ndarray:
     """Rows of the good group: the best ``ceil(gamma * n)`` trials, at most 25.
 
     Trials rank as in the TPE literature (Optuna's rule): completed trials first,
-    by loss; then pruned ones (``pruned``: see ``Pruned``), the furthest first,
-    then by their value there; then failed and pending ones.  ``n`` counts the
-    completed and the pruned trials: a run where most trials are pruned keeps a
-    good group of the usual size, its best completed trials and, when they are
-    too few, the pruned ones that got furthest (docs/algorithms.md, "Pruned trials").
+    by loss; then pruned ones (``pruned``), the furthest first, then by their
+    value there; then failed and pending ones.  ``n`` counts each completed trial
+    as one and each pruned trial as ``pruned.counts`` (by default the fraction of
+    a full run it trained, ``progress``): a trial pruned after 1 step of 27 says
+    little, and counting it whole made the good group take in every completed
+    trial once most trials were pruned (docs/algorithms.md, "Pruned trials").
 
     Hyperopt used ``gamma * sqrt(n)``, which leaves 3 good trials out of 100; a
     fixed fraction (Optuna's rule, and the better one in Watanabe 2023's
@@ -331,16 +358,20 @@ def split_below(
     """
     finite = np.isfinite(losses)
     n_ok = int(np.count_nonzero(finite))
-    if pruned is None:
-        n = n_ok
-    else:
-        pruned_rows = np.flatnonzero(pruned[0] == pruned[0])  # not nan: pruned
-        n = n_ok + len(pruned_rows)
-    n_below = min(int(math.ceil(gamma * n)), max_below, n)
+    n: float = n_ok
+    n_ranked = n_ok
+    if pruned is not None:
+        pruned_rows = np.flatnonzero(pruned.steps == pruned.steps)  # not nan: pruned
+        n_ranked += len(pruned_rows)
+        counted = float(pruned.counts[pruned_rows].sum())
+        whole = round(counted)  # a sum of fractions that should be whole, made whole
+        n += whole if abs(counted - whole) < 1e-9 else counted
+    n_below = min(int(math.ceil(gamma * n)), max_below, n_ranked)
     below = np.zeros(len(losses), dtype=bool)
     if n_below > n_ok:  # every completed trial, then the pruned ones that got furthest
         below[finite] = True
-        steps, values = pruned[0][pruned_rows], pruned[1][pruned_rows]  # type: ignore[index]
+        steps = pruned.steps[pruned_rows]  # type: ignore[union-attr]
+        values = pruned.values[pruned_rows]  # type: ignore[union-attr]
         furthest = np.lexsort((values, -steps))[: n_below - n_ok]  # stable: older first on ties
         below[pruned_rows[furthest]] = True
     elif n_below > 0:
