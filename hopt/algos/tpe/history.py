@@ -103,10 +103,6 @@ class History:
         self.configs = configs  # configurations already evaluated or in flight
         self.pruned = pruned  # how far each pruned trial got (None: no trial was pruned)
 
-    def rows_pruned(self, rows: np.ndarray) -> PrunedRows | None:
-        """``pruned`` of the given rows only."""
-        return None if self.pruned is None else self.pruned.take(rows)
-
     @_cached
     def values(self) -> dict[str, np.ndarray]:
         """label -> value per row (nan where inactive)."""

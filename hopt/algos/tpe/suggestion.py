@@ -358,7 +358,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         history.pending[rows],
         history.matrix[:, rows],
         history.configs,
-        history.rows_pruned(rows),
+        None if history.pruned is None else history.pruned.take(rows),
     )
     return label, option, sub
 
