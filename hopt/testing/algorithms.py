@@ -2,7 +2,8 @@
 
 The checks are what fmin relies on: one document per requested id, with those
 ids, in the trial schema, values inside their priors' support, inactive labels
-empty, and the same seed giving the same suggestions.
+empty, the same seed giving the same suggestions, and a history holding failed
+and pruned trials taken in stride.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import hp
-from .._types import JOB_STATE_NEW, TRIAL_KEYS
+from .._types import JOB_STATE_NEW, STATUS_FAIL, STATUS_OK, STATUS_PRUNED, TRIAL_KEYS
 from ..domain import Domain
 from ..fmin import fmin
+from ..running import TrialPruned, report, should_prune
 from ..trials import Trials
 
 
@@ -41,6 +43,31 @@ def conformance_objective(p: dict) -> float:
     """A loss over ``conformance_space()`` with its minimum inside the space."""
     extra = p["branch"].get("a", 0) + p["branch"].get("b", 0)
     return (p["u"] - 1) ** 2 + abs(np.log(p["lu"])) + p["q"] / 20 + abs(p["n"]) + extra
+
+
+class _PruneEveryThird:
+    """Prunes every third trial (by tid) at its second report."""
+
+    def prune(self, trial: dict, trials: list) -> bool:
+        return trial["tid"] % 3 == 1 and len(trial.get("reports") or ()) >= 2
+
+
+def _epochs_objective() -> Callable[[dict], float]:
+    """``conformance_objective`` reported over 3 steps; every fifth call fails."""
+    calls = [0]
+
+    def objective(p: dict) -> float:
+        calls[0] += 1
+        if calls[0] % 5 == 3:
+            raise ValueError("diverged")
+        loss = conformance_objective(p)
+        for step in range(3):
+            report(loss + 1.0 / (step + 1), step)
+            if should_prune():
+                raise TrialPruned()
+        return loss
+
+    return objective
 
 
 class SuggestConformance:
@@ -86,6 +113,18 @@ class SuggestConformance:
                 assert vals["a"][0] in (1, 2, 3, 4) and vals["b"] == []
             else:
                 assert vals["b"][0] > 0 and vals["a"] == []
+
+    def test_failed_and_pruned_trials_in_the_history(self):
+        trials = Trials()
+        fmin(_epochs_objective(), conformance_space(), algo=self.algo, max_evals=self.history,
+             trials=trials, rstate=4, show_progressbar=False, pruner=_PruneEveryThird(),
+             catch_eval_exceptions=True)  # fmt: skip
+        assert len(trials.trials) == self.history
+        assert {STATUS_OK, STATUS_FAIL, STATUS_PRUNED} <= set(trials.statuses())
+        assert trials.best_trial["result"]["status"] == STATUS_OK  # pruned ones are not best
+        domain = Domain(conformance_objective, conformance_space())
+        ids = trials.new_trial_ids(3)
+        assert [d["tid"] for d in self.algo(ids, domain, trials, 5)] == ids
 
     def test_same_seed_same_suggestions(self):
         first = [d["misc"]["vals"] for d in self._trials(seed=9).trials]

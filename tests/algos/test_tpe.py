@@ -309,7 +309,9 @@ def test_branch_choice_uses_the_same_smaller_good_group_while_trials_are_in_flig
     seen = []
     real = suggestion.split_below
     monkeypatch.setattr(
-        suggestion, "split_below", lambda losses, g: seen.append(g) or real(losses, g)
+        suggestion,
+        "split_below",
+        lambda losses, g, **kwargs: seen.append(g) or real(losses, g, **kwargs),
     )
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=5)
     assert len(seen) == 2  # the branch choice, then the model in that branch

@@ -1,14 +1,20 @@
-"""What TPE learns from: finished losses, failures and trials still in flight."""
+"""What TPE learns from: finished losses, pruned trials, failures and trials in flight."""
 
 from __future__ import annotations
 
 import math
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..._types import JOB_STATE_DONE, JOB_STATE_NEW, JOB_STATE_RUNNING, STATUS_OK
+from ..._types import (
+    JOB_STATE_DONE,
+    JOB_STATE_NEW,
+    JOB_STATE_RUNNING,
+    STATUS_OK,
+    STATUS_PRUNED,
+)
 from ...trials.documents import config_key
 
 
@@ -47,11 +53,38 @@ class SeenConfigs:
         return SeenConfigs(*self._parts, {key})
 
 
+class PrunedRows(NamedTuple):
+    """How far each pruned trial got, per row of a History (nan steps: not pruned)."""
+
+    steps: np.ndarray  # the step it reached (-inf: unknown, it made no report)
+    values: np.ndarray  # its value there (inf: none)
+    counts: np.ndarray  # how much it counts in the good group's n (see ``progress``)
+
+    def take(self, rows: np.ndarray) -> PrunedRows:
+        return PrunedRows(self.steps[rows], self.values[rows], self.counts[rows])
+
+    def counted_whole(self) -> PrunedRows:
+        """Each pruned trial counted as one trial in n (Optuna's rule)."""
+        return self._replace(counts=np.where(self.steps == self.steps, 1.0, np.nan))
+
+
+def progress(steps: np.ndarray, run_length: float) -> np.ndarray:
+    """The fraction of a full run each pruned trial trained: ``(step + 1) / run_length``.
+
+    ``run_length`` is the number of steps of the longest run seen: the highest step
+    any completed or pruned trial reported, plus one.  A pruned trial with no report
+    counts 0; rows not pruned stay nan.
+    """
+    with np.errstate(invalid="ignore"):  # nan steps stay nan
+        return np.minimum((np.maximum(steps, -1.0) + 1.0) / max(run_length, 1.0), 1.0)
+
+
 class History:
-    """Trials as rows: a loss per row (inf for failed or in-flight) and a value per label.
+    """Trials as rows: a loss per row (inf unless completed) and a value per label.
 
     ``matrix`` is (labels, rows), nan where a label was inactive: the joint
-    model takes all labels of a set of rows with one indexing call.
+    model takes all labels of a set of rows with one indexing call.  ``pruned``
+    is None when no row was pruned (the usual case, which then costs nothing).
     """
 
     def __init__(
@@ -61,12 +94,14 @@ class History:
         pending: np.ndarray,
         matrix: np.ndarray,
         configs: SeenConfigs,
+        pruned: PrunedRows | None = None,
     ) -> None:
         self.labels = labels
-        self.losses = losses  # finite for ok trials; +inf for failed and pending ones
+        self.losses = losses  # finite for completed trials; +inf for all others
         self.pending = pending  # bool: queued or running (their loss is unknown)
         self.matrix = matrix
         self.configs = configs  # configurations already evaluated or in flight
+        self.pruned = pruned  # how far each pruned trial got (None: no trial was pruned)
 
     @_cached
     def values(self) -> dict[str, np.ndarray]:
@@ -84,6 +119,19 @@ class History:
         return int(np.count_nonzero(np.isfinite(self.losses)))
 
     @_cached
+    def n_pruned(self) -> int:
+        """Pruned trials (``steps == steps`` is False exactly at nan)."""
+        if self.pruned is None:
+            return 0
+        steps = self.pruned.steps
+        return int(np.count_nonzero(steps == steps))
+
+    @_cached
+    def n_ranked(self) -> int:
+        """Trials the good/bad split ranks: completed and pruned ones (counted whole)."""
+        return self.n_ok + self.n_pruned
+
+    @_cached
     def n_pending(self) -> int:
         """Trials queued or running."""
         return int(np.count_nonzero(self.pending))
@@ -94,7 +142,8 @@ class _Rows:
 
     The arrays live in buffers that grow by doubling; only rows added since the
     last call are converted.  Rows are never rewritten, so the read-only views
-    handed out stay valid.
+    handed out stay valid.  The pruned trials' steps and values become arrays
+    only once a pruned trial has been seen.
     """
 
     def __init__(self, labels: list[str]) -> None:
@@ -102,11 +151,18 @@ class _Rows:
         self.losses: list[float] = []
         self.pending: list[bool] = []
         self.values: list[list[float]] = []  # per row, a value per label (nan: inactive)
+        self.steps: list[float] = []  # per row, the step a pruned trial reached (nan: not pruned)
+        self.last: list[float] = []  # per row, a pruned trial's value at that step (inf: none)
+        self.n_pruned = 0
+        self.top_step = -math.inf  # the highest step any finished trial reported
         self.configs: set = set()
         self._done = 0
         self._losses = np.empty(0)
         self._pending = np.empty(0, dtype=bool)
         self._matrix = np.empty((len(labels), 0))
+        self._pruned_done = 0
+        self._steps = np.empty(0)
+        self._last = np.empty(0)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(losses, pending, matrix) of the rows so far, as read-only views."""
@@ -127,20 +183,48 @@ class _Rows:
             view.flags.writeable = False
         return views
 
+    def pruned_arrays(self, always: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+        """(steps, values) of the rows so far as read-only views; None if none was pruned
+        (unless ``always``)."""
+        if not (self.n_pruned or always):
+            return None
+        n, done = len(self.steps), self._pruned_done
+        if done < n:
+            if n > len(self._steps):
+                capacity = max(n, 2 * len(self._steps), 64)
+                self._steps = _grown(self._steps, capacity, done)
+                self._last = _grown(self._last, capacity, done)
+            self._steps[done:n] = self.steps[done:]
+            self._last[done:n] = self.last[done:]
+            self._pruned_done = n
+        steps, values = self._steps[:n], self._last[:n]
+        steps.flags.writeable = values.flags.writeable = False
+        return steps, values
+
     def add(self, trial: dict, labels: list[str]) -> bool:
         """Append one trial; False when its state makes it irrelevant (error, cancel)."""
         state = trial["state"]
         result = trial["result"]
+        step, last = math.nan, math.inf
         if state in (JOB_STATE_NEW, JOB_STATE_RUNNING):
             self.losses.append(math.inf)
             self.pending.append(True)
         elif state == JOB_STATE_DONE:
-            loss = result.get("loss") if result.get("status") == STATUS_OK else None
+            status = result.get("status")
+            loss = result.get("loss") if status == STATUS_OK else None
             ok = loss is not None and math.isfinite(loss)
             self.losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
             self.pending.append(False)
+            if status == STATUS_PRUNED:
+                step, last = pruned_at(trial)
+                self.n_pruned += 1
+                self.top_step = max(self.top_step, step)
+            elif ok and trial.get("reports"):  # how long a full run is
+                self.top_step = max(self.top_step, max(r["step"] for r in trial["reports"]))
         else:
             return False
+        self.steps.append(step)
+        self.last.append(last)
         vals = trial["misc"]["vals"]
         config = {}
         row = []
@@ -154,6 +238,26 @@ class _Rows:
         self.values.append(row)
         self.configs.add(config_key(config))
         return True
+
+
+def pruned_at(trial: dict) -> tuple[float, float]:
+    """(step, value): how far a pruned trial got, and its value there.
+
+    From its result (``pruned_step``, ``loss``) or else its last report; a step
+    of -inf when unknown (no reports), a value of inf when there is none.  It
+    depends on the trial alone, so it is read once, when the row is added.
+    """
+    result = trial["result"]
+    step, value = result.get("pruned_step"), result.get("loss")
+    if step is None or value is None:
+        reports = trial.get("reports") or ()
+        if reports:
+            last = max(reports, key=lambda report: report["step"])
+            step = last["step"] if step is None else step
+            value = last["value"] if value is None else value
+    step = -math.inf if step is None else float(step)
+    value = math.inf if value is None or not math.isfinite(value) else float(value)
+    return step, value
 
 
 def _grown(array: np.ndarray, capacity: int, keep: int) -> np.ndarray:
@@ -209,16 +313,40 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         if trial["tid"] not in exclude_tids:
             tail.add(trial, labels)
     losses, pending, matrix = cache.rows.arrays()
+    steps_values = cache.rows.pruned_arrays() if cache.rows.n_pruned else None
     if tail.losses:  # trials in flight (or after one): copies, not views
         tail_losses, tail_pending, tail_matrix = tail.arrays()
         losses = np.concatenate([losses, tail_losses])
         pending = np.concatenate([pending, tail_pending])
         matrix = np.concatenate([matrix, tail_matrix], axis=1)
-    return History(labels, losses, pending, matrix, SeenConfigs(cache.rows.configs, tail.configs))
+        if steps_values is not None or tail.n_pruned:
+            head, rest = cache.rows.pruned_arrays(always=True), tail.pruned_arrays(always=True)
+            assert head is not None and rest is not None  # (always=True)
+            steps_values = (
+                np.concatenate([head[0], rest[0]]),
+                np.concatenate([head[1], rest[1]]),
+            )
+    pruned = None
+    if steps_values is not None:
+        steps, values = steps_values
+        run_length = max(cache.rows.top_step, tail.top_step) + 1.0
+        pruned = PrunedRows(steps, values, progress(steps, run_length))
+    configs = SeenConfigs(cache.rows.configs, tail.configs)
+    return History(labels, losses, pending, matrix, configs, pruned)
 
 
-def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.ndarray:
-    """Rows of the good group: the ``ceil(gamma * n)`` best finished trials, at most 25.
+def split_below(
+    losses: np.ndarray, gamma: float, max_below: int = 25, pruned: PrunedRows | None = None
+) -> np.ndarray:
+    """Rows of the good group: the best ``ceil(gamma * n)`` trials, at most 25.
+
+    Trials rank as in the TPE literature (Optuna's rule): completed trials first,
+    by loss; then pruned ones (``pruned``), the furthest first, then by their
+    value there; then failed and pending ones.  ``n`` counts each completed trial
+    as one and each pruned trial as ``pruned.counts`` (by default the fraction of
+    a full run it trained, ``progress``): a trial pruned after 1 step of 27 says
+    little, and counting it whole made the good group take in every completed
+    trial once most trials were pruned (docs/algorithms.md, "Pruned trials").
 
     Hyperopt used ``gamma * sqrt(n)``, which leaves 3 good trials out of 100; a
     fixed fraction (Optuna's rule, and the better one in Watanabe 2023's
@@ -226,10 +354,24 @@ def split_below(losses: np.ndarray, gamma: float, max_below: int = 25) -> np.nda
     """
     finite = np.isfinite(losses)
     n_ok = int(np.count_nonzero(finite))
-    n_below = min(int(math.ceil(gamma * n_ok)), max_below, n_ok)
+    n: float = n_ok
+    n_ranked = n_ok
+    if pruned is not None:
+        pruned_rows = np.flatnonzero(pruned.steps == pruned.steps)  # not nan: pruned
+        n_ranked += len(pruned_rows)
+        counted = float(pruned.counts[pruned_rows].sum())
+        whole = round(counted)  # a sum of fractions that should be whole, made whole
+        n += whole if abs(counted - whole) < 1e-9 else counted
+    n_below = min(int(math.ceil(gamma * n)), max_below, n_ranked)
     below = np.zeros(len(losses), dtype=bool)
-    if n_below > 0:
-        # failed and pending trials rank last (a nan loss too)
+    if n_below > n_ok:  # every completed trial, then the pruned ones that got furthest
+        below[finite] = True
+        steps = pruned.steps[pruned_rows]  # type: ignore[union-attr]
+        values = pruned.values[pruned_rows]  # type: ignore[union-attr]
+        furthest = np.lexsort((values, -steps))[: n_below - n_ok]  # stable: older first on ties
+        below[pruned_rows[furthest]] = True
+    elif n_below > 0:
+        # failed, pruned and pending trials rank after completed ones (a nan loss too)
         ranked = losses if n_ok == len(losses) else np.where(finite, losses, np.inf)
         if n_below < len(losses):  # only the best few are needed, not a full sort
             ranked_rows = ranked.argpartition(n_below - 1)[:n_below]

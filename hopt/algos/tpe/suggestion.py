@@ -1,7 +1,8 @@
 """Tree-structured Parzen Estimator suggestions.
 
 For each label, fit one density to the good trials (``below``) and one to the
-rest (``above``, which also holds failed trials).  Whole candidate
+rest (``above``, which also holds failed trials).  Completed trials rank first,
+pruned ones after them (``split_below``).  Whole candidate
 configurations are drawn from the good densities, scored by the sum over their
 active labels of ``log l(x) - log g(x)``, and the best one that is not an exact
 repeat of a known configuration wins.  Several ids per call are filled one
@@ -26,8 +27,9 @@ import numpy as np
 
 from ..._types import TrialDoc
 from ..._validate import check_int, check_number, check_positive_number
+from ...exceptions import InvalidArgumentError
 from ..documents import docs_from_columns
-from .history import History, collect, split_below
+from .history import History, PrunedRows, collect, split_below
 from .joint import JointParzen, count_per_row, layout_of
 from .kernels import draw_index
 from .parzen import even_spacing, forgetting_weights, make_parzen
@@ -36,14 +38,19 @@ if TYPE_CHECKING:  # annotations only: no import at run time
     from ...domain import Domain
     from ...trials.base import Trials
 
-DEFAULTS: dict[str, float] = {
+DEFAULTS: dict[str, float | str] = {
     "prior_weight": 1.0,
     "n_startup_jobs": 10,
     "n_EI_candidates": 24,
     "gamma": 0.15,
     "linear_forgetting": 25,
     "multivariate": True,
+    "pruned_count": "progress",
 }
+
+#: how a pruned trial counts in the good group's n: the fraction of a full run it
+#: trained, or one whole trial (Optuna's rule)
+PRUNED_COUNTS = ("progress", "whole")
 
 
 def suggest(
@@ -57,20 +64,35 @@ def suggest(
     gamma: float = 0.15,
     linear_forgetting: int = 25,
     multivariate: bool = True,
+    pruned_count: str = "progress",
     verbose: bool = False,
 ) -> list[TrialDoc]:
     """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables).
 
     ``gamma`` is the fraction of finished trials in the good group (at most 25);
     ``multivariate=True`` (the default) models all labels jointly (see ``joint.py``);
-    ``False`` models each label alone.  Defaults come from benchmarks/ (docs/algorithms.md).
+    ``False`` models each label alone.  Pruned trials rank after completed ones;
+    ``pruned_count`` says how much each counts in the good group's size: the fraction
+    of a full run it trained (``"progress"``) or one trial (``"whole"``, Optuna's rule).
+    Defaults come from benchmarks/ (docs/algorithms.md).
     """
     _check_tunables(n_startup_jobs, n_EI_candidates, gamma, prior_weight, linear_forgetting)
+    if pruned_count not in PRUNED_COUNTS:
+        _refuse_pruned_count(pruned_count)
     if len(new_ids) == 0:
         return []
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
+    if pruned_count == "whole" and history.pruned is not None:
+        history = History(
+            history.labels,
+            history.losses,
+            history.pending,
+            history.matrix,
+            history.configs,
+            history.pruned.counted_whole(),
+        )
     picks = []  # per id, (values, masks): one-row columns per label
     for i in range(len(new_ids)):
         if _starting(history, n_startup_jobs):
@@ -111,6 +133,14 @@ def _check_tunables(n_startup_jobs, n_EI_candidates, gamma, prior_weight, linear
         "Hyperopt's gamma multiplied sqrt(n) instead (its 0.25 meant about 3 of 100 trials).",
     )
     check_positive_number(prior_weight, "prior_weight", where, allow_inf=False)
+
+
+def _refuse_pruned_count(pruned_count) -> None:
+    raise InvalidArgumentError(
+        f"tpe.suggest: pruned_count must be one of {list(PRUNED_COUNTS)}; got "
+        f"pruned_count={pruned_count!r}. 'progress' (the default) counts a pruned trial "
+        "as the fraction of a full run it trained, 'whole' as one trial."
+    )
 
 
 #: weight of an in-flight trial in its group (good or bad), relative to a finished one
@@ -187,7 +217,9 @@ def believed(compiled, history: History) -> History:
     distances = _distances(compiled, history.matrix, pending, finished)
     losses = np.array(history.losses, dtype=float)
     losses[pending] = losses[finished[np.argmin(distances, axis=1)]]
-    return History(history.labels, losses, history.pending, history.matrix, history.configs)
+    return History(
+        history.labels, losses, history.pending, history.matrix, history.configs, history.pruned
+    )
 
 
 def _distances(compiled, matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -209,12 +241,13 @@ def _distances(compiled, matrix: np.ndarray, a: np.ndarray, b: np.ndarray) -> np
 def _starting(history: History, n_startup_jobs: int) -> bool:
     """Still in the random start: fewer than ``n_startup_jobs`` trials finished or in flight.
 
-    In-flight trials count, so the model takes over after as many suggestions as in
-    a sequential run; with 8 workers, waiting for 10 results meant 18 random draws.
-    At least one finished trial is needed.
+    Finished means completed or pruned: both are ranked.  In-flight trials count,
+    so the model takes over after as many suggestions as in a sequential run; with
+    8 workers, waiting for 10 results meant 18 random draws.  At least one
+    finished trial is needed.
     """
-    n_known = history.n_ok + history.n_pending
-    return history.n_ok == 0 or n_known < n_startup_jobs
+    n_finished = history.n_ok if history.pruned is None else history.n_ranked
+    return n_finished == 0 or n_finished + history.n_pending < n_startup_jobs
 
 
 def _group_weights(history: History, rows: np.ndarray, forgetting: int) -> np.ndarray:
@@ -315,7 +348,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         return None, None, history
     options = history.matrix[history.labels.index(label)]
     prior = compiled.params[label].distribution.probabilities
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     p = branch_probabilities(options, below, prior, prior_weight)
     option = int(draw_index(rng, p))  # rng.choice(len(p), p=p), without its checks
     rows = (options == option).nonzero()[0]
@@ -325,6 +358,7 @@ def _in_branch(compiled, rng, history: History, prior_weight, gamma):
         history.pending[rows],
         history.matrix[:, rows],
         history.configs,
+        None if history.pruned is None else history.pruned.take(rows),
     )
     return label, option, sub
 
@@ -339,7 +373,7 @@ def _set_branch(compiled, values, n, label, option):
 def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     above = ~below
     # Candidates: each label drawn from its "below" density.
     models = {}
@@ -371,7 +405,7 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
 def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
-    below = split_below(history.losses, good_fraction(gamma, history))
+    below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
     layout = layout_of(compiled)
     good_rows, bad_rows = below.nonzero()[0], (~below).nonzero()[0]
     groups = []
@@ -426,10 +460,18 @@ def _thin_components(rows: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray,
 def _add_pending(history: History, values: dict, masks: dict, key: tuple) -> History:
     """The history with one more in-flight trial (the one just picked, ``key`` its config_key)."""
     column = [float(values[label][0]) if masks[label][0] else np.nan for label in history.labels]
+    pruned = history.pruned
+    if pruned is not None:  # the new row was not pruned
+        pruned = PrunedRows(
+            np.append(pruned.steps, np.nan),
+            np.append(pruned.values, np.inf),
+            np.append(pruned.counts, np.nan),
+        )
     return History(
         history.labels,
         np.append(history.losses, np.inf),
         np.append(history.pending, True),
         np.concatenate([history.matrix, np.array(column, dtype=float)[:, None]], axis=1),
         history.configs.plus(key),
+        pruned,
     )
