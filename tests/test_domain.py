@@ -216,13 +216,13 @@ FAILED_RESULTS = [
     pytest.param(
         {"loss": 1.0, "status": "great"},
         "InvalidResultStatusError",
-        r"status='great'; a finished trial's status must be one of \['ok', 'fail'\]",
+        r"status='great'; a finished trial's status must be one of \['ok', 'fail', 'pruned'\]",
         id="unknown-status",
     ),
     pytest.param(
         {"loss": 1.0, "status": "new"},
         "InvalidResultStatusError",
-        r"status='new'; a finished trial's status must be one of \['ok', 'fail'\]",
+        r"status='new'; a finished trial's status must be one of \['ok', 'fail', 'pruned'\]",
         id="unfinished-status",
     ),
     pytest.param(
