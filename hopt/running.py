@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +29,6 @@ logger = logging.getLogger("hopt")
 
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_ctrl", default=None)
 _pruner: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_pruner", default=None)
-_warned_outside = threading.Event()
 
 
 class TrialPruned(Exception):  # noqa: N818 - Optuna's name, which its users know
@@ -65,19 +63,15 @@ def report(value: float, step: int, *, prune: bool = False) -> None:
     the trial runs (plots, the dashboard, pruners).  With ``prune=True``, raises
     ``TrialPruned`` when the run's pruner says to stop after this report.  Called
     outside a trial run by fmin (the objective called by hand, or from a thread the
-    objective started), nothing is recorded and a warning says so once.
+    objective started), it raises ``InvalidArgumentError`` saying so.
     """
     ctrl = _current.get()
     if ctrl is None:
-        if not _warned_outside.is_set():
-            _warned_outside.set()
-            logger.warning(
-                "hopt.report(%r, %r) was called outside a trial run by fmin; nothing is "
-                "recorded. Call it from the objective's own thread.",
-                value,
-                step,
-            )
-        return
+        raise InvalidArgumentError(
+            f"hopt.report({value!r}, step={step!r}) was called outside a trial run by fmin; "
+            "call it from the objective's own thread while fmin runs it (a thread the "
+            "objective starts does not see its trial: report from the objective's thread)."
+        )
     value, step = checked_report(value, step, "hopt.report")
     last = getattr(ctrl, "_hopt_last_step", None)  # this attempt's; a retried trial restarts
     if last is not None and step < last:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 
 import pytest
@@ -44,15 +43,13 @@ def test_a_bad_report_fails_the_trial_naming_the_argument():
     assert error_type == "InvalidArgumentError" and "got value='high'" in message
 
 
-def test_report_outside_a_trial_records_nothing_and_warns_once(caplog):
-    import hopt.running as running
-
-    running._warned_outside.clear()
-    with caplog.at_level(logging.WARNING, logger="hopt"):
+def test_report_outside_a_trial_is_a_clear_error_and_should_stop_is_false():
+    with pytest.raises(
+        InvalidArgumentError, match=r"hopt.report\(1.0, step=0\) was called outside"
+    ):
         hopt.report(1.0, 0)
-        hopt.report(2.0, 1)
-    assert caplog.text.count("outside a trial run by fmin") == 1
     assert hopt.should_stop() is False
+    assert hopt.should_prune() is False
 
 
 def test_a_stop_request_is_seen_by_the_running_objective():
