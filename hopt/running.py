@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import logging
 from collections.abc import Iterator
 from typing import Any
 
 from .exceptions import InvalidArgumentError
 from .trials.contract import checked_report
-
-logger = logging.getLogger("hopt")
 
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_ctrl", default=None)
 _pruner: contextvars.ContextVar[Any] = contextvars.ContextVar("hopt_current_pruner", default=None)
