@@ -43,7 +43,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(1, str(REPO))
 
 from problems import flatten, hopt_space, optuna_suggest  # noqa: E402
-from pruning_tasks import TASKS, Task, quiet_sklearn, task_fingerprint  # noqa: E402
+from pruning_tasks import TASKS, Task, early_ranking, quiet_sklearn, task_fingerprint  # noqa: E402
 from quality import (  # noqa: E402
     git_describe,
     hopt_source_hash,
@@ -249,11 +249,10 @@ def load_cached(results_dir: Path, job: dict) -> dict | None:
     return record if all(record.get(k) == job[k] for k in keys) else None
 
 
-def save(results_dir: Path, record: dict) -> None:
-    path = cache_path(results_dir, record)
+def save_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record))
+    tmp.write_text(json.dumps(data))
     os.replace(tmp, path)
 
 
@@ -281,7 +280,7 @@ def run_all(jobs: list[dict], args) -> tuple[list[dict], list[dict]]:
                 print(f"[{i}/{len(todo)}] ERROR {where}\n{record['error']}", flush=True)
                 continue
             if not args.no_cache:
-                save(args.results_dir, record)
+                save_json(cache_path(args.results_dir, record), record)
             records.append(record)
             print(
                 f"[{i}/{len(todo)}] {where}: {sum(record['steps'])} steps, "
@@ -290,6 +289,41 @@ def run_all(jobs: list[dict], args) -> tuple[list[dict], list[dict]]:
                 flush=True,
             )
     return records, errors
+
+
+def diagnose(job: tuple[Task, int]) -> tuple[str, dict]:
+    task, n_points = job
+    return task.name, early_ranking(task, n_points)
+
+
+def run_diagnostics(args) -> dict:
+    """``early_ranking`` of every task, cached per task fingerprint and number of points."""
+    found, todo = {}, []
+    for name in args.tasks:
+        task = args.task_defs[name]
+        key = {"task_fingerprint": task_fingerprint(task), "n_points": args.points}
+        path = args.results_dir / f"early_ranking__{name}.json"
+        try:
+            cached = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            cached = {}
+        if not args.no_cache and all(cached.get(k) == v for k, v in key.items()):
+            found[name] = cached["steps"]
+        else:
+            todo.append((task, args.points))
+    if todo:
+        print(f"early ranking: {len(todo)} tasks, {args.points} random points each", flush=True)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(args.workers, initializer=quiet) as pool:
+            for name, steps in pool.imap_unordered(diagnose, todo):
+                found[name] = steps
+                if not args.no_cache:
+                    key = {"task_fingerprint": task_fingerprint(args.task_defs[name])}
+                    save_json(
+                        args.results_dir / f"early_ranking__{name}.json",
+                        {**key, "n_points": args.points, "steps": steps},
+                    )
+    return {name: found[name] for name in args.tasks}
 
 
 # -- metrics ----------------------------------------------------------------------------
@@ -476,6 +510,39 @@ def task_lines(name: str, task: Task, table: dict) -> list[str]:
     return out
 
 
+def shown_steps(n_steps: int) -> list[int]:
+    return sorted({0, 1, min(3, n_steps - 1), n_steps // 4, n_steps // 2, n_steps - 1})
+
+
+def ranking_lines(args, ranking: dict) -> list[str]:
+    out = [
+        "",
+        "### How early a curve tells its end",
+        "",
+        f"Why pruning can cost quality: {args.points} random points per task (hopt's "
+        "prior), whole curves run. *ρ all*: Spearman correlation of the value at the "
+        "step with the final loss; *ρ best quarter*: the same among the quarter of the "
+        "points with the best final loss (late in a search the completed trials are "
+        "good ones, and those are what a pruner must tell apart); *best tenth cut*: "
+        "share of the best tenth whose best value so far is above the best quarter's "
+        "median at the step, i.e. what a median rule whose completed trials were that "
+        "quarter would stop there. Successive halving's first rung (min_resource "
+        '"auto") and Hyperband\'s (min_resource 1) are at step 1; the median rule judges '
+        "from step 0.",
+        "",
+        "| task | step | ρ all | ρ best quarter | best tenth cut |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, steps in ranking.items():
+        for k in shown_steps(args.task_defs[name].n_steps):
+            row = steps[str(k)]
+            out.append(
+                f"| {name} | {k} | {row['spearman']:.2f} | "
+                f"{row['spearman_best_quarter']:.2f} | {100 * row['best_tenth_cut']:.0f}% |"
+            )
+    return out
+
+
 def target_lines(targets: dict, choice: dict, default: str, tables: dict) -> list[str]:
     system = targets["default"]
     label = SYSTEMS[system][2]
@@ -537,7 +604,9 @@ def target_lines(targets: dict, choice: dict, default: str, tables: dict) -> lis
     return out
 
 
-def section(args, tables: dict, targets: dict, choice: dict, default: str, meta: dict) -> str:
+def section(
+    args, tables: dict, targets: dict, choice: dict, default: str, meta: dict, ranking: dict
+) -> str:
     info = meta["machine"]
     cmd = "bash scripts/bench.sh pruning" + (" " + " ".join(args.argv) if args.argv else "")
     out = [
@@ -574,19 +643,24 @@ def section(args, tables: dict, targets: dict, choice: dict, default: str, meta:
         f"    {cmd}",
         "",
         f"Measured {meta['when']} on {info['nproc']} CPUs (`nproc`; {info['cpu']}), "
-        "shared with other work: load average "
-        f"{meta['load_before']} at the start and {meta['load_after']} at the end (wall "
-        "times are inflated by that; steps and CPU seconds are not); "
+        "shared with other work (wall times are inflated by that; steps and CPU seconds "
+        f"are not): load average {meta['load_before']} at the start of this invocation "
+        f"and {meta['load_after']} at its end; "
         f"{args.workers} worker processes at niceness {meta['niceness']}, "
         f"`OMP_NUM_THREADS=1`. Python "
         f"{info['python']}, numpy {info['numpy']}, hopt {info['hopt']}, optuna "
-        f"{info['optuna']}, scikit-learn {info['scikit-learn']}. {meta['n_runs']} runs, "
-        f"{meta['run_cpu_s'] / 60:.0f} CPU minutes; this invocation took "
-        f"{meta['wall_s'] / 60:.1f} min.",
+        f"{info['optuna']}, scikit-learn {info['scikit-learn']}. The {meta['n_runs']} runs "
+        f"took {meta['run_cpu_s'] / 60:.0f} CPU minutes and {meta['run_wall_s'] / 60:.0f} "
+        f"minutes of worker wall time (about {meta['run_wall_s'] / 60 / args.workers:.0f} "
+        f"min on {args.workers} workers); the 1-minute load average at the end of a run "
+        f"was {meta['run_load'][1]:.1f} (median; {meta['run_load'][0]:.1f} to "
+        f"{meta['run_load'][2]:.1f}). This invocation took {meta['wall_s'] / 60:.1f} min, "
+        "reusing cached runs.",
     ]
     for name, table in tables.items():
         out += task_lines(name, args.task_defs[name], table)
     out += target_lines(targets, choice, default, tables)
+    out += ranking_lines(args, ranking)
     out += ["", f"Raw runs (steps, status and loss of every trial): `{rel(args.json)}`."]
     return "\n".join(out)
 
@@ -609,6 +683,9 @@ def parse_args(argv: list[str]):
     parser.add_argument("--seeds", type=int, help="seeds per task (default: the task's)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
+        "--points", type=int, default=200, help="random points per task for the early ranking"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="2 seeds, 12 trials; no cache, writes nothing"
     )
     parser.add_argument("--fresh", action="store_true", help="ignore cached runs")
@@ -626,6 +703,7 @@ def parse_args(argv: list[str]):
         changes["n_seeds"] = args.seeds
     if args.quick:
         changes = {"n_seeds": 2, "n_trials": 12}
+        args.points = 40
         args.no_cache, args.no_write = True, True
     from dataclasses import replace
 
@@ -642,6 +720,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     start = time.perf_counter()
     records, errors = run_all(make_jobs(args, prints), args)
+    ranking = run_diagnostics(args)
     wall = time.perf_counter() - start
     load_after = load_average()
     if fingerprints() != prints:
@@ -655,6 +734,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, table in tables.items():
         print("\n".join(task_lines(name, args.task_defs[name], table)))
     print("\n".join(target_lines(targets, choice, default, tables)))
+    print("\n".join(ranking_lines(args, ranking)))
     print(f"\nwall time {wall / 60:.1f} min; load {load_before} -> {load_after}; "
           f"{len(errors)} failed runs")  # fmt: skip
     if errors or args.no_write:
@@ -669,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": wall,
         "n_runs": len(records),
         "run_cpu_s": sum(r["cpu_s"] for r in records),
+        "run_wall_s": sum(r["wall_s"] for r in records),
+        "run_load": [float(np.percentile([r["load1"] for r in records], q)) for q in (0, 50, 100)],
     }
     tasks_meta = {
         n: {k: v for k, v in vars(args.task_defs[n]).items() if k != "build"} for n in args.tasks
@@ -680,11 +762,13 @@ def main(argv: list[str] | None = None) -> int:
         "summary": tables,
         "default_choice": {"pruner": default, **choice},
         "targets": targets,
+        "early_ranking": ranking,
     }
     runs = sorted(records, key=lambda r: (r["task"], r["system"], r["seed"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json_text(payload, runs))
-    write_section(args.docs, "pruning", section(args, tables, targets, choice, default, meta))
+    body = section(args, tables, targets, choice, default, meta, ranking)
+    write_section(args.docs, "pruning", body)
     print(f"wrote {rel(args.json)} and the Pruning section of {rel(args.docs)}")
     return 0
 

@@ -345,3 +345,41 @@ def task_fingerprint(task: Task) -> str:
     if task.name == "gb_synthetic":
         text += str(TREES_PER_STEP)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def early_ranking(task: Task, n_points: int = 200, seed: int = 12345) -> dict:
+    """How well the start of a curve tells its end, on random points of the space.
+
+    Draws ``n_points`` from the space (hopt's prior) and runs their whole curves.
+    For each step k: the Spearman correlation between the value at k (what
+    successive halving and Hyperband compare at a rung) and the final loss, over
+    all points and over the best quarter by final loss (late in a search the
+    completed trials are good ones, and those are what a pruner must tell apart);
+    and the share of the best tenth whose best value up to k is above the median
+    of the best quarter's values at k: the share a median rule whose completed
+    trials were that quarter would stop at step k.
+    """
+    from problems import flatten, hopt_space
+    from scipy.stats import spearmanr
+
+    from hopt.pyll.stochastic import sample
+
+    space = hopt_space(task.params)
+    rng = np.random.default_rng(seed)
+    curve = task.build(task.n_steps)
+    values = np.array([list(curve(flatten(sample(space, rng=rng)))) for _ in range(n_points)])
+    finals = np.array([task.final_loss(list(row)) for row in values])
+    best_so_far = np.minimum.accumulate(values, axis=1)
+    quarter = finals <= np.quantile(finals, 0.25)
+    tenth = finals <= np.quantile(finals, 0.1)
+    out = {}
+    for k in range(task.n_steps):
+        cut = best_so_far[:, k] > np.median(values[quarter, k])
+        out[str(k)] = {
+            "spearman": float(spearmanr(values[:, k], finals).statistic),
+            "spearman_best_quarter": float(
+                spearmanr(values[quarter, k], finals[quarter]).statistic
+            ),
+            "best_tenth_cut": float(cut[tenth].mean()),
+        }
+    return out
