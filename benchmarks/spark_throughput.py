@@ -27,10 +27,12 @@ start of a Python worker or the import on it: the steady state.  *Cold* runs:
 a new child process and session per measurement; the clock starts once the
 executors have registered their 8 slots, and the fmin is the session's first
 Spark work (Python workers not started, nothing imported on them).  Cold runs
-are p = 8 and sleep(1) only, for hopt slots, hopt jobs and Hyperopt.
+are p = 8 and sleep(1) only, for hopt slots, hopt jobs, Hyperopt and Spark
+alone (whose first job starts the Python workers: the floor).
 
 Repeats: the machine is shared and noisy, but time is short, so hopt slots and
-hopt jobs at p = 8 (warm) run ``TOP_REPEATS`` times, interleaved, and report
+hopt jobs at p = 8 with sleep(1), warm (the cell the targets are read from, and
+where overhead weighs most), run ``TOP_REPEATS`` times, interleaved, and report
 the median; every other cell is one run.  Every run is in the JSON with the
 1-minute load average at its start and end and, for fmin runs, where the time
 beyond ideal went, read from the trials' ``book_time`` and ``end_time``
@@ -75,7 +77,7 @@ CLUSTER_SLOTS = 8
 #: hopt slots at the top parallelism, warm and cold (not to be lowered)
 TARGET_WARM = 0.92
 TARGET_COLD = 0.75
-#: runs of hopt slots and hopt jobs at the top parallelism, warm (median reported)
+#: runs of hopt slots and hopt jobs at the top parallelism and shortest sleep, warm
 TOP_REPEATS = 3
 #: Spark alone cold is the floor: the start of every Python worker, with no library
 COLD_SYSTEMS = ("slots", "jobs", "spark", "hyperopt")
@@ -101,8 +103,10 @@ def sleeper(secs: float):
     return objective
 
 
-def repeats(system: str, parallelism: int, parallelisms=PARALLELISMS) -> int:
-    return TOP_REPEATS if system in ("slots", "jobs") and parallelism == max(parallelisms) else 1
+def repeats(system: str, parallelism: int, secs: float, parallelisms, sleeps) -> int:
+    """Runs of one warm cell: several only for hopt at the top p and the shortest sleep."""
+    top = parallelism == max(parallelisms) and secs == min(sleeps)
+    return TOP_REPEATS if system in ("slots", "jobs") and top else 1
 
 
 def _load() -> float:
@@ -318,10 +322,10 @@ def measure_warm(master: str, systems, parallelisms, sleeps) -> None:
         _warm_workers(spark)
         for secs in sleeps:
             for parallelism in parallelisms:
-                rounds = max(repeats(s, parallelism, parallelisms) for s in systems)
+                rounds = max(repeats(s, parallelism, secs, parallelisms, sleeps) for s in systems)
                 for repeat in range(rounds):  # interleaved, so drifting load hits all alike
                     for system in systems:
-                        if repeat >= repeats(system, parallelism, parallelisms):
+                        if repeat >= repeats(system, parallelism, secs, parallelisms, sleeps):
                             continue
                         _warm_workers(spark)
                         if system == "spark":
@@ -473,9 +477,11 @@ def _section(runs: list[dict], labels: dict, info: dict, options: dict) -> str:
         "when every slot first had a trial running.",
         "",
         f"Repeats are cut to keep the run short: hopt slots and hopt jobs at p = {top} "
-        f"(warm) are the median of {TOP_REPEATS} interleaved runs (marked \\*); every other "
-        "cell is one run. The load column is the range of the 1-minute load average at "
-        "the start and end of the runs in that row (every run and its load is in the JSON).",
+        f"with sleep({min(sleeps):g}), warm, are the median of {TOP_REPEATS} interleaved "
+        "runs (marked \\*); every other cell, cold runs included, is one run, so single "
+        "cells carry the machine's noise. The load column is the range of the 1-minute "
+        "load average at the start and end of the runs in that row (every run and its "
+        "load is in the JSON).",
         "",
     ]
     for master, label in labels.items():
