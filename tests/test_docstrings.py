@@ -32,6 +32,8 @@ PUBLIC_MODULES = [
     "hopt.mix",
     "hopt.algos.protocol",
     "hopt.pruners",
+    "hopt.pareto",
+    "hopt.running",
     "hopt.trials",
     "hopt.trials.contract",
     "hopt.trials.ctrl",
@@ -46,6 +48,8 @@ PUBLIC_MODULES = [
     "hopt.testing.reporting",
     "hopt.testing.storage",
     "hopt.testing.pruners",
+    "hopt.testing.waits",
+    "hopt.plotting.curves",
 ]
 
 
