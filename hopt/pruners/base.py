@@ -36,6 +36,7 @@ __all__ = [
     "best_value",
     "completed_trials",
     "completion_order",
+    "due_check",
     "first_completed_trial",
     "is_check_step",
     "is_completed",
@@ -152,6 +153,20 @@ def first_completed_trial(trials: Iterable[TrialDocument]) -> TrialDocument | No
     """
     candidates = [t for t in trials if is_completed(t) and t.get("reports")]
     return min(candidates, key=completion_order, default=None)
+
+
+def due_check(
+    trial: TrialDocument, n_warmup_steps: int, interval_steps: int
+) -> tuple[dict[int, float], int] | None:
+    """``(values by step, largest step)`` of a trial due for a check now, else None:
+    no reports yet, still warming up, or between checks (see :func:`is_check_step`)."""
+    values = values_by_step(trial)
+    if not values:
+        return None
+    step = max(values)
+    if step < n_warmup_steps or not is_check_step(values, step, n_warmup_steps, interval_steps):
+        return None
+    return values, step
 
 
 def is_check_step(

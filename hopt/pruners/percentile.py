@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validate import check_int, check_number
 from ._index import CompletedValues
-from .base import Pruner, is_check_step, values_by_step
+from .base import Pruner, due_check
 
 __all__ = ["MedianPruner", "PercentilePruner"]
 
@@ -105,14 +105,10 @@ class PercentilePruner(Pruner):
 
     def prune(self, trial: Mapping[str, Any], trials: Sequence[Mapping[str, Any]]) -> bool:
         """Whether the trial's best value so far is worse than the percentile at its step."""
-        values = values_by_step(trial)
-        if not values:
+        due = due_check(trial, self._n_warmup_steps, self._interval_steps)
+        if due is None:
             return False
-        step = max(values)
-        if step < self._n_warmup_steps:
-            return False
-        if not is_check_step(values, step, self._n_warmup_steps, self._interval_steps):
-            return False
+        values, step = due
         with self._completed.locked():
             n_completed = self._completed.sync(trials)
             # Optuna needs one completed trial even with n_startup_trials=0.

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._validate import check_int, check_number, fail
-from .base import Pruner, is_check_step, values_by_step
+from .base import Pruner, due_check
 
 __all__ = ["ThresholdPruner"]
 
@@ -68,14 +68,10 @@ class ThresholdPruner(Pruner):
 
     def prune(self, trial: Mapping[str, Any], trials: Sequence[Mapping[str, Any]]) -> bool:
         """Whether the trial's value at its largest step is outside ``[lower, upper]``."""
-        values = values_by_step(trial)
-        if not values:
+        due = due_check(trial, self._n_warmup_steps, self._interval_steps)
+        if due is None:
             return False
-        step = max(values)
-        if step < self._n_warmup_steps:
-            return False
-        if not is_check_step(values, step, self._n_warmup_steps, self._interval_steps):
-            return False
+        values, step = due
         value = values[step]
         if math.isnan(value):
             return True

@@ -91,3 +91,20 @@ def reports_then_waits_to_be_stopped(x: float) -> float:
     while not should_stop() and time.monotonic() < deadline:
         time.sleep(0.05)
     return abs(x)
+
+
+def reports_until_stopped(params: Any) -> dict:
+    """Reports ``1 / (epoch + 1)`` every 50 ms until the trial is asked to stop; returns
+    loss 0.5 with ``"stopped": True`` then, or loss 99 with ``"stopped": False`` after
+    ``STOP_WAIT_SECS`` with no request (so a test can tell the request never arrived)."""
+    from ..running import report, should_stop
+
+    deadline = time.monotonic() + STOP_WAIT_SECS
+    epoch = 0
+    while not should_stop():
+        if time.monotonic() > deadline:
+            return {"loss": 99.0, "status": "ok", "stopped": False}
+        report(1.0 / (epoch + 1), step=epoch)
+        epoch += 1
+        time.sleep(0.05)
+    return {"loss": 0.5, "status": "ok", "stopped": True}

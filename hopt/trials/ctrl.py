@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._types import JOB_STATE_DONE, TrialDoc, TrialResult
 from ..exceptions import InvalidArgumentError
-from .contract import checked_report
 
 if TYPE_CHECKING:  # annotations only: base.py imports this module
     from .base import Trials
@@ -48,8 +47,7 @@ class Ctrl:
             raise InvalidArgumentError(
                 "Ctrl.report: this Ctrl has no current trial; call it from the objective."
             )
-        value, step = checked_report(value, step, "hopt.report")  # the objective's own call
-        self.trials.add_report(self.current_trial, value, step)
+        self.trials.add_report(self.current_trial, value, step)  # checks value and step
 
     def should_prune(self, pruner: Any) -> bool:
         """``pruner``'s decision for the current trial over the trials this process holds."""

@@ -15,6 +15,7 @@ import pytest
 import hopt
 from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, STATUS_OK, fmin, hp, rand
 from hopt.exceptions import AllTrialsFailedError
+from hopt.testing.reporting import reports_until_stopped
 from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
 from hopt.trials.spark import SparkTrials
 
@@ -70,19 +71,8 @@ def test_reports_reach_the_driver_while_the_trial_runs(spark, tmp_path):
 
 
 def test_a_stop_request_reaches_the_running_trial(spark):
-    def until_stopped(params):
-        started = time.monotonic()
-        epoch = 0
-        while not hopt.should_stop():
-            if time.monotonic() - started > 60:
-                return {"loss": 99.0, "status": "ok", "stopped": False}
-            hopt.report(1.0 / (epoch + 1), step=epoch)
-            epoch += 1
-            time.sleep(0.05)
-        return {"loss": 0.5, "status": "ok", "stopped": True}
-
     trials = SparkTrials(parallelism=1, spark_session=spark)
-    join = fmin_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
+    join = fmin_in_thread(fn=reports_until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
                          trials=trials)  # fmt: skip
     running = wait_for(lambda: running_trial(trials), 60, "the trial to start")
     asked = time.monotonic()

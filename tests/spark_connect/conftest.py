@@ -16,19 +16,12 @@ import pytest
 
 CONNECT_URL = os.environ.get("SPARK_CONNECT_URL")
 
-# pyspark 4.3.0's Connect client warns, when it is imported, that pandas 3 is not fully
-# supported; the tasks here exchange Arrow batches, not pandas frames.
-PANDAS_3_WARNING = pytest.mark.filterwarnings(
-    "ignore:PySpark does not yet fully support pandas:FutureWarning"
-)
-
 
 def pytest_collection_modifyitems(items):
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.fspath).startswith(here):
             item.add_marker(pytest.mark.spark_connect)
-            item.add_marker(PANDAS_3_WARNING)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 import hopt
 from hopt import JOB_STATE_CANCEL, STATUS_OK, fmin, hp, rand
 from hopt.exceptions import InvalidArgumentError
+from hopt.testing.reporting import reports_until_stopped
 from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
 from hopt.trials.spark import SparkTrials
 
@@ -29,19 +30,8 @@ def test_slot_tasks_run_the_trials_through_spark_connect(connect_session):
 
 
 def test_reports_arrive_live_and_a_stop_request_reaches_the_trial(connect_session):
-    def until_stopped(params):
-        started = time.monotonic()
-        epoch = 0
-        while not hopt.should_stop():
-            if time.monotonic() - started > 60:
-                return {"loss": 99.0, "status": "ok", "stopped": False}
-            hopt.report(1.0 / (epoch + 1), step=epoch)
-            epoch += 1
-            time.sleep(0.05)
-        return {"loss": 0.5, "status": "ok", "stopped": True}
-
     trials = SparkTrials(parallelism=1, spark_session=connect_session)
-    join = fmin_in_thread(fn=until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
+    join = fmin_in_thread(fn=reports_until_stopped, space=SPACE, algo=rand.suggest, max_evals=1,
                           trials=trials, rstate=0)  # fmt: skip
     running = wait_for(
         lambda: (t := running_trial(trials)) and len(t.get("reports", [])) >= 3 and t,
