@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from problems import _H6_A, _H6_ALPHA, _H6_P  # benchmarks/ is on sys.path
 
 Curve = Callable[[dict], Iterator[float]]
 
@@ -190,23 +191,7 @@ def build_svc_digits_cv(n_steps: int) -> Curve:
 
 
 # -- (5) multi-fidelity Hartmann-6 ------------------------------------------------------
-_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-_H6_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_H6_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
+# Hartmann-6's constants are the quality benchmark's (benchmarks/problems.py)
 # At low fidelity the basins' weights are shifted (as in Kandasamy et al.'s multi-fidelity
 # Hartmann, but by more): the third basin looks deeper than the fourth, the global one, early
 # on, and the ranking of points turns over as the fidelity grows.
