@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._types import STATUS_NEW
+from ._types import STATUS_NEW, STATUS_OK
 from ._validate import is_real
 from .exceptions import InvalidArgumentError, InvalidSpaceError
-from .results import normalize_result, pruned_result
+from .results import checked_shape, constraint_count, loss_count, normalize_result, pruned_result
 from .running import TrialPruned, last_report, running_trial
 from .space.compile import CompiledSpace
 from .space.evaluate import rec_eval
@@ -51,6 +51,11 @@ class Domain:
         self.loss_target = loss_target
         #: the run's pruner (``fmin(..., pruner=...)``); travels with the domain to workers
         self.pruner: Any = None
+        #: how many losses and constraint values every ``ok`` result must have: declared
+        #: (``fmin(n_objectives=...)``) or fixed by the first result (``fix_shape``);
+        #: None until then
+        self.n_objectives: int | None = None
+        self.n_constraints: int | None = None
         self.cmd = ("domain_attachment", "FMinIter_Domain")
 
     # -- evaluation --------------------------------------------------------------
@@ -90,7 +95,7 @@ class Domain:
                     returned = self.fn(self.point(config))
             except TrialPruned:
                 returned = pruned_result(last_report(ctrl))
-        result = normalize_result(returned)
+        result = self.checked(normalize_result(returned))
         if not attach_attachments:
             return result  # attachments stay in the result, for whoever stores it
         attachments = result.pop("attachments", None)
@@ -98,6 +103,25 @@ class Domain:
             for key, blob in dict(attachments).items():
                 ctrl.attachments[key] = blob
         return result
+
+    def checked(self, result: dict[str, Any]) -> dict[str, Any]:
+        """``result``, or a failed one when it has another number of losses or
+        constraints than this search; the first ``ok`` result fixes both numbers."""
+        # (getattr: a domain pickled by an older hopt, read back from a store, has neither)
+        result = checked_shape(
+            result, getattr(self, "n_objectives", None), getattr(self, "n_constraints", None)
+        )
+        self.fix_shape(result)
+        return result
+
+    def fix_shape(self, result: Mapping[str, Any]) -> None:
+        """Take the numbers of losses and constraints of a first ``ok`` result."""
+        if result.get("status") != STATUS_OK:
+            return
+        if getattr(self, "n_objectives", None) is None:
+            self.n_objectives = loss_count(result)
+        if getattr(self, "n_constraints", None) is None:
+            self.n_constraints = constraint_count(result)
 
     def short_str(self) -> str:
         """A one-line name of the domain, for logs."""

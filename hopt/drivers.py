@@ -102,7 +102,7 @@ class SerialDriver:
         self.runner.trials.finish_trial(doc, result)
         self._evaluated_since_report += 1
         if result.get("status") == STATUS_OK:
-            self.runner.note_loss(result["loss"])
+            self.runner.note_result(result)
         elif result.get("status") == STATUS_PRUNED:
             self._pruned += 1
 

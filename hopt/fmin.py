@@ -31,7 +31,8 @@ from ._types import (
 )
 from ._utils import SEED_BOUND, as_generator
 from ._validate import check_int, check_loss_threshold, check_timeout
-from .algos.protocol import SuggestAlgorithm
+from . import objectives
+from .algos.protocol import SuggestAlgorithm, handles_several_objectives
 from .domain import Domain, space_eval
 from .drivers import SerialDriver, make_driver
 from .exceptions import (
@@ -141,6 +142,8 @@ class FMinIter:
         self.progress = progress_factory(show_progressbar, verbose)
         self.start_time = time.monotonic()
         self.best_loss = math.inf
+        #: with several objectives: the feasible loss vectors no other one dominates
+        self.front = objectives.FrontArchive()
         self.stop_reason: str | None = None
         self._last_save = 0.0
         self._counted_done = 0
@@ -181,9 +184,21 @@ class FMinIter:
             self.trials.discard_new_trials(unevaluated)
 
     def note_loss(self, loss: float) -> None:
-        """A trial finished ok with this loss."""
+        """A trial finished ok with this (single) loss."""
         if loss < self.best_loss:
             self.best_loss = loss
+
+    def note_result(self, result: Mapping[str, Any]) -> None:
+        """A trial finished: keep the best loss (one objective) or the front (several)."""
+        losses = objectives.loss_tuple(result)
+        if losses is None or not objectives.is_feasible(result):
+            return
+        if len(losses) == 1:
+            self.note_loss(losses[0])
+            return
+        if not handles_several_objectives(self.algo):
+            raise InvalidArgumentError(several_objectives_refused(self.algo, len(losses)))
+        self.front.add(losses)
 
     # -- the loop -----------------------------------------------------------------------
     def _queue_capacity(self) -> int:
@@ -248,12 +263,11 @@ class FMinIter:
         self.trials.refresh()
 
     def update_best_from_trials(self) -> None:
-        """Take the best ``ok`` loss among the stored trials (for ``loss_threshold``)."""
+        """Take the best ``ok`` loss (or the front) among the stored trials."""
+        self.front = objectives.FrontArchive()  # rebuilt: trials may finish out of order
         for result in self.trials.results:
             if result.get("status") == STATUS_OK:
-                loss = result.get("loss")
-                if loss is not None:
-                    self.note_loss(loss)
+                self.note_result(result)
 
     def _maybe_save(self, force: bool = False) -> None:
         if not self.trials_save_file:
@@ -302,6 +316,8 @@ class FMinIter:
         if progressed or self.asynchronous:
             # the text first: a bar of Hyperopt's protocol shows its postfix on update()
             parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
+            if len(self.front):
+                parts = [f"front: {len(self.front)} trials"]
             parts += self.driver.status_parts()  # workers: what they are doing
             if parts:
                 text = ", ".join(parts)
@@ -366,6 +382,7 @@ def fmin(
     trials_save_file: str = "",
     *,
     pruner: Any = None,
+    n_objectives: int | None = None,
 ) -> Any:
     """Minimize ``fn`` over ``space``; return the best point found.
 
@@ -374,6 +391,8 @@ def fmin(
     ``allow_trials_fmin`` is accepted for compatibility: backends hook into this
     loop instead of replacing it.  ``pruner`` (hopt's own, from ``hopt.pruners``)
     decides when ``hopt.should_prune()`` tells a trial to stop early (docs/pruning.md).
+    ``n_objectives`` declares how many losses every result has (docs/multi-objective.md);
+    without it the first result fixes the number.
     """
     if isinstance(max_evals, float) and max_evals.is_integer():
         max_evals = int(max_evals)  # max_evals=1e3: Hyperopt took it
@@ -401,6 +420,7 @@ def fmin(
         )
     domain = Domain(fn, space, pass_expr_memo_ctrl=pass_expr_memo_ctrl)
     domain.pruner = pruner  # before attach_fmin: workers get it with the objective
+    _fix_objectives(domain, trials, algo, n_objectives, loss_threshold)
     points = checked_points(points_to_evaluate, domain) if points_to_evaluate else []
     # Attached before anything is queued: a MongoDB worker may take a point the moment
     # it is stored, and must find this run's objective, not none or an earlier run's.
@@ -457,6 +477,42 @@ def fmin(
     if len(trials) == 0:
         return None
     return space_eval(space, _best_vals(trials))
+
+
+def several_objectives_refused(algo: Any, count: int) -> str:
+    name = getattr(algo, "__module__", None) or ""
+    name = f"{name.rsplit('.', 1)[-1]}.suggest" if name else repr(algo)
+    return (
+        f"fmin: {name} optimises one loss, but this search has {count} objectives; use "
+        "tpe.suggest or rand.suggest for several objectives, or return one loss."
+    )
+
+
+def _fix_objectives(domain: Domain, trials: Trials, algo: Any, declared: Any, threshold) -> None:
+    """Give ``domain`` the search's numbers of losses and constraints (declared, or fixed
+    by the stored trials of a resumed run) before any worker gets it; refuse what
+    cannot work with several objectives."""
+    check_int(declared, "n_objectives", "fmin", minimum=1, allow_none=True)
+    first = objectives.first_scored(trials.trials)
+    stored = None if first is None else len(first[1])
+    if declared is not None and first is not None and declared != stored:
+        raise InvalidArgumentError(
+            f"fmin: n_objectives={declared}, but the trials already hold results with "
+            f"{stored} loss{'es' if stored != 1 else ''} (tid {first[0]['tid']}); pass "
+            f"n_objectives={stored}, or start from new trials."
+        )
+    count = declared if declared is not None else stored
+    domain.n_objectives = count
+    if first is not None:
+        domain.fix_shape(first[0]["result"])
+    if count is not None and count > 1:
+        if not handles_several_objectives(algo):
+            raise InvalidArgumentError(several_objectives_refused(algo, count))
+        if threshold is not None:
+            raise InvalidArgumentError(
+                f"fmin: loss_threshold stops at one loss, but this search has {count} "
+                "objectives; leave it out (use max_evals, timeout or early_stop_fn)."
+            )
 
 
 def _best_vals(trials: Trials) -> dict[str, Any]:

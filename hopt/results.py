@@ -18,7 +18,11 @@ A failed trial that hopt recorded has ``result["error"] = {"type", "message"}``
   classes of the same name.
 
 ==========================  ==========================================================
-``InvalidLossError``        no loss, or a loss that is NaN, infinite or not a number
+``InvalidLossError``        no loss, or a loss that is NaN, infinite or not a number; with
+                            several objectives, a ragged or nested list of losses, or
+                            another number of losses than the search has
+``InvalidConstraintsError``  ``constraints`` that are not a flat list of finite numbers,
+                            or another number of them than the search has
 ``InvalidResultStatusError``  neither ``loss`` nor ``status``, or an unknown status
 ``ResultNotStorableError``  the backend cannot store the result or its attachments
 ``TrialCancelledError``     fmin stopped before the trial ran or finished (state CANCEL)
@@ -48,6 +52,7 @@ from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK, STATUS_PRUNED
 #: ``error["type"]`` of the failures hopt finds itself (see the module docstring)
 INVALID_LOSS_ERROR = "InvalidLossError"
 INVALID_RESULT_STATUS_ERROR = "InvalidResultStatusError"
+INVALID_CONSTRAINTS_ERROR = "InvalidConstraintsError"
 RESULT_NOT_STORABLE_ERROR = "ResultNotStorableError"
 TRIAL_CANCELLED_ERROR = "TrialCancelledError"
 WORKER_LOST_ERROR = "WorkerLostError"
@@ -106,6 +111,8 @@ def normalize_result(returned: Any) -> dict[str, Any]:
     loss = _as_loss(returned)
     if loss is not None:
         result: dict[str, Any] = {"loss": loss, "status": STATUS_OK}
+    elif isinstance(returned, (list, tuple, np.ndarray)):  # several losses, returned bare
+        result = {"loss": returned, "status": STATUS_OK}
     elif isinstance(returned, Mapping):
         result = dict(returned)
     else:
@@ -139,14 +146,101 @@ def normalize_result(returned: Any) -> dict[str, Any]:
             "objective returned status 'ok' without a 'loss'; add the loss to the dict.",
             result,
         )
-    loss = _as_loss(result["loss"])
-    if loss is None or not math.isfinite(loss):
-        what = "not a number" if loss is None else ("NaN" if math.isnan(loss) else "infinite")
+    loss, problem = _as_losses(result["loss"], "loss")
+    if problem is not None:
         return failed_result(
             INVALID_LOSS_ERROR,
-            f"objective returned loss={result['loss']!r}, which is {what}; a loss must be a "
-            "finite number (return status 'fail' for a run that did not work).",
+            f"objective returned loss={result['loss']!r:.80}, {problem}; a loss must be a "
+            "finite number, or a flat list of finite numbers for several objectives "
+            "(return status 'fail' for a run that did not work).",
             result,
         )
     result["loss"] = loss
+    if "constraints" in result and status == STATUS_OK:
+        constraints, problem = _as_losses(result["constraints"], "constraints", always_list=True)
+        if problem is not None:
+            return failed_result(
+                INVALID_CONSTRAINTS_ERROR,
+                f"objective returned constraints={result['constraints']!r:.80}, {problem}; "
+                "constraints must be a finite number or a flat list of finite numbers, each "
+                "at most 0 when the trial is feasible.",
+                result,
+            )
+        result["constraints"] = constraints
+        result["feasible"] = all(c <= 0.0 for c in constraints)
+    return result
+
+
+def _as_losses(value: Any, name: str, always_list: bool = False) -> tuple[Any, str | None]:
+    """(a float, or a list of floats, and None), or (None, what is wrong with ``value``).
+
+    A one-element list is one number unless ``always_list`` (constraints are always
+    a list); an empty one is refused.
+    """
+    single = _as_loss(value)
+    if single is not None:
+        if not math.isfinite(single):
+            return None, f"which is {'NaN' if math.isnan(single) else 'infinite'}"
+        return ([single] if always_list else single), None
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            return None, f"an array of shape {value.shape} (a flat list is needed)"
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return None, f"which is {type(value).__name__}, not a number"
+    if not value:
+        return None, f"an empty {name} list"
+    values = []
+    for index, item in enumerate(value):
+        number = _as_loss(item)
+        if number is None:
+            nested = isinstance(item, (list, tuple, np.ndarray, Mapping))
+            what = "a nested list" if nested else f"{type(item).__name__} {item!r:.40}"
+            return None, f"whose item {index} is {what}, not a number"
+        if not math.isfinite(number):
+            return None, f"whose item {index} is {'NaN' if math.isnan(number) else 'infinite'}"
+        values.append(number)
+    if len(values) == 1 and not always_list:
+        return values[0], None
+    return values, None
+
+
+def loss_count(result: Mapping[str, Any]) -> int:
+    """How many losses an ``ok`` result holds: 1 for a number, the length of a list."""
+    loss = result.get("loss")
+    return len(loss) if isinstance(loss, (list, tuple)) else 1
+
+
+def constraint_count(result: Mapping[str, Any]) -> int:
+    """How many constraints a result holds (0 without ``constraints``)."""
+    constraints = result.get("constraints")
+    return len(constraints) if isinstance(constraints, (list, tuple)) else 0
+
+
+def checked_shape(
+    result: dict[str, Any], n_objectives: int | None, n_constraints: int | None
+) -> dict[str, Any]:
+    """``result``, or a failed result when an ``ok`` result has another number of losses
+    or constraints than the search (``None``: not fixed yet, anything goes)."""
+    if result.get("status") != STATUS_OK:
+        return result
+    if n_objectives is not None and loss_count(result) != n_objectives:
+        got = loss_count(result)
+        return failed_result(
+            INVALID_LOSS_ERROR,
+            f"objective returned {got} loss{'es' if got != 1 else ''}, but this search has "
+            f"{n_objectives} objective{'s' if n_objectives != 1 else ''} (declared with "
+            "fmin(n_objectives=...), or else fixed by the first result); return "
+            f"{n_objectives} every time.",
+            {k: v for k, v in result.items() if k != "status"},
+        )
+    if n_constraints is not None and constraint_count(result) != n_constraints:
+        got = constraint_count(result)
+        return failed_result(
+            INVALID_CONSTRAINTS_ERROR,
+            f"objective returned {got} constraint value{'s' if got != 1 else ''}, but this "
+            f"search has {n_constraints} (fixed by the first result); return the same "
+            "constraints every time.",
+            {k: v for k, v in result.items() if k not in ("status", "feasible")},
+        )
     return result

@@ -21,6 +21,7 @@ def test_the_recorded_types_are_the_documented_ones():
     assert set(RECORDED.values()) == {
         "InvalidLossError",
         "InvalidResultStatusError",
+        "InvalidConstraintsError",
         "ResultNotStorableError",
         "TrialCancelledError",
         "WorkerLostError",

@@ -45,3 +45,7 @@ def suggest(
     rng = np.random.default_rng(seed)
     index = int(rng.choice(len(p_suggest), p=probabilities / probabilities.sum()))
     return p_suggest[index][1](new_ids, domain, trials, int(rng.integers(SEED_BOUND)))
+
+
+# fmin allows several objectives when every algorithm mixed handles them
+suggest.mixes_algorithms = True  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ says what each argument holds and what fmin expects back.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,6 +37,10 @@ class SuggestAlgorithm(Protocol):
     trials per call.  A ``Protocol`` cannot declare an attribute as optional, so it
     is not part of the checked shape; fmin reads it with
     ``getattr(algo, "ignores_history", False)``.
+
+    Optional attribute ``several_objectives``: ``True`` on an algorithm that handles
+    results with several losses and constraints (``tpe.suggest``, ``rand.suggest``);
+    fmin refuses a search with several objectives for any other, naming it.
     """
 
     def __call__(
@@ -43,3 +48,16 @@ class SuggestAlgorithm(Protocol):
     ) -> list[TrialDoc]:
         """Return one new trial document per id in ``new_ids``, or ``[]`` to stop."""
         ...
+
+
+def handles_several_objectives(algo: object) -> bool:
+    """True when ``algo`` (or the function a ``functools.partial`` wraps) says it handles
+    several objectives; ``mix.suggest`` does when every algorithm it mixes does."""
+    keywords: dict = {}
+    while isinstance(algo, functools.partial):
+        keywords = {**algo.keywords, **keywords}
+        algo = algo.func
+    if getattr(algo, "mixes_algorithms", False):
+        parts = keywords.get("p_suggest") or ()
+        return bool(parts) and all(handles_several_objectives(a) for _, a in parts)
+    return bool(getattr(algo, "several_objectives", False))

@@ -24,6 +24,8 @@ def suggest(new_ids: Sequence[int], domain: Domain, trials: Trials, seed: int) -
 
 # Draws never depend on earlier results, so fmin may ask for many trials in one call.
 suggest.ignores_history = True  # type: ignore[attr-defined]
+# (and so it is indifferent to how many losses a result has)
+suggest.several_objectives = True  # type: ignore[attr-defined]
 
 
 def suggest_batch(new_ids: Sequence[int], domain: Domain, trials: Trials, seed: int):

@@ -32,6 +32,7 @@ from .._types import (
     TrialMisc,
     TrialResult,
 )
+from .. import objectives
 from .._utils import utcnow, worker_name
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
 from ..results import recorded_error
@@ -43,18 +44,6 @@ from .documents import (
     to_python,
     validate_trial,
 )
-
-
-def _ok_loss(trial: Mapping) -> float | None:
-    """The trial's loss when it finished ok with a finite loss, else None."""
-    result = trial["result"]
-    if result.get("status") != STATUS_OK:
-        return None
-    loss = result.get("loss")
-    if loss is None:
-        return None
-    loss = float(loss)
-    return None if math.isnan(loss) else loss
 
 
 class Trials(TrialStore):
@@ -213,16 +202,26 @@ class Trials(TrialStore):
     # -- best trial ------------------------------------------------------------------------
     @property
     def best_trial(self) -> TrialDoc:
-        """The finished ``ok`` trial with the lowest loss."""
-        best: TrialDoc | None = None
-        best_loss = math.inf
-        for trial in self.trials:
-            loss = _ok_loss(trial)
-            if loss is not None and (best is None or loss < best_loss):
-                best, best_loss = trial, loss
+        """The finished ``ok`` trial with the lowest loss (the earliest of equals).
+
+        With constraints, the best feasible trial (the least infeasible when none is
+        feasible).  With several objectives, the Pareto-optimal trial lowest in the
+        first loss (ties broken by the next): one end of the front; ``best_trials``
+        gives the whole front.
+        """
+        best = objectives.best_of(self.trials)
         if best is None:
             raise AllTrialsFailedError(self._no_success_message())
-        return best
+        return best  # type: ignore[return-value]
+
+    @property
+    def best_trials(self) -> list[TrialDoc]:
+        """The feasible ``ok`` trials that no other feasible trial dominates (the Pareto
+        front), in trial order; with one objective, every trial with the lowest loss.
+
+        Empty when no trial finished ``ok`` and feasible.
+        """
+        return objectives.front_of(self.trials)  # type: ignore[return-value]
 
     def _no_success_message(self) -> str:
         if not self._trials:
@@ -248,6 +247,11 @@ class Trials(TrialStore):
     def average_best_error(self, bandit: Any = None) -> float:
         """Expected true loss of the best trial, given each trial's loss variance."""
         results = [r for r in self.results if r.get("status") == STATUS_OK]
+        if any(isinstance(r.get("loss"), (list, tuple)) for r in results):
+            raise InvalidArgumentError(
+                "average_best_error: the trials have several objectives, and an expected "
+                "best loss needs one; read trials.best_trials for the Pareto front."
+            )
         if bandit is not None:
             losses = np.array([bandit.loss(r) for r in results], dtype=float)
             variances = np.array([bandit.loss_variance(r) for r in results], dtype=float)

@@ -15,7 +15,9 @@ from ..._types import (
     STATUS_OK,
     STATUS_PRUNED,
 )
+from ...objectives import violation
 from ...trials.documents import config_key
+from .several import ranking_keys
 
 
 class _cached:  # noqa: N801 (used as a decorator, like functools.cached_property)
@@ -156,6 +158,10 @@ class _Rows:
         self.n_pruned = 0
         self.top_step = -math.inf  # the highest step any finished trial reported
         self.configs: set = set()
+        # several losses or constraints (see several.py); kept per row once one is seen
+        self.vectors: list[tuple | None] = []  # per row, an ok trial's losses (None: one loss)
+        self.violations: list[float] = []  # per row, its total violation (nan: none)
+        self.shaped = False  # a row had several losses or constraints
         self._done = 0
         self._losses = np.empty(0)
         self._pending = np.empty(0, dtype=bool)
@@ -206,12 +212,19 @@ class _Rows:
         state = trial["state"]
         result = trial["result"]
         step, last = math.nan, math.inf
+        vector, amount = None, math.nan
         if state in (JOB_STATE_NEW, JOB_STATE_RUNNING):
             self.losses.append(math.inf)
             self.pending.append(True)
         elif state == JOB_STATE_DONE:
             status = result.get("status")
             loss = result.get("loss") if status == STATUS_OK else None
+            if isinstance(loss, (list, tuple)):  # several losses: ranked by several.py
+                vector, loss = tuple(loss), 0.0
+                self.shaped = True
+            if status == STATUS_OK and "constraints" in result:
+                amount = violation(result)
+                self.shaped = True
             ok = loss is not None and math.isfinite(loss)
             self.losses.append(float(loss) if ok else math.inf)  # type: ignore[arg-type]
             self.pending.append(False)
@@ -225,6 +238,8 @@ class _Rows:
             return False
         self.steps.append(step)
         self.last.append(last)
+        self.vectors.append(vector)
+        self.violations.append(amount)
         vals = trial["misc"]["vals"]
         config = {}
         row = []
@@ -332,7 +347,28 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         run_length = max(cache.rows.top_step, tail.top_step) + 1.0
         pruned = PrunedRows(steps, values, progress(steps, run_length))
     configs = SeenConfigs(cache.rows.configs, tail.configs)
+    if cache.rows.shaped or tail.shaped:
+        losses = _ranked(
+            losses, cache.rows.vectors + tail.vectors, cache.rows.violations + tail.violations
+        )
     return History(labels, losses, pending, matrix, configs, pruned)
+
+
+def _ranked(losses: np.ndarray, vectors: list, violations: list) -> np.ndarray:
+    """The rows' ranking keys in place of losses, for several losses or constraints.
+
+    The search's number of losses is that of its first ok row; a row with another
+    number is ranked as failed (hopt.objectives reads trials the same way).
+    """
+    count = next((len(v) for v in vectors if v is not None), None)
+    array = None
+    if count is not None:
+        nan_row = (math.nan,) * count
+        array = np.array(
+            [v if v is not None and len(v) == count else nan_row for v in vectors], dtype=float
+        )
+    amounts = np.array(violations, dtype=float)
+    return ranking_keys(losses, array, None if np.isnan(amounts).all() else amounts)
 
 
 def split_below(

@@ -475,3 +475,7 @@ def _add_pending(history: History, values: dict, masks: dict, key: tuple) -> His
         history.configs.plus(key),
         pruned,
     )
+
+
+# several losses: good and bad split by non-domination rank (see history.ranking_keys)
+suggest.several_objectives = True  # type: ignore[attr-defined]

@@ -101,6 +101,7 @@ class _Run:
         self.scan_from = 0  # _dynamic_trials before this index are not NEW (or are queued)
         self.connect = False  # through a Spark Connect session (DataFrame jobs, tags)
         self.pruner: Any = None  # fmin's pruner: decides on the driver as reports arrive
+        self.domain: Any = None  # fmin's domain (its numbers of losses and constraints)
         self.mode = "jobs"  # "slots" while slot tasks serve the run
         self.forced = False  # the user chose the mode: no fallback
         self.waiting: collections.deque = collections.deque()  # NEW trials queued for slots
@@ -212,6 +213,7 @@ class SparkTrials(Trials):
             run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
             launcher = ClassicLauncher(sc, run.base_rdd, run.id)
         run.pruner = getattr(domain, "pruner", None)
+        run.domain = domain  # checks each result's number of losses on arrival
         self._requeue_orphans()
         self._run = run
         self._started_at = time.monotonic()
@@ -423,7 +425,8 @@ class SparkTrials(Trials):
     def _threshold_reached(self) -> bool:
         if self.loss_threshold is None:
             return False
-        losses = [loss for loss in self.losses() if loss is not None]
+        # one objective only (fmin refuses loss_threshold with several)
+        losses = [loss for loss in self.losses() if isinstance(loss, (int, float))]
         return bool(losses) and min(losses) <= self.loss_threshold
 
     # -- dispatching -------------------------------------------------------------------------
@@ -582,6 +585,9 @@ class SparkTrials(Trials):
             )
             attachments = None
         result = to_python(result)
+        if state == JOB_STATE_DONE and run.domain is not None:
+            # an executor's copy of the domain may not have seen the first result yet
+            result = run.domain.checked(result)
         with self._changed:
             if attachments:
                 store = self.trial_attachments(doc)
