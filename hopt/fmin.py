@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import objectives
 from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_RUNNING,
@@ -31,7 +32,6 @@ from ._types import (
 )
 from ._utils import SEED_BOUND, as_generator
 from ._validate import check_int, check_loss_threshold, check_timeout
-from . import objectives
 from .algos.protocol import SuggestAlgorithm, handles_several_objectives
 from .domain import Domain, space_eval
 from .drivers import SerialDriver, make_driver

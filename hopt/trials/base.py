@@ -16,12 +16,12 @@ holds) and override storage and the hooks fmin calls around its loop:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
 import numpy as np
 
+from .. import objectives
 from .._types import (
     JOB_STATE_DONE,
     JOB_STATE_NEW,
@@ -32,7 +32,6 @@ from .._types import (
     TrialMisc,
     TrialResult,
 )
-from .. import objectives
 from .._utils import utcnow, worker_name
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
 from ..results import recorded_error
