@@ -8,6 +8,7 @@ from typing import Any
 
 from ._types import STATUS_OK
 from ._validate import check_int, check_number
+from .objectives import FrontArchive, is_feasible, loss_tuple
 
 
 def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: float = 0.0):
@@ -15,7 +16,10 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
 
     A trial counts as progress when its loss is below ``best - |best| * percent_increase
     / 100``.  Failed, running and queued trials are not progress (Hyperopt raised
-    ``KeyError: 'loss'`` on them).
+    ``KeyError: 'loss'`` on them).  With several objectives, a trial is progress
+    when it joins the front: no earlier feasible trial dominates it
+    (``percent_increase`` does not apply there); with constraints, only feasible
+    trials can be progress.
     """
     where = "no_progress_loss"
     # whole_float: 5.0 is taken as 5, as Hyperopt took it
@@ -40,7 +44,17 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
             seen = seen_by_trials.get(trials, 0)
         for trial in finished[seen:]:
             result = trial["result"]
-            loss = result.get("loss") if result.get("status") == STATUS_OK else None
+            losses = loss_tuple(result) if is_feasible(result) else None
+            if losses is not None and len(losses) > 1:
+                # several objectives: the state holds the front; as with one, the
+                # first result counts as a trial without progress
+                first = best_loss is None
+                if first:
+                    best_loss = FrontArchive()
+                joined = best_loss.add(losses)
+                iteration_no_progress = 0 if joined and not first else iteration_no_progress + 1
+                continue
+            loss = losses[0] if losses is not None else None
             if loss is not None and math.isfinite(loss):
                 if best_loss is None:
                     # The first result counts as one trial without progress (Hyperopt's count).

@@ -144,6 +144,7 @@ class FMinIter:
         self.best_loss = math.inf
         #: with several objectives: the feasible loss vectors no other one dominates
         self.front = objectives.FrontArchive()
+        self._threshold_ignored = False  # warned that loss_threshold cannot apply
         self.stop_reason: str | None = None
         self._last_save = 0.0
         self._counted_done = 0
@@ -198,6 +199,14 @@ class FMinIter:
             return
         if not handles_several_objectives(self.algo):
             raise InvalidArgumentError(several_objectives_refused(self.algo, len(losses)))
+        if self.loss_threshold is not None and not self._threshold_ignored:
+            self._threshold_ignored = True
+            logger.warning(
+                "fmin: loss_threshold is ignored: the results have %d losses, and it stops at "
+                "one (pass n_objectives=%d to have fmin refuse it up front).",
+                len(losses),
+                len(losses),
+            )
         self.front.add(losses)
 
     # -- the loop -----------------------------------------------------------------------
@@ -480,8 +489,10 @@ def fmin(
 
 
 def several_objectives_refused(algo: Any, count: int) -> str:
-    name = getattr(algo, "__module__", None) or ""
-    name = f"{name.rsplit('.', 1)[-1]}.suggest" if name else repr(algo)
+    while isinstance(algo, functools.partial):
+        algo = algo.func
+    module = getattr(algo, "__module__", None) or ""
+    name = f"{module.rsplit('.', 1)[-1]}.{getattr(algo, '__name__', 'suggest')}"
     return (
         f"fmin: {name} optimises one loss, but this search has {count} objectives; use "
         "tpe.suggest or rand.suggest for several objectives, or return one loss."

@@ -130,3 +130,77 @@ class SuggestConformance:
         first = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
         second = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
         assert first == second
+
+
+def several_objectives(p: dict) -> dict:
+    """Two losses over ``conformance_space()`` that pull ``u`` apart, and a constraint
+    (``q <= 15``) that leaves most of the space feasible."""
+    base = conformance_objective(p) - (p["u"] - 1) ** 2
+    return {
+        "loss": [base + (p["u"] + 2) ** 2, base + (p["u"] - 3) ** 2],
+        "constraints": [p["q"] - 15],
+    }
+
+
+class SeveralObjectivesConformance:
+    """Mixin of pytest tests for an algorithm that handles several objectives and
+    constraints (``several_objectives = True``); set ``algo`` as for ``SuggestConformance``.
+    """
+
+    algo: Callable[..., list] = staticmethod(lambda *a: [])
+    history = 30
+
+    def _trials(self, seed: int = 0, objective: Callable = several_objectives) -> Trials:
+        trials = Trials()
+        fmin(objective, conformance_space(), algo=self.algo, max_evals=self.history,
+             trials=trials, rstate=seed, show_progressbar=False, n_objectives=2)  # fmt: skip
+        return trials
+
+    def test_it_declares_that_it_handles_several_objectives(self):
+        from ..algos.protocol import handles_several_objectives
+
+        assert handles_several_objectives(self.algo)
+
+    def test_a_run_stores_losses_marks_feasibility_and_has_a_front(self):
+        trials = self._trials()
+        assert trials.statuses() == [STATUS_OK] * self.history
+        assert all(len(t["result"]["loss"]) == 2 for t in trials.trials)
+        assert {t["result"]["feasible"] for t in trials.trials} == {True, False}
+        front = trials.best_trials
+        assert front and all(t["result"]["feasible"] for t in front)
+
+    def test_failed_trials_and_other_counts_in_the_history(self):
+        calls = [0]
+
+        def objective(p: dict) -> Any:
+            calls[0] += 1
+            if calls[0] % 7 == 3:
+                raise ValueError("diverged")
+            if calls[0] % 7 == 5:
+                return [1.0, 2.0, 3.0]  # another number of losses: a failed trial
+            return several_objectives(p)
+
+        trials = Trials()
+        fmin(objective, conformance_space(), algo=self.algo, max_evals=self.history,
+             trials=trials, rstate=2, show_progressbar=False,
+             catch_eval_exceptions=True)  # fmt: skip
+        assert {STATUS_OK, STATUS_FAIL} == set(trials.statuses())
+        domain = Domain(conformance_objective, conformance_space())
+        ids = trials.new_trial_ids(3)
+        assert [d["tid"] for d in self.algo(ids, domain, trials, 5)] == ids
+
+    def test_trials_in_flight_get_distinct_suggestions(self):
+        trials = self._trials()
+        domain = Domain(several_objectives, conformance_space())
+        ids = trials.new_trial_ids(4)
+        docs = self.algo(ids, domain, trials, 11)
+        trials.insert_trial_docs(docs)  # queued: in flight for the next call
+        trials.refresh()
+        more = self.algo(trials.new_trial_ids(4), domain, trials, 12)
+        seen = [d["misc"]["vals"] for d in docs + more]
+        assert len({repr(sorted(v.items())) for v in seen}) == 8
+
+    def test_same_seed_same_suggestions(self):
+        first = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
+        second = [d["misc"]["vals"] for d in self._trials(seed=9).trials]
+        assert first == second

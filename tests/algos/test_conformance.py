@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from hopt import anneal, mix, rand, tpe
-from hopt.testing.algorithms import SuggestConformance
+from hopt.testing.algorithms import SeveralObjectivesConformance, SuggestConformance
 
 
 class TestRandConformance(SuggestConformance):
@@ -28,3 +28,15 @@ class TestMixConformance(SuggestConformance):
 
 class TestTpeMultivariateConformance(SuggestConformance):
     algo = staticmethod(functools.partial(tpe.suggest, n_startup_jobs=10, multivariate=True))
+
+
+class TestTpeSeveralObjectives(SeveralObjectivesConformance):
+    algo = staticmethod(tpe.suggest)
+
+
+class TestTpeUnivariateSeveralObjectives(SeveralObjectivesConformance):
+    algo = staticmethod(functools.partial(tpe.suggest, multivariate=False))
+
+
+class TestRandSeveralObjectives(SeveralObjectivesConformance):
+    algo = staticmethod(rand.suggest)

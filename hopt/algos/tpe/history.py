@@ -87,7 +87,11 @@ class History:
     ``matrix`` is (labels, rows), nan where a label was inactive: the joint
     model takes all labels of a set of rows with one indexing call.  ``pruned``
     is None when no row was pruned (the usual case, which then costs nothing).
+    ``several``: the trials have several losses (``losses`` then holds ranking keys,
+    see several.py).
     """
+
+    several = False
 
     def __init__(
         self,
@@ -347,11 +351,14 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         run_length = max(cache.rows.top_step, tail.top_step) + 1.0
         pruned = PrunedRows(steps, values, progress(steps, run_length))
     configs = SeenConfigs(cache.rows.configs, tail.configs)
+    several = False
     if cache.rows.shaped or tail.shaped:
-        losses = _ranked(
-            losses, cache.rows.vectors + tail.vectors, cache.rows.violations + tail.violations
-        )
-    return History(labels, losses, pending, matrix, configs, pruned)
+        vectors = cache.rows.vectors + tail.vectors
+        several = any(v is not None for v in vectors)
+        losses = _ranked(losses, vectors, cache.rows.violations + tail.violations)
+    history = History(labels, losses, pending, matrix, configs, pruned)
+    history.several = several
+    return history
 
 
 def _ranked(losses: np.ndarray, vectors: list, violations: list) -> np.ndarray:

@@ -44,7 +44,7 @@ DEFAULTS: dict[str, float | str] = {
     "n_EI_candidates": 24,
     "gamma": 0.15,
     "linear_forgetting": 25,
-    "multivariate": True,
+    "multivariate": None,
     "pruned_count": "progress",
 }
 
@@ -63,15 +63,17 @@ def suggest(
     n_EI_candidates: int = 24,
     gamma: float = 0.15,
     linear_forgetting: int = 25,
-    multivariate: bool = True,
+    multivariate: bool | None = None,
     pruned_count: str = "progress",
     verbose: bool = False,
 ) -> list[TrialDoc]:
     """Suggest ``len(new_ids)`` trials with TPE (Hyperopt's signature and tunables).
 
     ``gamma`` is the fraction of finished trials in the good group (at most 25);
-    ``multivariate=True`` (the default) models all labels jointly (see ``joint.py``);
-    ``False`` models each label alone.  Pruned trials rank after completed ones;
+    ``multivariate=True`` models all labels jointly (see ``joint.py``), ``False`` each
+    label alone; the default (``None``) models jointly with one objective and per
+    label with several, where drawing each label from a different good trial
+    recombines the front (docs/multi-objective.md).  Pruned trials rank after completed ones;
     ``pruned_count`` says how much each counts in the good group's size: the fraction
     of a full run it trained (``"progress"``) or one trial (``"whole"``, Optuna's rule).
     Defaults come from benchmarks/ (docs/algorithms.md).
@@ -84,6 +86,8 @@ def suggest(
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
+    if multivariate is None:
+        multivariate = not history.several
     if pruned_count == "whole" and history.pruned is not None:
         history = History(
             history.labels,
