@@ -50,6 +50,7 @@ PUBLIC_MODULES = [
     "hopt.testing.pruners",
     "hopt.testing.waits",
     "hopt.plotting.curves",
+    "hopt.plotting.fronts",
 ]
 
 

@@ -1,5 +1,5 @@
 """Plots of a search: loss history, loss histogram, parameters, parallel coordinates,
-intermediate values.
+intermediate values, and for several objectives the Pareto front and its hypervolume.
 
 Needs matplotlib (``pip install 'hopt[plot]'``), imported only when a plot is
 drawn.  Every function reads the trials through the public ``Trials`` API
@@ -11,6 +11,7 @@ figure and show it.  See docs/plotting.md.
 """
 
 from .curves import plot_intermediate_values
+from .fronts import plot_hypervolume, plot_pareto_front
 from .hyperopt_names import (
     main_plot_1D_attachment,
     main_plot_histogram,
@@ -27,8 +28,10 @@ __all__ = [
     "main_plot_history",
     "main_plot_vars",
     "plot_history",
+    "plot_hypervolume",
     "plot_intermediate_values",
     "plot_loss_histogram",
     "plot_parallel_coordinates",
     "plot_params",
+    "plot_pareto_front",
 ]

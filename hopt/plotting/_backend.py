@@ -31,11 +31,14 @@ def pyplot(where: str) -> Any:
     return plt
 
 
-def figure_and_axes(where: str, ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    """The figure and axes to draw into: the caller's ``ax``, or a new pyplot figure."""
+def figure_and_axes(
+    where: str, ax: Any, figsize: tuple[float, float], projection: str | None = None
+) -> tuple[Any, Any]:
+    """The figure and axes to draw into: the caller's ``ax``, or a new pyplot figure
+    (with ``projection="3d"``, a 3-D one)."""
     plt = pyplot(where)
     if ax is not None:
         return ax.figure, ax
     # pyplot (not a bare Figure) so that plt.show() and notebooks display the result
     figure = plt.figure(figsize=figsize, layout="constrained")
-    return figure, figure.add_subplot()
+    return figure, figure.add_subplot(projection=projection)
