@@ -34,7 +34,8 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
     # at the newest trial, and so missed trials that finished together.
     seen_by_trials: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def stop_fn(trials: Any, best_loss: float | None = None, iteration_no_progress: int = 0):
+    def stop_fn(trials: Any, best_loss: Any = None, iteration_no_progress: int = 0):
+        # best_loss: the best loss, or with several objectives a FrontArchive
         finished = [t for t in trials.trials if t["result"].get("status") in (STATUS_OK, "fail")]
         if best_loss is None and iteration_no_progress == 0:
             # a new count (a new fmin call): as in Hyperopt it starts at the newest

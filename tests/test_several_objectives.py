@@ -126,7 +126,9 @@ def test_declared_n_objectives_fails_the_first_result_too():
     with pytest.raises(AllTrialsFailedError, match="returned 1 loss"):
         run(lambda p: p["x"], max_evals=3, n_objectives=2, trials=trials)
     assert trials.statuses() == [STATUS_FAIL] * 3
-    assert "returned 1 loss, but this search has 2" in trials.trials[0]["result"]["error"]["message"]
+    assert (
+        "returned 1 loss, but this search has 2" in trials.trials[0]["result"]["error"]["message"]
+    )
 
 
 def test_constraint_counts_must_not_vary():
@@ -245,7 +247,7 @@ def test_no_ok_trial_is_still_the_clear_error():
     with pytest.raises(AllTrialsFailedError, match="InvalidLossError: .* item 0 is NaN"):
         run(lambda p: [float("nan"), 1.0], max_evals=3, trials=trials)
     with pytest.raises(AllTrialsFailedError, match="InvalidLossError"):
-        trials.best_trial
+        _ = trials.best_trial
 
 
 def test_list_losses_survive_pickling_and_average_best_error_says_why_not():

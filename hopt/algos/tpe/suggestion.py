@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # annotations only: no import at run time
     from ...domain import Domain
     from ...trials.base import Trials
 
-DEFAULTS: dict[str, float | str] = {
+DEFAULTS: dict[str, float | str | None] = {
     "prior_weight": 1.0,
     "n_startup_jobs": 10,
     "n_EI_candidates": 24,
