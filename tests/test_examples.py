@@ -23,6 +23,7 @@ SAVES_PLOTS = {
     "spark_trials.py",
     "mongo_trials.py",
     "pruning.py",
+    "multi_objective.py",
 }
 
 
