@@ -9,7 +9,7 @@
 #           bash scripts/bench.sh fleet                (Optuna journal/SQLite vs hopt fleets; about 12 minutes)
 #           nice -n 5 bash scripts/bench.sh pruning    (hopt's pruners vs Optuna's; about 30 minutes)
 #           bash scripts/bench.sh pruning --quick      (2 seeds, 12 trials; writes nothing)
-#           nice -n 5 bash scripts/bench.sh multiobjective  (several objectives vs Optuna; about 8 minutes)
+#           nice -n 5 bash scripts/bench.sh multiobjective  (several objectives vs Optuna; about 4 minutes)
 #           bash scripts/bench.sh all                  (overhead, quality, parallel, tpe-overhead, mongo; about 18 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
