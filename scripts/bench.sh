@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|pruning|spark|mongo|fleet|report-cost|all] [args...]
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|pruning|multiobjective|spark|mongo|fleet|report-cost|all] [args...]
 # Sets up .venv with the `bench` and `mongo` extras (hyperopt==0.3.0, optuna, scikit-learn,
 # pymongo; see scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
@@ -9,6 +9,7 @@
 #           bash scripts/bench.sh fleet                (Optuna journal/SQLite vs hopt fleets; about 12 minutes)
 #           nice -n 5 bash scripts/bench.sh pruning    (hopt's pruners vs Optuna's; about 30 minutes)
 #           bash scripts/bench.sh pruning --quick      (2 seeds, 12 trials; writes nothing)
+#           nice -n 5 bash scripts/bench.sh multiobjective  (several objectives vs Optuna; about 4 minutes)
 #           bash scripts/bench.sh all                  (overhead, quality, parallel, tpe-overhead, mongo; about 18 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,7 +25,10 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | pruning | spark | mongo | fleet | report-cost | all) which=$1; shift ;;
+    overhead | quality | parallel | tpe-overhead | pruning | multiobjective | spark | mongo | fleet | report-cost | all)
+        which=$1
+        shift
+        ;;
 esac
 case "$which" in
     overhead) exec "$VENV_PY" benchmarks/overhead.py "$@" ;;
@@ -32,6 +36,7 @@ case "$which" in
     parallel) exec "$VENV_PY" benchmarks/quality.py --parallel 8 "$@" ;;
     tpe-overhead) exec "$VENV_PY" benchmarks/tpe_overhead.py "$@" ;;
     pruning) exec "$VENV_PY" benchmarks/pruning.py "$@" ;;
+    multiobjective) exec "$VENV_PY" benchmarks/multiobjective.py "$@" ;;
     spark)
         # local-cluster, then a standalone master + 8-slot worker started (and always
         # stopped) here; both libraries' SparkTrials on each.
