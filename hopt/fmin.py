@@ -495,7 +495,9 @@ def several_objectives_refused(algo: Any, count: int) -> str:
     name = f"{module.rsplit('.', 1)[-1]}.{getattr(algo, '__name__', 'suggest')}"
     return (
         f"fmin: {name} optimises one loss, but this search has {count} objectives; use "
-        "tpe.suggest or rand.suggest for several objectives, or return one loss."
+        "tpe.suggest or rand.suggest for several objectives, or return one loss. (A "
+        "wrapper or algorithm of your own that handles them says so with "
+        "suggest.several_objectives = True.)"
     )
 
 

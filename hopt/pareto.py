@@ -40,46 +40,54 @@ def dominates(a: Any, b: Any) -> bool:
     return bool(np.all(a <= b) and np.any(a < b))
 
 
-def non_dominated_sort(losses: Any) -> np.ndarray:
+def non_dominated_sort(losses: Any, max_points: int | None = None) -> np.ndarray:
     """The non-domination rank of each point: 0 for the Pareto front, 1 for the front
     of what is left once it is removed, and so on.
 
-    Equal points get the same rank.  Takes O(m n²) time and O(n²) memory for n
-    points of m objectives, in numpy (a few milliseconds at n = 1,000).
+    Equal points get the same rank.  With ``max_points``, fronts are peeled only
+    until they hold that many points; the rest get rank -1.  Takes O(m n²) time
+    and O(n²) memory for n points of m objectives, one n-by-n comparison per
+    objective (about 10 ms at n = 1,000 and m = 3).
     """
     array = _as_losses(losses, "non_dominated_sort")
     n = len(array)
     ranks = np.full(n, -1, dtype=int)
     if n == 0:
         return ranks
-    # dominated_by[i, j]: j dominates i
-    no_worse = np.all(array[None, :, :] <= array[:, None, :], axis=2)
-    better = np.any(array[None, :, :] < array[:, None, :], axis=2)
+    # dominated_by[i, j]: j dominates i (no worse in every loss, better in one)
+    no_worse = np.ones((n, n), dtype=bool)
+    better = np.zeros((n, n), dtype=bool)
+    for column in array.T:
+        no_worse &= column[None, :] <= column[:, None]
+        better |= column[None, :] < column[:, None]
     dominated_by = no_worse & better
-    counts = dominated_by.sum(axis=1)
+    counts = np.count_nonzero(dominated_by, axis=1)
     remaining = np.ones(n, dtype=bool)
     rank = 0
-    while remaining.any():
+    limit = n if max_points is None else max_points
+    ranked = 0
+    while remaining.any() and ranked < limit:
         front = remaining & (counts == 0)
         ranks[front] = rank
+        ranked += int(np.count_nonzero(front))
         remaining &= ~front
         # points the front dominated lose one dominator each
-        counts -= dominated_by[:, front].sum(axis=1)
+        counts -= np.count_nonzero(dominated_by[:, front], axis=1)
         rank += 1
     return ranks
 
 
 def pareto_front(losses: Any) -> np.ndarray:
     """A boolean mask of the Pareto-optimal points (rank 0)."""
-    return non_dominated_sort(losses) == 0
+    return non_dominated_sort(losses, max_points=1) == 0
 
 
 def hypervolume(losses: Any, reference: Any) -> float:
     """The volume dominated by ``losses`` and bounded by the ``reference`` point.
 
-    Every point must be at or below the reference in every objective (the
-    reference bounds the front); a point on the reference's boundary adds
-    nothing.  Exact: a sweep for 2 objectives, slicing along the last objective
+    Every Pareto-optimal point must be at or below the reference in every
+    objective (the reference bounds the front); dominated points may lie beyond
+    it, and a point on its boundary adds nothing.  Exact: a sweep for 2 objectives, slicing along the last objective
     above that (fine for fronts of hundreds of points in 3 or 4 objectives).
     """
     array = _as_losses(losses, "hypervolume")
@@ -95,16 +103,18 @@ def hypervolume(losses: Any, reference: Any) -> float:
         )
     if len(array) == 0:
         return 0.0
-    beyond = np.any(array > ref, axis=1)
+    front = array[pareto_front(array)]
+    beyond = np.any(front > ref, axis=1)  # dominated points beyond it add nothing anyway
     if beyond.any():
-        worst = array[beyond][0]
+        worst = front[beyond][0]
         raise InvalidArgumentError(
             f"hypervolume: the reference point {ref.tolist()} does not bound the front: "
-            f"{int(beyond.sum())} point(s) lie beyond it, e.g. {worst.tolist()}. Choose a "
+            f"{int(beyond.sum())} Pareto-optimal point(s) lie beyond it, e.g. "
+            f"{worst.tolist()}. Drop points beyond it first, or choose a "
             "reference at least as large as the worst loss in every objective (for example "
             "the column maxima, plus a margin)."
         )
-    return float(_volume(array[pareto_front(array)], ref))
+    return float(_volume(front, ref))
 
 
 def _volume(points: np.ndarray, ref: np.ndarray) -> float:

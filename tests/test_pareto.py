@@ -74,8 +74,21 @@ def test_hypervolume_matches_a_monte_carlo_estimate_in_four_objectives():
 
 
 def test_a_reference_that_does_not_bound_the_front_is_a_clear_error():
-    with pytest.raises(InvalidArgumentError, match=r"does not bound the front: 1 point\(s\)"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"does not bound the front: 1 Pareto-optimal point\(s\)"
+    ):
         hypervolume([[1, 3], [5, 1]], [4, 4])
+
+
+def test_dominated_points_beyond_the_reference_add_nothing():
+    assert hypervolume([[0.5, 2.0], [0.2, 0.3]], [1, 1]) == pytest.approx(0.8 * 0.7)
+
+
+def test_peeling_stops_once_enough_points_are_ranked():
+    points = np.array([[0, 3], [3, 0], [1, 4], [4, 1], [5, 5]], dtype=float)
+    assert non_dominated_sort(points).tolist() == [0, 0, 1, 1, 2]
+    assert non_dominated_sort(points, max_points=2).tolist() == [0, 0, -1, -1, -1]
+    assert non_dominated_sort(points, max_points=3).tolist() == [0, 0, 1, 1, -1]
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,7 @@ def front_keys(points: np.ndarray) -> np.ndarray:
     scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1.0)
     remaining = np.arange(n)
     front_number = 0
-    ranks = None if m == 2 else non_dominated_sort(scaled)
+    ranks = None if m == 2 else non_dominated_sort(scaled, max_points=RANKED_ROWS)
     while len(remaining) and n - len(remaining) < RANKED_ROWS:
         if ranks is None:
             in_front = _front_2d(scaled[remaining])
