@@ -33,6 +33,7 @@ PUBLIC_MODULES = [
     "hopt.algos.protocol",
     "hopt.pruners",
     "hopt.pareto",
+    "hopt.objectives",
     "hopt.running",
     "hopt.trials",
     "hopt.trials.contract",

@@ -141,21 +141,31 @@ class JointParzen:
                 self.codes[i] = label_codes
                 self.categorical[i] = table.log_table_by_option.take(label_codes, axis=1)
 
-    def sample(self, rng: np.random.Generator, size: int, group: int = 0) -> dict[str, np.ndarray]:
-        """``size`` configurations drawn whole from one group's mixture."""
+    def sample(
+        self, rng: np.random.Generator, size: int, group: int = 0, recombine: bool = False
+    ) -> dict[str, np.ndarray]:
+        """``size`` configurations drawn whole from one group's mixture; with
+        ``recombine``, each label from a component drawn for that label alone."""
         log_weights = self.log_weights[group]
-        components = draw_index(rng, np.exp(log_weights), size)
+        n_labels = len(self.layout.labels)
+        if recombine:
+            components = draw_index(rng, np.exp(log_weights), size * n_labels)
+            components = components.reshape(n_labels, size)
+        else:
+            components = draw_index(rng, np.exp(log_weights), size)
         components += self.columns[group].start
         # one row of uniforms per label, in label order (the stream per-label draws used)
-        uniforms = rng.random((len(self.layout.labels), size))
-        numeric = self.kernels.sample(uniforms[self.layout.numeric], components)
+        uniforms = rng.random((n_labels, size))
+        numeric_components = components[self.layout.numeric] if recombine else components
+        numeric = self.kernels.sample(uniforms[self.layout.numeric], numeric_components)
         out: dict[str, np.ndarray] = {}
         for i, label in enumerate(self.layout.labels):
             table = self.layout.tables.get(i)
             if table is None:
                 out[label] = numeric[self.layout.numeric_row[i]]
             else:
-                cumulative = table.cumulative[self.codes[i][components]]
+                chosen = components[i] if recombine else components
+                cumulative = table.cumulative[self.codes[i][chosen]]
                 drawn = count_per_row(uniforms[i][:, None] > cumulative)
                 out[label] = np.minimum(drawn, table.n_options - 1)
         return out
@@ -207,6 +217,45 @@ class JointParzen:
         if not started:
             total[:] = self.log_weight_row
         return self._logsumexp(total)
+
+    def log_pdf_by_label(
+        self, values: dict[str, np.ndarray], masks: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """(groups, n): per mixture, the sum over the active labels of each label's own
+        mixture log density: the per-label (factorized) model on these kernels."""
+        layout = self.layout
+        n = len(values[layout.labels[0]])
+        numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
+        numeric = numeric.reshape(len(layout.numeric), n)
+        rows = layout.rows
+        dense = numeric[rows.continuous_rows]
+        log = rows.continuous_log_rows
+        if len(log):
+            dense[log] = np.log(np.maximum(dense[log], 1e-300))
+        cells = self.kernels.cell_terms(numeric)
+        width = self.columns[-1].stop
+        densities = scratch("densities", (len(dense), n, width))
+        self.kernels.log_densities(dense, densities)
+        block = scratch("block", (n, width))
+        scores = np.zeros((len(self.columns), n))
+        for i, label in enumerate(layout.labels):
+            mask = masks[label] if layout.conditional[i] else None
+            if mask is not None and not mask.any():
+                continue
+            kind, index = layout.slots[i]
+            if kind == "density":
+                term = densities[index]
+            elif kind == "cell":
+                term = cells.term(index, out=block)
+            else:
+                options = np.asarray(values[label], dtype=np.intp)
+                term = self.categorical[i].take(options, axis=0, out=block, mode="clip")
+            per_label = self._logsumexp(term + self.log_weight_row)
+            if mask is None:
+                scores += per_label
+            else:
+                np.add(scores, per_label, out=scores, where=mask[None, :])
+        return scores
 
     def _logsumexp(self, total: np.ndarray) -> np.ndarray:
         """(groups, n): per mixture, log(sum(exp)) over its columns of ``total`` (overwritten).

@@ -149,13 +149,20 @@ class TruncatedNormals:
         self._const = -np.log(sigmas[cont]) - _SQRT_2PI_LOG - self._log_norm[cont]
 
     def sample(self, uniforms: np.ndarray, components: np.ndarray) -> np.ndarray:
-        """(rows, n): row r's value from kernel ``components[j]`` driven by ``uniforms[r, j]``."""
-        lo = self._cdf_low.take(components, axis=1)
-        hi = self._cdf_high.take(components, axis=1)
+        """(rows, n): row r's value from kernel ``components[j]`` driven by ``uniforms[r, j]``.
+
+        ``components`` may also be (rows, n): a kernel per row and draw.
+        """
+        if components.ndim == 2:
+            pick = functools.partial(np.take_along_axis, indices=components, axis=1)
+        else:
+            pick = functools.partial(np.take, indices=components, axis=1)
+        lo = pick(self._cdf_low)
+        hi = pick(self._cdf_high)
         # np.minimum(np.maximum(...)) is np.clip without its Python-level wrapper
         u = lo + uniforms * (hi - lo)
         np.minimum(np.maximum(u, 1e-12, out=u), 1 - 1e-12, out=u)
-        x = self.mus.take(components, axis=1) + self.sigmas.take(components, axis=1) * ndtri(u)
+        x = pick(self.mus) + pick(self.sigmas) * ndtri(u)
         np.minimum(np.maximum(x, self.rows.low, out=x), self.rows.high, out=x)
         if self.rows.any_log:
             x[self.rows.log_rows] = np.exp(x[self.rows.log_rows])

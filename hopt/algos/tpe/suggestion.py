@@ -19,8 +19,10 @@ has a trial in flight.
 
 from __future__ import annotations
 
+import functools
+
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,8 +74,8 @@ def suggest(
     ``gamma`` is the fraction of finished trials in the good group (at most 25);
     ``multivariate=True`` models all labels jointly (see ``joint.py``), ``False`` each
     label alone; the default (``None``) models jointly with one objective and per
-    label with several, where drawing each label from a different good trial
-    recombines the front (docs/multi-objective.md).  Pruned trials rank after completed ones;
+    label with several (on the joint model's kernels), where drawing each label
+    from a different good trial recombines the front (docs/multi-objective.md).  Pruned trials rank after completed ones;
     ``pruned_count`` says how much each counts in the good group's size: the fraction
     of a full run it trained (``"progress"``) or one trial (``"whole"``, Optuna's rule).
     Defaults come from benchmarks/ (docs/algorithms.md).
@@ -86,8 +88,11 @@ def suggest(
     rng = np.random.default_rng(seed)
     compiled = domain.compiled
     history = collect(domain, trials, exclude_tids=set(new_ids))
-    if multivariate is None:
-        multivariate = not history.several
+    pick: Callable[..., tuple]
+    if multivariate is None:  # several objectives: per-label scores on the joint kernels
+        pick = functools.partial(_joint_pick, factorized=True) if history.several else _joint_pick
+    else:
+        pick = _joint_pick if multivariate else _tpe_pick
     if pruned_count == "whole" and history.pruned is not None:
         history = History(
             history.labels,
@@ -102,7 +107,6 @@ def suggest(
         if _starting(history, n_startup_jobs):
             values, masks = _random_unseen(compiled, rng, history)
         else:
-            pick = _joint_pick if multivariate else _tpe_pick
             n_candidates = candidates_in_flight(n_EI_candidates, history)
             values, masks = pick(
                 compiled, rng, history, prior_weight, n_candidates, gamma, linear_forgetting
@@ -406,7 +410,12 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
     return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
 
 
-def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+def _joint_pick(
+    compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting, factorized=False
+):
+    """The joint model's pick; ``factorized``: each label of a candidate drawn from its
+    own good trial and scored by each label's own mixture (the per-label model, on
+    the joint model's kernels), which recombines the trials of a Pareto front."""
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
@@ -425,9 +434,10 @@ def _joint_pick(compiled, rng, history: History, prior_weight, n_candidates, gam
     n_observed = observed_per_label(history.matrix)
     # the good and the bad mixture
     model = JointParzen(layout, groups, prior_weight, clip_counts=[n_observed, None])
-    cand_values = model.sample(rng, n_candidates, group=0)
+    cand_values = model.sample(rng, n_candidates, group=0, recombine=factorized)
     cand_masks = _set_branch(compiled, cand_values, n_candidates, branch_label, option)
-    good, bad = model.log_pdf(cand_values, cand_masks)
+    score = model.log_pdf_by_label if factorized else model.log_pdf
+    good, bad = score(cand_values, cand_masks)
     scores = good - bad
     return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
 
