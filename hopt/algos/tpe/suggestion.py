@@ -20,7 +20,6 @@ has a trial in flight.
 from __future__ import annotations
 
 import functools
-
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
