@@ -108,3 +108,35 @@ def test_bad_input_names_what_to_fix(losses, reference, pattern):
 def test_empty_input():
     assert non_dominated_sort(np.empty((0, 2))).tolist() == []
     assert hypervolume(np.empty((0, 2)), [1, 1]) == 0.0
+
+
+def brute_force_volume(points: np.ndarray, reference: np.ndarray) -> float:
+    """Exact hypervolume by coordinate compression: the grid of every point's and the
+    reference's coordinates, each cell counted when some point dominates its corner."""
+    axes = [np.unique(np.append(points[:, j], reference[j])) for j in range(points.shape[1])]
+    total = 0.0
+    for corner in itertools.product(*(range(len(a) - 1) for a in axes)):
+        low = np.array([a[i] for a, i in zip(axes, corner)])
+        high = np.array([a[i + 1] for a, i in zip(axes, corner)])
+        if np.any(np.all(points <= low, axis=1)):
+            total += float(np.prod(high - low))
+    return total
+
+
+@pytest.mark.parametrize("m", [2, 3, 4])
+def test_hypervolume_matches_a_brute_force_grid_on_random_sets(m):
+    rng = np.random.default_rng(m)
+    for _ in range(15):
+        points = rng.integers(0, 6, size=(int(rng.integers(1, 9)), m)).astype(float)
+        reference = np.full(m, 6.0)
+        assert hypervolume(points, reference) == pytest.approx(
+            brute_force_volume(points, reference)
+        )
+
+
+def test_a_front_is_mutually_non_dominated_and_dominates_the_rest():
+    points = np.random.default_rng(7).random((200, 3))
+    mask = pareto_front(points)
+    front, rest = points[mask], points[~mask]
+    assert not any(dominates(a, b) for a in front for b in front)
+    assert all(any(dominates(a, b) for a in front) for b in rest)
