@@ -103,3 +103,36 @@ def test_tpe_learns_where_the_feasible_region_is():
              show_progressbar=False)  # fmt: skip
         shares[name] = np.mean([t["result"]["feasible"] for t in trials.trials[20:]])
     assert shares["tpe"] > 2 * shares["rand"], shares
+
+
+def test_per_label_scores_are_the_sum_of_one_label_models():
+    from hopt.algos.tpe.joint import JointParzen, layout_of
+    from hopt.domain import Domain
+
+    space = {
+        "u": hp.uniform("u", -1, 2),
+        "lu": hp.loguniform("lu", -3, 1),
+        "q": hp.quniform("q", 0, 10, 1),
+        "c": hp.choice("c", ["a", "b", "c"]),
+    }
+    rng = np.random.default_rng(0)
+    whole = Domain(lambda p: 0.0, space).compiled
+    good = whole.sample(rng, 6)[0]
+    bad = whole.sample(rng, 20)[0]
+    candidates = whole.sample(rng, 9)[0]
+    masks = {label: np.ones(9, dtype=bool) for label in space}
+
+    def model(compiled, labels):
+        groups = [
+            (np.array([group[label] for label in labels], dtype=float), np.ones(size))
+            for group, size in ((good, 6), (bad, 20))
+        ]
+        return JointParzen(layout_of(compiled), groups, prior_weight=1.0)
+
+    labels = list(whole.params)
+    factorized = model(whole, labels).log_pdf_by_label(candidates, masks)
+    total = np.zeros_like(factorized)
+    for label in labels:
+        single = Domain(lambda p: 0.0, {label: space[label]}).compiled
+        total += model(single, [label]).log_pdf({label: candidates[label]}, {label: masks[label]})
+    assert np.allclose(factorized, total)

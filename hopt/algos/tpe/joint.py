@@ -234,27 +234,39 @@ class JointParzen:
             dense[log] = np.log(np.maximum(dense[log], 1e-300))
         cells = self.kernels.cell_terms(numeric)
         width = self.columns[-1].stop
-        densities = scratch("densities", (len(dense), n, width))
-        self.kernels.log_densities(dense, densities)
-        block = scratch("block", (n, width))
-        scores = np.zeros((len(self.columns), n))
+        # every label's kernel terms, (labels, n, components): the continuous ones in one
+        # call, the others one by one
+        terms = np.empty((len(layout.labels), n, width))
+        dense_labels = [i for i, (kind, _) in enumerate(layout.slots) if kind == "density"]
+        if dense_labels:
+            densities = scratch("densities", (len(dense), n, width))
+            self.kernels.log_densities(dense, densities)
+            terms[dense_labels] = densities[[layout.slots[i][1] for i in dense_labels]]
         for i, label in enumerate(layout.labels):
-            mask = masks[label] if layout.conditional[i] else None
-            if mask is not None and not mask.any():
-                continue
             kind, index = layout.slots[i]
-            if kind == "density":
-                term = densities[index]
-            elif kind == "cell":
-                term = cells.term(index, out=block)
-            else:
+            if kind == "cell":
+                cells.term(index, out=terms[i])
+            elif kind == "categorical":
                 options = np.asarray(values[label], dtype=np.intp)
-                term = self.categorical[i].take(options, axis=0, out=block, mode="clip")
-            per_label = self._logsumexp(term + self.log_weight_row)
+                self.categorical[i].take(options, axis=0, out=terms[i], mode="clip")
+        terms += self.log_weight_row
+        # per group, log-sum-exp over its components: (groups, labels, n)
+        per_label = np.empty((len(self.columns), len(layout.labels), n))
+        for g, columns in enumerate(self.columns):
+            part = terms[:, :, columns]
+            peak = part.max(axis=2)
+            peak[~np.isfinite(peak)] = 0.0
+            part -= peak[:, :, None]
+            np.exp(part, out=part)
+            np.log(part.sum(axis=2), out=per_label[g])
+            per_label[g] += peak
+        scores = np.zeros((len(self.columns), n))
+        for i, label in enumerate(layout.labels):  # an inactive label adds nothing
+            mask = masks[label] if layout.conditional[i] else None
             if mask is None:
-                scores += per_label
+                scores += per_label[:, i]
             else:
-                np.add(scores, per_label, out=scores, where=mask[None, :])
+                np.add(scores, per_label[:, i], out=scores, where=mask[None, :])
         return scores
 
     def _logsumexp(self, total: np.ndarray) -> np.ndarray:
