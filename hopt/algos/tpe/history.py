@@ -166,6 +166,9 @@ class _Rows:
         self.vectors: list[tuple | None] = []  # per row, an ok trial's losses (None: one loss)
         self.violations: list[float] = []  # per row, its total violation (nan: none)
         self.shaped = False  # a row had several losses or constraints
+        self._shaped_done = 0
+        self._vectors = np.empty((0, 0))
+        self._violations = np.empty(0)
         self._done = 0
         self._losses = np.empty(0)
         self._pending = np.empty(0, dtype=bool)
@@ -210,6 +213,33 @@ class _Rows:
         steps, values = self._steps[:n], self._last[:n]
         steps.flags.writeable = values.flags.writeable = False
         return steps, values
+
+    def loss_count(self) -> int | None:
+        """The number of losses of the first row that has several (None: no such row)."""
+        return next((len(v) for v in self.vectors if v is not None), None)
+
+    def shaped_arrays(self, count: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, violations) of the rows so far: (rows, count) losses, a nan row where
+        a row has none or another number of them; total violations, nan without
+        constraints.  Only the rows added since the last call are converted."""
+        width = count or 0
+        n, done = len(self.vectors), self._shaped_done
+        if self._vectors.shape[1] != width:  # the first call, or the count became known
+            self._vectors, done = np.empty((0, width)), 0
+            self._violations = np.empty(0)
+        if done < n:
+            nan_row = (math.nan,) * width
+            fresh = [
+                v if v is not None and len(v) == width else nan_row for v in self.vectors[done:]
+            ]
+            self._vectors = np.concatenate(
+                [self._vectors[:done], np.array(fresh, dtype=float).reshape(n - done, width)]
+            )
+            self._violations = np.concatenate(
+                [self._violations[:done], np.array(self.violations[done:], dtype=float)]
+            )
+            self._shaped_done = n
+        return self._vectors, self._violations
 
     def add(self, trial: dict, labels: list[str]) -> bool:
         """Append one trial; False when its state makes it irrelevant (error, cancel)."""
@@ -353,29 +383,19 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
     configs = SeenConfigs(cache.rows.configs, tail.configs)
     several = False
     if cache.rows.shaped or tail.shaped:
-        vectors = cache.rows.vectors + tail.vectors
-        several = any(v is not None for v in vectors)
-        losses = _ranked(losses, vectors, cache.rows.violations + tail.violations)
+        count = cache.rows.loss_count() or tail.loss_count()
+        several = count is not None
+        head_vectors, head_amounts = cache.rows.shaped_arrays(count)
+        tail_vectors, tail_amounts = tail.shaped_arrays(count)
+        amounts = np.concatenate([head_amounts, tail_amounts])
+        losses = ranking_keys(
+            losses,
+            None if count is None else np.concatenate([head_vectors, tail_vectors]),
+            None if np.isnan(amounts).all() else amounts,
+        )
     history = History(labels, losses, pending, matrix, configs, pruned)
     history.several = several
     return history
-
-
-def _ranked(losses: np.ndarray, vectors: list, violations: list) -> np.ndarray:
-    """The rows' ranking keys in place of losses, for several losses or constraints.
-
-    The search's number of losses is that of its first ok row; a row with another
-    number is ranked as failed (hopt.objectives reads trials the same way).
-    """
-    count = next((len(v) for v in vectors if v is not None), None)
-    array = None
-    if count is not None:
-        nan_row = (math.nan,) * count
-        array = np.array(
-            [v if v is not None and len(v) == count else nan_row for v in vectors], dtype=float
-        )
-    amounts = np.array(violations, dtype=float)
-    return ranking_keys(losses, array, None if np.isnan(amounts).all() else amounts)
 
 
 def split_below(
