@@ -52,6 +52,11 @@ PUBLIC_MODULES = [
     "hopt.testing.waits",
     "hopt.plotting.curves",
     "hopt.plotting.fronts",
+    "hopt.plotting.importances",
+    "hopt.plotting.slices",
+    "hopt.plotting.contours",
+    "hopt.plotting.edf",
+    "hopt.plotting.timeline",
 ]
 
 
