@@ -47,6 +47,7 @@ PUBLIC_MODULES = [
     "hopt.testing.algorithms",
     "hopt.testing.backends",
     "hopt.testing.reporting",
+    "hopt.testing.several_objectives",
     "hopt.testing.storage",
     "hopt.testing.pruners",
     "hopt.testing.waits",
