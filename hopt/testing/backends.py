@@ -37,7 +37,7 @@ from .._types import (
 from ..exceptions import AllTrialsFailedError
 from ..fmin import fmin
 from .reporting import AboveOthersBest, reports_then_waits_to_be_stopped, reports_until_pruned
-from .several_objectives import SeveralObjectivesConformance
+from .several_objectives import SeveralObjectivesConformance, run_search
 
 SPACE = hp.uniform("x", -10, 10)
 
@@ -89,12 +89,7 @@ def reports_three_epochs(x: float) -> float:
 
 
 def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any):
-    trials = make_trials(exp_key)
-    kwargs.setdefault("algo", rand.suggest)
-    kwargs.setdefault("rstate", 0)
-    best = fmin(fn, SPACE, max_evals=max_evals, trials=trials, show_progressbar=False, **kwargs)
-    trials.refresh()
-    return trials, best
+    return run_search(make_trials, exp_key, fn, max_evals, SPACE, **kwargs)
 
 
 class BackendConformance(SeveralObjectivesConformance):

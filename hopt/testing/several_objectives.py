@@ -79,11 +79,16 @@ def malformed_losses(x: float) -> Any:
     return {"loss": two_losses(x), "status": STATUS_OK}
 
 
-def _search(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any):
+def run_search(
+    make_trials: Any, exp_key: str, fn: Any, max_evals: int, space: Any = None, **kwargs: Any
+):
+    """(trials, fmin's return) of a search on ``make_trials(exp_key)`` (random search and
+    seed 0 unless given; ``space`` defaults to this module's)."""
     trials = make_trials(exp_key)
     kwargs.setdefault("algo", rand.suggest)
     kwargs.setdefault("rstate", 0)
-    best = fmin(fn, SPACE, max_evals=max_evals, trials=trials, show_progressbar=False, **kwargs)
+    space = SPACE if space is None else space
+    best = fmin(fn, space, max_evals=max_evals, trials=trials, show_progressbar=False, **kwargs)
     trials.refresh()
     return trials, best
 
@@ -107,7 +112,7 @@ class SeveralObjectivesConformance:
     def test_two_objectives_and_a_constraint_give_a_feasible_front(self, make_trials):
         # x = 0.9 is Pareto-optimal but infeasible; x = 6 is feasible-less and dominated
         points = [{"x": 0.9}, {"x": 0.0}, {"x": 6.0}, {"x": -0.5}]
-        trials, best = _search(make_trials, "conf-mo-front", two_losses_one_constraint, 14,
+        trials, best = run_search(make_trials, "conf-mo-front", two_losses_one_constraint, 14,
                                algo=QUICK_TPE, points_to_evaluate=points)  # fmt: skip
         assert trials.statuses() == [STATUS_OK] * 14
         for trial in trials.trials:
@@ -136,7 +141,7 @@ class SeveralObjectivesConformance:
 
     def test_another_number_of_losses_than_declared_fails_that_trial(self, make_trials):
         points = [{"x": 0.5}, {"x": -0.5}, {"x": 3.0}, {"x": 0.25}]
-        trials, _ = _search(make_trials, "conf-mo-count", three_losses_below_zero, 4,
+        trials, _ = run_search(make_trials, "conf-mo-count", three_losses_below_zero, 4,
                             points_to_evaluate=points, n_objectives=2)  # fmt: skip
         by_x = {_x(t): t["result"] for t in trials.trials}
         for x in (0.5, 0.25):
@@ -154,7 +159,7 @@ class SeveralObjectivesConformance:
 
     def test_ragged_or_nan_losses_fail_their_trial_and_the_search_goes_on(self, make_trials):
         points = [{"x": x} for x in MALFORMED] + [{"x": 0.5}]
-        trials, _ = _search(make_trials, "conf-mo-malformed", malformed_losses, 7,
+        trials, _ = run_search(make_trials, "conf-mo-malformed", malformed_losses, 7,
                             points_to_evaluate=points)  # fmt: skip
         assert len(trials) == 7, "the search went on after the failures"
         for trial in trials.trials:
@@ -170,7 +175,7 @@ class SeveralObjectivesConformance:
         assert trials.statuses().count(STATUS_OK) == 3
 
     def test_a_saved_and_reloaded_search_keeps_its_list_losses(self, make_trials, open_reader):
-        trials, _ = _search(make_trials, "conf-mo-reload", two_losses_one_constraint, 6)
+        trials, _ = run_search(make_trials, "conf-mo-reload", two_losses_one_constraint, 6)
         stored = _stored_losses(trials)
         assert all(isinstance(loss, list) and len(loss) == 2 for loss in stored.values())
         front = [t["tid"] for t in trials.best_trials]

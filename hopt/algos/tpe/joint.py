@@ -170,8 +170,8 @@ class JointParzen:
                 out[label] = np.minimum(drawn, table.n_options - 1)
         return out
 
-    def log_pdf(self, values: dict[str, np.ndarray], masks: dict[str, np.ndarray]) -> np.ndarray:
-        """(groups, n): each mixture's log density of each configuration."""
+    def _candidates(self, values: dict[str, np.ndarray]):
+        """(n, continuous values in model space, quantized rows' cell terms) of candidates."""
         layout = self.layout
         n = len(values[layout.labels[0]])
         numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
@@ -181,7 +181,12 @@ class JointParzen:
         log = rows.continuous_log_rows  # to model space (rows.to_model, indices made once)
         if len(log):
             dense[log] = np.log(np.maximum(dense[log], 1e-300))
-        cells = self.kernels.cell_terms(numeric)
+        return n, dense, self.kernels.cell_terms(numeric)
+
+    def log_pdf(self, values: dict[str, np.ndarray], masks: dict[str, np.ndarray]) -> np.ndarray:
+        """(groups, n): each mixture's log density of each configuration."""
+        layout = self.layout
+        n, dense, cells = self._candidates(values)
         total = scratch("total", (n, self.columns[-1].stop))
         started = False  # total holds the log weights plus the labels added so far
         densities = scratch("densities", (len(dense),) + total.shape)
@@ -224,15 +229,7 @@ class JointParzen:
         """(groups, n): per mixture, the sum over the active labels of each label's own
         mixture log density: the per-label (factorized) model on these kernels."""
         layout = self.layout
-        n = len(values[layout.labels[0]])
-        numeric = np.array([values[layout.labels[i]] for i in layout.numeric], dtype=float)
-        numeric = numeric.reshape(len(layout.numeric), n)
-        rows = layout.rows
-        dense = numeric[rows.continuous_rows]
-        log = rows.continuous_log_rows
-        if len(log):
-            dense[log] = np.log(np.maximum(dense[log], 1e-300))
-        cells = self.kernels.cell_terms(numeric)
+        n, dense, cells = self._candidates(values)
         width = self.columns[-1].stop
         # every label's kernel terms, (labels, n, components): the continuous ones in one
         # call, the others one by one
