@@ -68,13 +68,52 @@ def test_batch_call_returns_one_distinct_trial_per_id():
     assert len(set(xs)) == 8
 
 
-def test_discrete_space_has_no_repeats_until_exhausted():
-    space = {"a": hp.choice("a", [0, 1, 2, 3]), "b": hp.randint("b", 5)}
-    trials = Trials()
-    fmin(lambda p: (p["a"] - 1) ** 2 + (p["b"] - 3) ** 2, space, algo=tpe.suggest,
-         max_evals=20, trials=trials, rstate=0, show_progressbar=False)  # fmt: skip
-    keys = _config_keys(trials)
-    assert len(set(keys)) == 20
+@pytest.mark.parametrize("noise", [0.0, 0.5])
+def test_a_covered_space_follows_the_model_and_repeats_the_best(noise):
+    picks = []
+    for seed in range(4):
+        rng = np.random.default_rng(100 + seed)
+        trials = Trials()
+        fmin(lambda p: [1, 1, 1, 0][p["a"]] + rng.normal(0, noise) * (noise > 0),
+             {"a": hp.choice("a", [0, 1, 2, 3])}, algo=tpe.suggest, max_evals=60,
+             trials=trials, rstate=seed, show_progressbar=False)  # fmt: skip
+        picks += [t["misc"]["vals"]["a"][0] == 3 for t in trials.trials[20:]]
+    assert np.mean(picks) > 0.6  # chance is 0.25; a blind draw once covered gave about 0.3
+
+
+def test_an_unseen_candidate_wins_only_within_the_margin_of_a_better_repeat():
+    from hopt.algos.tpe.history import SeenConfigs
+    from hopt.algos.tpe.suggestion import UNSEEN_MARGIN, _best_unseen
+
+    compiled = Domain(lambda p: 0, {"a": hp.choice("a", [0, 1, 2])}).compiled
+    values = {"a": np.array([0, 1, 2])}
+    masks = {"a": np.ones(3, dtype=bool)}
+    seen = SeenConfigs({compiled.row_key(values, masks, 0)})  # option 0 was evaluated
+
+    class Known:
+        configs = seen
+
+    def pick(scores, prior_scores=(0.0, 0.0, 0.0)):
+        def rescore(draws, draw_masks):  # the model's score of each prior draw, by option
+            return np.array([prior_scores[a] for a in draws["a"]])
+
+        rng = np.random.default_rng(0)
+        chosen, _ = _best_unseen(compiled, rng, Known, values, masks, np.array(scores), rescore)
+        return int(chosen["a"][0])
+
+    assert pick([5.0, 5.0 - UNSEEN_MARGIN / 2, -1.0]) == 1  # about as good: the new one
+    assert pick([5.0, 5.0 - 2 * UNSEEN_MARGIN, -1.0]) == 0  # far better: the repeat
+    assert pick([1.0, 3.0, 2.0]) == 1  # the best is new anyway
+    Known.configs = SeenConfigs({compiled.row_key(values, masks, i) for i in (0, 1)})
+    candidates_all_seen = [3.0, 4.0, 1.0]
+    values["a"] = np.array([0, 1, 1])  # every candidate repeats option 0 or 1
+    # option 2 is new: found among prior draws, taken when the model rates it about as high
+    assert pick(candidates_all_seen, prior_scores=(3.0, 4.0, 3.5)) == 2
+    assert pick(candidates_all_seen, prior_scores=(3.0, 4.0, 1.0)) == 1  # else the best repeat
+    every = {"a": np.array([0, 1, 2])}
+    Known.configs = SeenConfigs({compiled.row_key(every, masks, i) for i in range(3)})
+    # the space is covered: the model's best repeat, not a blind prior draw
+    assert pick([3.0, 4.0, 1.0], prior_scores=(9.0, 9.0, 9.0)) == 1
 
 
 def test_conditional_parameters_only_active_in_their_branch():

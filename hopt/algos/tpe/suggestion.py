@@ -287,13 +287,54 @@ def _random_unseen(compiled, rng, history: History, tries: int = 16):
     return _take(values, masks, row)
 
 
-def _best_unseen(compiled, rng, history: History, values, masks, scores: np.ndarray):
-    """The best-scoring candidate that is new; a new prior draw if none is."""
+#: an unseen candidate is preferred to a better-scoring repeat while its score is within
+#: this much (log density ratio) of the repeat's
+UNSEEN_MARGIN = 1.0
+
+
+def _best_unseen(compiled, rng, history: History, values, masks, scores: np.ndarray, rescore):
+    """The best-scoring candidate, preferring a new configuration while the model rates
+    one about as high (``UNSEEN_MARGIN``) as the best, which repeats a known one.
+
+    When every candidate repeats a known configuration, new ones are looked for
+    among prior draws and scored by the model (``rescore(values, masks)``) the same
+    way.  Once a small discrete space is covered the model's own ranking decides,
+    repeats included: a repeat of the best configuration is information when the
+    objective is noisy (cross-validation, seeds), and the blind prior draw this
+    made before threw the model away just when it knew the most.
+    """
     order = (-scores).argsort(kind="stable")
-    row = _first_unseen(compiled, values, masks, order, history)
-    if row is None:
-        return _random_unseen(compiled, rng, history, tries=64)
-    return _take(values, masks, row)
+    best = int(order[0])
+    if compiled.row_key(values, masks, best) not in history.configs:
+        return _take(values, masks, best)
+    bar = scores[best] - UNSEEN_MARGIN
+    row = _first_unseen(compiled, values, masks, order[1:], history)
+    if row is not None:
+        return _take(values, masks, row if scores[row] >= bar else best)
+    drawn = _unseen_draws(compiled, rng, history)
+    if drawn is not None:
+        new_values, new_masks, rows = drawn
+        new_scores = rescore(new_values, new_masks)[rows]
+        if new_scores.max() >= bar:
+            return _take(new_values, new_masks, int(rows[new_scores.argmax()]))
+    return _take(values, masks, best)
+
+
+def _unseen_draws(compiled, rng, history: History, tries: int = 64):
+    """(values, masks, rows): prior draws and the rows of them that are new; None when
+    none is (a space nearly covered: up to 512 draws are looked at)."""
+    while True:
+        values, masks = compiled.sample(rng, tries)
+        rows = [
+            row
+            for row in range(tries)
+            if compiled.row_key(values, masks, row) not in history.configs
+        ]
+        if rows:
+            return values, masks, np.array(rows)
+        if tries >= 512:
+            return None
+        tries *= 8
 
 
 def _take(values: dict, masks: dict, row: int):
@@ -400,13 +441,19 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
         models[label] = (good_model, bad_model)
         cand_values[label] = good_model.sample(rng, n_candidates)
     cand_masks = _set_branch(compiled, cand_values, n_candidates, branch_label, option)
-    scores = np.zeros(n_candidates)
-    for label, (good_model, bad_model) in models.items():
-        mask = cand_masks[label]
-        if mask.any():
-            x = cand_values[label][mask]
-            scores[mask] += good_model.log_pdf(x) - bad_model.log_pdf(x)
-    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
+
+    def rescore(values: dict, masks: dict) -> np.ndarray:
+        """Sum over each configuration's active labels of log l(x) - log g(x)."""
+        out = np.zeros(len(next(iter(values.values()))))
+        for label, (good_model, bad_model) in models.items():
+            mask = masks[label]
+            if mask.any():
+                x = values[label][mask]
+                out[mask] += good_model.log_pdf(x) - bad_model.log_pdf(x)
+        return out
+
+    scores = rescore(cand_values, cand_masks)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore)
 
 
 def _joint_pick(
@@ -436,9 +483,13 @@ def _joint_pick(
     cand_values = model.sample(rng, n_candidates, group=0, recombine=factorized)
     cand_masks = _set_branch(compiled, cand_values, n_candidates, branch_label, option)
     score = model.log_pdf_by_label if factorized else model.log_pdf
-    good, bad = score(cand_values, cand_masks)
-    scores = good - bad
-    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores)
+
+    def rescore(values: dict, masks: dict) -> np.ndarray:
+        good, bad = score(values, masks)
+        return good - bad
+
+    scores = rescore(cand_values, cand_masks)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore)
 
 
 def observed_per_label(matrix: np.ndarray) -> np.ndarray:
