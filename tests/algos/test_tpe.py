@@ -72,10 +72,12 @@ def test_batch_call_returns_one_distinct_trial_per_id():
 def test_a_covered_space_follows_the_model_and_repeats_the_best(noise):
     picks = []
     for seed in range(4):
-        rng = np.random.default_rng(100 + seed)
+        noisy = functools.partial(
+            lambda p, rng: [1, 1, 1, 0][p["a"]] + rng.normal(0, noise) * (noise > 0),
+            rng=np.random.default_rng(100 + seed),
+        )
         trials = Trials()
-        fmin(lambda p: [1, 1, 1, 0][p["a"]] + rng.normal(0, noise) * (noise > 0),
-             {"a": hp.choice("a", [0, 1, 2, 3])}, algo=tpe.suggest, max_evals=60,
+        fmin(noisy, {"a": hp.choice("a", [0, 1, 2, 3])}, algo=tpe.suggest, max_evals=60,
              trials=trials, rstate=seed, show_progressbar=False)  # fmt: skip
         picks += [t["misc"]["vals"]["a"][0] == 3 for t in trials.trials[20:]]
     assert np.mean(picks) > 0.6  # chance is 0.25; a blind draw once covered gave about 0.3
