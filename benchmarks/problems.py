@@ -41,6 +41,9 @@ class Problem:
     objective: Callable[[dict], float]
     description: str
     tags: Sequence[str] = field(default_factory=tuple)
+    #: standard deviation of Gaussian noise added to what the optimizer sees (0: exact);
+    #: the benchmark records the noise-free loss of every evaluated point
+    noise: float = 0.0
 
     @property
     def dimension(self) -> int:
@@ -48,7 +51,7 @@ class Problem:
 
 
 # -- spec helpers ----------------------------------------------------------------------
-KINDS = ("uniform", "loguniform", "quniform", "randint", "choice", "cond")
+KINDS = ("uniform", "loguniform", "quniform", "randint", "choice", "pchoice", "cond")
 
 
 def labels(params: Sequence[tuple]) -> list[str]:
@@ -92,6 +95,8 @@ def _hp_space(hp: Any, params: Sequence[tuple]) -> dict:
             space[name] = hp.randint(name, args[0], args[1])
         elif kind == "choice":
             space[name] = hp.choice(name, list(args[0]))
+        elif kind == "pchoice":  # args: options, their prior probabilities
+            space[name] = hp.pchoice(name, list(zip(args[1], args[0])))
         elif kind == "cond":
             branches = []
             for branch, sub in args[0].items():
@@ -136,7 +141,7 @@ def optuna_suggest(params: Sequence[tuple]) -> Callable[[Any], dict]:
                     point[name] = trial.suggest_float(name, low, high, step=q)
             elif kind == "randint":
                 point[name] = trial.suggest_int(name, args[0], args[1] - 1)
-            elif kind == "choice":
+            elif kind in ("choice", "pchoice"):  # Optuna has no prior over options
                 point[name] = trial.suggest_categorical(name, list(args[0]))
             elif kind == "cond":
                 branch = trial.suggest_categorical(name, list(args[0]))
@@ -383,11 +388,61 @@ PROBLEMS: dict[str, Problem] = {
 }
 
 
+def one_good_option(p: dict) -> float:
+    """Option 3 scores 0, the three others 1."""
+    return 0.0 if p["a"] == 3 else 1.0
+
+
+def integer_bowl(p: dict) -> float:
+    """A bowl over three small integer ranges, minimum 0 at (2, 1, 4)."""
+    return float((p["i"] - 2) ** 2 + (p["j"] - 1) ** 2 + (p["k"] - 4) ** 2)
+
+
+_CHOICE4 = [("a", "choice", [0, 1, 2, 3])]
+_INTS456 = [("i", "randint", 0, 4), ("j", "randint", 0, 5), ("k", "randint", 0, 6)]
+# the good option is the one the prior favours least
+_PCHOICE4 = [("a", "pchoice", [0, 1, 2, 3], [0.4, 0.3, 0.2, 0.1])]
+#: small all-discrete problems (issue 21): once covered, only following the model helps
+DISCRETE = [
+    Problem("choice4", 0.0, _CHOICE4, one_good_option,
+            "one 4-way choice, one good option", tags=("discrete",)),
+    Problem("choice4_noisy", 0.0, _CHOICE4, one_good_option,
+            "choice4 seen through Gaussian noise, sd 0.5", tags=("discrete",), noise=0.5),
+    Problem("ints456", 0.0, _INTS456, integer_bowl,
+            "randint 4 x 5 x 6 = 120 points, a bowl", tags=("discrete",)),
+    Problem("ints456_noisy", 0.0, _INTS456, integer_bowl,
+            "ints456 seen through Gaussian noise, sd 1", tags=("discrete",), noise=1.0),
+    Problem("pchoice4", 0.0, _PCHOICE4, one_good_option,
+            "a 4-way pchoice (priors 0.4, 0.3, 0.2, 0.1), the rarest option good",
+            tags=("discrete",)),
+    Problem("pchoice4_noisy", 0.0, _PCHOICE4, one_good_option,
+            "pchoice4 seen through Gaussian noise, sd 0.5", tags=("discrete",), noise=0.5),
+]  # fmt: skip
+PROBLEMS.update({p.name: p for p in DISCRETE})
+
+
+def noisy_objective(problem: Problem, seed: int, true_losses: list) -> Callable[[dict], float]:
+    """The objective the optimizer sees: the problem's, plus noise when it has some.
+
+    Every call appends the noise-free loss to ``true_losses``, so regret is measured
+    on what was evaluated, not on the luck of the noise.  The noise stream depends
+    on the seed alone, so every library sees the same draws in the same order.
+    """
+    rng = np.random.default_rng([seed, 2026])
+
+    def objective(point: dict) -> float:
+        loss = float(problem.objective(point))
+        true_losses.append(loss)
+        return loss + float(rng.normal(0.0, problem.noise)) if problem.noise else loss
+
+    return objective
+
+
 def problem_fingerprint(problem: Problem) -> str:
     """A short hash of what defines a problem (specs and objective source)."""
     import hashlib
     import inspect
 
-    text = repr((problem.name, problem.optimum, problem.params))
+    text = repr((problem.name, problem.optimum, problem.params, problem.noise))
     text += inspect.getsource(problem.objective)
     return hashlib.sha256(text.encode()).hexdigest()[:12]

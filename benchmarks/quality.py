@@ -46,7 +46,7 @@ sys.path.insert(0, str(HERE))
 if str(REPO) not in sys.path:
     sys.path.insert(1, str(REPO))
 
-from problems import PROBLEMS, flatten, problem_fingerprint  # noqa: E402
+from problems import PROBLEMS, flatten, noisy_objective, problem_fingerprint  # noqa: E402
 
 ALGORITHMS = {
     # key: (library, algorithm, label in tables)
@@ -173,11 +173,10 @@ def run_hyperopt_style(library: str, algo_name: str, problem, seed: int, n: int)
     lib, space = _lib_and_space(library, problem)
     algo = getattr(lib, algo_name).suggest
     losses: list[float] = []
+    seen = noisy_objective(problem, seed, losses)
 
     def objective(point: dict) -> float:
-        loss = float(problem.objective(flatten(point)))
-        losses.append(loss)
-        return loss
+        return seen(flatten(point))
 
     lib.fmin(
         objective,
@@ -207,6 +206,7 @@ def run_hyperopt_style_async(
     rng = np.random.default_rng(seed)
     pending: collections.deque = collections.deque()
     losses: list[float] = []
+    seen = noisy_objective(problem, seed, losses)
     asked = 0
     while len(losses) < n:
         if asked < n:
@@ -227,12 +227,11 @@ def run_hyperopt_style_async(
                 continue
         doc = pending.popleft()
         vals = {label: v[0] for label, v in doc["misc"]["vals"].items() if len(v) > 0}
-        loss = float(problem.objective(flatten(lib.space_eval(space, vals))))
+        loss = seen(flatten(lib.space_eval(space, vals)))  # (appends the true loss)
         doc["result"] = {"loss": loss, "status": lib.STATUS_OK}
         doc["state"] = lib.JOB_STATE_DONE
         doc["refresh_time"] = _now()
         trials.refresh()
-        losses.append(loss)
     return losses
 
 
@@ -252,11 +251,10 @@ def run_optuna(algo_name: str, problem, seed: int, n: int) -> list[float]:
     study = _optuna_study(algo_name, seed)
     suggest = P.optuna_suggest(problem.params)
     losses: list[float] = []
+    seen = noisy_objective(problem, seed, losses)
 
     def objective(trial) -> float:
-        loss = float(problem.objective(suggest(trial)))
-        losses.append(loss)
-        return loss
+        return seen(suggest(trial))
 
     study.optimize(objective, n_trials=n)
     return losses
@@ -270,6 +268,7 @@ def run_optuna_async(algo_name: str, problem, seed: int, n: int, in_flight: int)
     suggest = P.optuna_suggest(problem.params)
     pending: collections.deque = collections.deque()
     losses: list[float] = []
+    seen = noisy_objective(problem, seed, losses)
     asked = 0
     while len(losses) < n:
         if asked < n:
@@ -279,9 +278,7 @@ def run_optuna_async(algo_name: str, problem, seed: int, n: int, in_flight: int)
             if len(pending) <= in_flight:
                 continue
         trial, point = pending.popleft()
-        loss = float(problem.objective(point))
-        study.tell(trial, loss)
-        losses.append(loss)
+        study.tell(trial, seen(point))  # (appends the true loss)
     return losses
 
 
@@ -625,6 +622,63 @@ def quality_section(args, index: dict, info: dict, loads, wall: float, errors) -
     return "\n".join(out)
 
 
+def mean_evaluated(record: dict, budget: int) -> float:
+    """The mean noise-free loss of the first ``budget`` evaluated trials: on a small
+    discrete space, how often the search spends its trials on good configurations."""
+    return float(np.mean(record["losses"][:budget]))
+
+
+def discrete_table(index: dict, args) -> list[str]:
+    seeds, budget, algos = range(args.seeds), max(args.budgets), args.algorithms
+    out = [
+        "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
+        "|---|" + "---:|" * len(algos),
+    ]
+    for problem in args.problems:
+        cells = []
+        for a in algos:
+            values = [mean_evaluated(index[k], budget) for s in seeds
+                      if (k := (0, problem, a, s)) in index]  # fmt: skip
+            cells.append(f"{np.median(values):.3f}" if values else "n/a")
+        out.append(f"| {problem} | " + " | ".join(cells) + " |")
+    return out
+
+
+def print_discrete(index: dict, args) -> None:
+    print(f"\nmedian over seeds of the mean true loss of the first {max(args.budgets)} trials")
+    for line in discrete_table(index, args):
+        print(line)
+
+
+def discrete_section(args, index: dict, info: dict, loads, wall: float, errors) -> str:
+    budget = max(args.budgets)
+    cmd = ".venv/bin/python benchmarks/quality.py " + " ".join(args.argv)
+    out = [
+        "## Small discrete spaces",
+        "",
+        "Once a small discrete space is covered, the best loss so far is 0 for every "
+        "algorithm; what differs is how often each keeps evaluating good configurations. "
+        f"Metric: the mean noise-free loss of the {budget} evaluated trials of a run "
+        f"(lower is better), median over {args.seeds} seeds. On `choice4` and "
+        "`pchoice4` it is the share of trials spent on the three bad options; the "
+        "noisy variants show the optimizer the loss plus Gaussian noise (the same draws "
+        "for every library), where repeating a good configuration is information. "
+        "Optuna has no prior over options, so `pchoice4` is a plain categorical there.",
+        "",
+        *problem_lines(args.problems),
+        "",
+        "Command:",
+        "",
+        f"    {cmd}",
+        "",
+        *header_lines(args, info, loads[0], loads[1], wall),
+        "",
+        *discrete_table(index, args),
+    ]
+    out += error_lines(errors)
+    return "\n".join(out)
+
+
 def error_lines(errors: list[dict]) -> list[str]:
     if not errors:
         return []
@@ -778,7 +832,16 @@ def parse_args(argv: list[str]):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
     parser.add_argument("--budgets", type=int, nargs="+", default=[50, 100, 200])
-    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS), choices=list(PROBLEMS))
+    parser.add_argument(
+        "--problems", nargs="+", default=None, choices=list(PROBLEMS),
+        help="default: the 8 quality problems (with --discrete: the small discrete ones)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--discrete",
+        action="store_true",
+        help="the small all-discrete problems (choice4, ints456, pchoice4, exact and noisy): "
+        "how often each algorithm evaluates good configurations; budget 100",
+    )
     parser.add_argument(
         "--algorithms", nargs="+", default=list(ALGORITHMS), choices=list(ALGORITHMS)
     )
@@ -800,6 +863,11 @@ def parse_args(argv: list[str]):
     args = parser.parse_args(argv)
     args.argv = argv
     args.no_cache = False
+    discrete = [name for name, p in PROBLEMS.items() if "discrete" in p.tags]
+    if args.problems is None:
+        args.problems = discrete if args.discrete else [n for n in PROBLEMS if n not in discrete]
+    if args.discrete and "--budgets" not in argv:
+        args.budgets = [100]
     if args.quick:
         args.seeds, args.budgets = 2, [30]
         args.no_cache, args.no_write = True, True
@@ -831,12 +899,17 @@ def main(argv: list[str] | None = None) -> int:
     args.run_seconds = sum(r["wall_s"] for r in records)
     for mode in modes:
         print_console(index, args, mode)
+    if args.discrete:
+        print_discrete(index, args)
     print(f"\nwall time {wall / 60:.1f} min; {len(errors)} failed runs")
     if not args.no_write:
         loads = (load_before, load_after)
         if args.parallel:
             body = parallel_section(args, index, info, loads, wall, errors)
             write_section(args.docs, "parallel", body)
+        elif args.discrete:
+            body = discrete_section(args, index, info, loads, wall, errors)
+            write_section(args.docs, "quality-discrete", body)
         else:
             body = quality_section(args, index, info, loads, wall, errors)
             write_section(args.docs, "quality", body)

@@ -236,7 +236,7 @@ def test_in_flight_trials_count_towards_the_random_start(monkeypatch):
     # jobs were made, so the model takes over; with no result at all it cannot
     calls = []
     real = suggestion._joint_pick
-    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a, **k: calls.append(1) or real(*a, **k))
     domain, trials = _with_running(2, 8)
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3, n_startup_jobs=10)
     assert calls == [1]
@@ -412,7 +412,7 @@ def test_in_flight_trial_next_to_the_best_joins_the_good_group():
 def test_fewer_candidates_while_trials_are_in_flight(monkeypatch):
     seen = []
     real = suggestion._joint_pick
-    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a: seen.append(a[4]) or real(*a))
+    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a, **k: seen.append(a[4]) or real(*a, **k))
     domain, trials = _with_running(30, 8)
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3)
     assert seen == [12]  # 24 / (1 + 8 / 8)
@@ -466,3 +466,22 @@ def test_bad_tunables_are_refused_by_name(tunables, message):
 def test_no_ids_give_no_trials():
     domain = Domain(lambda x: x, hp.uniform("x", 0, 1))
     assert tpe.suggest([], domain, Trials(), 0) == []
+
+
+def test_an_exact_objective_is_not_asked_the_same_thing_twice_but_a_noisy_one_is():
+    space = {"i": hp.randint("i", 4), "j": hp.randint("j", 5), "k": hp.randint("k", 6)}
+
+    def bowl(p):
+        return float((p["i"] - 2) ** 2 + (p["j"] - 1) ** 2 + (p["k"] - 4) ** 2)
+
+    def distinct(objective):
+        trials = Trials()
+        fmin(objective, space, algo=tpe.suggest, max_evals=100, trials=trials, rstate=3,
+             show_progressbar=False)  # fmt: skip
+        return len(set(_config_keys(trials)))
+
+    noise = np.random.default_rng(0)
+    # the first repeat comes back with the same loss: from then on new points first
+    assert distinct(bowl) >= 95
+    # a noisy objective: repeating the good configurations is information
+    assert distinct(lambda p: bowl(p) + noise.normal(0, 1.0)) < 80

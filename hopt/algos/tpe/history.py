@@ -92,6 +92,9 @@ class History:
     """
 
     several = False
+    #: repeated configurations got the same loss again, and none got another: a repeat
+    #: would teach nothing (False also while nothing was repeated)
+    exact = False
 
     def __init__(
         self,
@@ -166,6 +169,10 @@ class _Rows:
         self.vectors: list[tuple | None] = []  # per row, an ok trial's losses (None: one loss)
         self.violations: list[float] = []  # per row, its total violation (nan: none)
         self.shaped = False  # a row had several losses or constraints
+        # repeats of completed configurations: does the objective give the same loss again?
+        self.first_loss: dict = {}
+        self.exact_repeats = 0
+        self.noisy_repeats = 0
         self._shaped_done = 0
         self._vectors = np.empty((0, 0))
         self._violations = np.empty(0)
@@ -213,6 +220,16 @@ class _Rows:
         steps, values = self._steps[:n], self._last[:n]
         steps.flags.writeable = values.flags.writeable = False
         return steps, values
+
+    def _note_repeat(self, key: Any, loss: Any) -> None:
+        """Remember a completed configuration's loss; a repeat tells whether the
+        objective is exact (the same loss again) or noisy."""
+        first = self.first_loss.setdefault(key, loss)
+        if first is not loss:
+            if first == loss:
+                self.exact_repeats += 1
+            else:
+                self.noisy_repeats += 1
 
     def loss_count(self) -> int | None:
         """The number of losses of the first row that has several (None: no such row)."""
@@ -285,7 +302,10 @@ class _Rows:
             else:
                 row.append(math.nan)
         self.values.append(row)
-        self.configs.add(config_key(config))
+        key = config_key(config)
+        self.configs.add(key)
+        if state == JOB_STATE_DONE and self.losses[-1] != math.inf:
+            self._note_repeat(key, self.losses[-1] if vector is None else vector)
         return True
 
 
@@ -381,6 +401,8 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         run_length = max(cache.rows.top_step, tail.top_step) + 1.0
         pruned = PrunedRows(steps, values, progress(steps, run_length))
     configs = SeenConfigs(cache.rows.configs, tail.configs)
+    # (the tail's repeats are not counted: finished trials reach the cached prefix)
+    exact = cache.rows.exact_repeats > 0 and cache.rows.noisy_repeats == 0
     several = False
     if cache.rows.shaped or tail.shaped:
         count = cache.rows.loss_count() or tail.loss_count()
@@ -395,6 +417,7 @@ def collect(domain: Any, trials: Any, exclude_tids: set) -> History:
         )
     history = History(labels, losses, pending, matrix, configs, pruned)
     history.several = several
+    history.exact = exact
     return history
 
 

@@ -92,6 +92,7 @@ def suggest(
         pick = functools.partial(_joint_pick, factorized=True) if history.several else _joint_pick
     else:
         pick = _joint_pick if multivariate else _tpe_pick
+    pick = functools.partial(pick, exact=history.exact)  # (later Histories do not carry it)
     if pruned_count == "whole" and history.pruned is not None:
         history = History(
             history.labels,
@@ -292,7 +293,9 @@ def _random_unseen(compiled, rng, history: History, tries: int = 16):
 UNSEEN_MARGIN = 1.0
 
 
-def _best_unseen(compiled, rng, history: History, values, masks, scores: np.ndarray, rescore):
+def _best_unseen(
+    compiled, rng, history: History, values, masks, scores: np.ndarray, rescore, exact=False
+):
     """The best-scoring candidate, preferring a new configuration while the model rates
     one about as high (``UNSEEN_MARGIN``) as the best, which repeats a known one.
 
@@ -301,13 +304,17 @@ def _best_unseen(compiled, rng, history: History, values, masks, scores: np.ndar
     way.  Once a small discrete space is covered the model's own ranking decides,
     repeats included: a repeat of the best configuration is information when the
     objective is noisy (cross-validation, seeds), and the blind prior draw this
-    made before threw the model away just when it knew the most.
+    made before threw the model away just when it knew the most.  Once repeated
+    configurations have come back with exactly the loss they had (``exact``, from
+    ``History.exact``),
+    any new configuration is preferred to a repeat.
     """
     order = (-scores).argsort(kind="stable")
     best = int(order[0])
     if compiled.row_key(values, masks, best) not in history.configs:
         return _take(values, masks, best)
-    bar = scores[best] - UNSEEN_MARGIN
+    # an objective seen to give the same loss again gains nothing from a repeat
+    bar = -np.inf if exact else scores[best] - UNSEEN_MARGIN
     row = _first_unseen(compiled, values, masks, order[1:], history)
     if row is not None:
         return _take(values, masks, row if scores[row] >= bar else best)
@@ -418,7 +425,9 @@ def _set_branch(compiled, values, n, label, option):
     return compiled.active_masks(values, n)
 
 
-def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting):
+def _tpe_pick(
+    compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting, exact=False
+):
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
@@ -453,15 +462,24 @@ def _tpe_pick(compiled, rng, history: History, prior_weight, n_candidates, gamma
         return out
 
     scores = rescore(cand_values, cand_masks)
-    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore, exact)
 
 
 def _joint_pick(
-    compiled, rng, history: History, prior_weight, n_candidates, gamma, forgetting, factorized=False
+    compiled,
+    rng,
+    history: History,
+    prior_weight,
+    n_candidates,
+    gamma,
+    forgetting,
+    factorized=False,
+    exact=False,
 ):
     """The joint model's pick; ``factorized``: each label of a candidate drawn from its
     own good trial and scored by each label's own mixture (the per-label model, on
-    the joint model's kernels), which recombines the trials of a Pareto front."""
+    the joint model's kernels), which recombines the trials of a Pareto front.
+    ``exact``: the objective was seen to repeat its losses (see ``_best_unseen``)."""
     history = believed(compiled, history)
     branch_label, option, history = _in_branch(compiled, rng, history, prior_weight, gamma)
     below = split_below(history.losses, good_fraction(gamma, history), pruned=history.pruned)
@@ -489,7 +507,7 @@ def _joint_pick(
         return good - bad
 
     scores = rescore(cand_values, cand_masks)
-    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore)
+    return _best_unseen(compiled, rng, history, cand_values, cand_masks, scores, rescore, exact)
 
 
 def observed_per_label(matrix: np.ndarray) -> np.ndarray:
