@@ -412,7 +412,9 @@ def test_in_flight_trial_next_to_the_best_joins_the_good_group():
 def test_fewer_candidates_while_trials_are_in_flight(monkeypatch):
     seen = []
     real = suggestion._joint_pick
-    monkeypatch.setattr(suggestion, "_joint_pick", lambda *a, **k: seen.append(a[4]) or real(*a, **k))
+    monkeypatch.setattr(
+        suggestion, "_joint_pick", lambda *a, **k: seen.append(a[4]) or real(*a, **k)
+    )
     domain, trials = _with_running(30, 8)
     tpe.suggest(trials.new_trial_ids(1), domain, trials, seed=3)
     assert seen == [12]  # 24 / (1 + 8 / 8)
