@@ -9,7 +9,10 @@ framework, no new dependency of hopt).  What it does:
   ``Host`` names a loopback host (``localhost``, ``127.0.0.1``, ``[::1]``): a web
   page elsewhere cannot reach it through a DNS name pointed at 127.0.0.1.
 * On any other address, every request must carry the token printed with the URL
-  (``?token=...``); without it the answer is 403.  The page passes it on.
+  (``?token=...``); without it the answer is 403.  The page passes it on to its
+  data and charts; an answer to a request with the token also sets it as a
+  cookie (HttpOnly, SameSite=Strict, named after the port), which is how the
+  page's script and style, which the browser fetches itself, carry it.
 * Every answer forbids framing, sniffing and referrers, and the page's Content
   Security Policy lets it load scripts, styles and images only from this server.
 """
@@ -17,6 +20,7 @@ framework, no new dependency of hopt).  What it does:
 from __future__ import annotations
 
 import hmac
+import http.cookies
 import ipaddress
 import logging
 import secrets
@@ -103,8 +107,24 @@ class DashboardHandler(BaseHTTPRequestHandler):
         name = urllib.parse.urlsplit("//" + host).hostname or ""
         return name in LOOPBACK_NAMES
 
+    def _token_allowed(self, query: dict[str, list[str]]) -> bool:
+        token = self.server.token
+        if token is None:
+            return True
+        if check_token(query.get("token", [None])[0], token):
+            self._set_cookie = True
+            return True
+        cookies = http.cookies.SimpleCookie()
+        try:
+            cookies.load(self.headers.get("Cookie", ""))
+        except http.cookies.CookieError:
+            return False
+        given = cookies.get(self.server.cookie_name)
+        return given is not None and check_token(given.value, token)
+
     # -- GET ----------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self._set_cookie = False
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         if not self._host_allowed():
@@ -114,7 +134,7 @@ class DashboardHandler(BaseHTTPRequestHandler):
                 "text/plain; charset=utf-8",
             )
             return
-        if not check_token(query.get("token", [None])[0], self.server.token):
+        if not self._token_allowed(query):
             self._send(
                 HTTPStatus.FORBIDDEN,
                 b"Forbidden: open the URL with the token that `hopt dashboard` printed.\n",
@@ -171,6 +191,11 @@ class DashboardHandler(BaseHTTPRequestHandler):
             "Referrer-Policy": "no-referrer",
             **(extra or {}),
         }
+        if getattr(self, "_set_cookie", False):
+            headers["Set-Cookie"] = (
+                f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; "
+                "SameSite=Strict"
+            )
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -192,6 +217,11 @@ class DashboardServer(ThreadingHTTPServer):
         if ":" in host.strip("[]"):
             self.address_family = socket.AF_INET6
         super().__init__((host.strip("[]"), port), DashboardHandler)
+
+    @property
+    def cookie_name(self) -> str:
+        """Cookies are per host, not per port: one name per dashboard's port."""
+        return f"hopt-dashboard-{self.server_address[1]}"
 
     @property
     def url(self) -> str:

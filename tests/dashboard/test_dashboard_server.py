@@ -121,6 +121,17 @@ def test_any_other_address_needs_the_printed_token(store):
             assert fetch(address + path + "?token=wrong")[0] == 403
         assert fetch(address + "/?token=" + server.token)[0] == 200
         assert fetch(address + "/api/state?token=" + server.token)[0] == 200
+        # the token as a cookie: what the browser sends for the page's script and style
+        _, headers, _ = fetch(address + "/?token=" + server.token)
+        cookie = headers["Set-Cookie"]
+        assert cookie.startswith(f"hopt-dashboard-{port_of(server)}={server.token};")
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        pair = cookie.split(";")[0]
+        assert fetch(address + "/static/app.js", headers={"Cookie": pair})[0] == 200
+        wrong = f"hopt-dashboard-{port_of(server)}=nope"
+        assert fetch(address + "/static/app.js", headers={"Cookie": wrong})[0] == 403
+        assert fetch(address + "/static/app.js", headers={"Cookie": "bad;;=="})[0] == 403
+        assert "Set-Cookie" not in fetch(address + "/static/app.js")[1]
         # off loopback, any Host header is fine: the token is the check
         status, _, _ = fetch(
             address + "/api/state?token=" + server.token, headers={"Host": "box.lan:1"}

@@ -204,12 +204,17 @@
     return cols;
   }
 
-  function compare(a, b) {
-    const aMissing = a === null || a === undefined || a === "";
-    const bMissing = b === null || b === undefined || b === "";
-    if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
-    if (typeof a === "number" && typeof b === "number") return a - b;
-    return formatValue(a).localeCompare(formatValue(b), undefined, { numeric: true });
+  function missing(value) {
+    return value === null || value === undefined || value === "";
+  }
+
+  function compare(a, b, ascending) {
+    // empty cells (a failed trial's loss, an inactive parameter) go last either way
+    if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
+    let order;
+    if (typeof a === "number" && typeof b === "number") order = a - b;
+    else order = formatValue(a).localeCompare(formatValue(b), undefined, { numeric: true });
+    return ascending ? order : -order;
   }
 
   function renderHeader(cols) {
@@ -264,10 +269,7 @@
       0,
       cols.findIndex((c) => c.key === table.sortKey),
     );
-    rows.sort((a, b) => {
-      const order = compare(a.cells[index], b.cells[index]);
-      return table.ascending ? order : -order;
-    });
+    rows.sort((a, b) => compare(a.cells[index], b.cells[index], table.ascending));
     const body = document.createDocumentFragment();
     for (const row of rows.slice(0, MAX_ROWS)) {
       const line = el("tr", "status-" + (row.trial.status || row.trial.state));
