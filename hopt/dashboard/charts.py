@@ -92,7 +92,8 @@ def parallel(trials: Any) -> Any:
     if (_several_objectives(trials) or 1) > 1:
         raise ViewUnavailable("parallel coordinates colour by one loss; the search has several.")
     figure = _figure((6.4, 3.6))
-    _plotting().plot_parallel_coordinates(trials, ax=figure.add_subplot())
+    # the best half rather than the plot's default tenth: a short run still shows lines
+    _plotting().plot_parallel_coordinates(trials, ax=figure.add_subplot(), best_fraction=0.5)
     return figure
 
 
@@ -127,8 +128,8 @@ def slices(trials: Any) -> Any:
     labels = {label for doc in trials.trials for label in (doc["misc"].get("vals") or {})}
     columns = max(1, min(4, len(labels)))
     rows = max(1, math.ceil(len(labels) / columns))
-    figure = _figure((2.9 * columns, 2.5 * rows))
-    return _plotting().plot_params(trials, figure=figure, columns=columns)
+    figure = _figure((2.9 * columns, 2.4 * rows))
+    return _plotting().plot_params(trials, figure=figure, columns=columns, fontsize=8)
 
 
 def intermediate(trials: Any) -> Any:

@@ -193,8 +193,7 @@ class DashboardHandler(BaseHTTPRequestHandler):
         }
         if getattr(self, "_set_cookie", False):
             headers["Set-Cookie"] = (
-                f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; "
-                "SameSite=Strict"
+                f"{self.server.cookie_name}={self.server.token}; Path=/; HttpOnly; SameSite=Strict"
             )
         for name, value in headers.items():
             self.send_header(name, value)

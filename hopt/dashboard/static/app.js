@@ -189,6 +189,7 @@
       cols.push({
         key: "param:" + label,
         title: label,
+        hint: "parameter " + label + " (hp.choice: the option's index)",
         get: (r) => (label in r.params ? r.params[label] : null),
         num: true,
       });
@@ -223,6 +224,7 @@
       const cell = el("th");
       const button = el("button", "", col.title);
       button.type = "button";
+      if (col.hint) button.title = col.hint;
       if (col.key === table.sortKey) {
         button.textContent = col.title + (table.ascending ? " ▲" : " ▼");
         cell.setAttribute("aria-sort", table.ascending ? "ascending" : "descending");
