@@ -26,6 +26,7 @@ DESCRIPTION = "hopt's command line: a live dashboard of a search, a report file,
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``hopt dashboard`` and ``hopt report`` (``hopt worker`` has its own)."""
     parser = argparse.ArgumentParser(prog="hopt", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     store_help = (
@@ -135,6 +136,7 @@ def _report(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``hopt`` command with ``argv`` (default: the process's); return its exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["worker"]:
         from .trials.queue.cli import main as worker_main

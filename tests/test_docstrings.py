@@ -52,6 +52,8 @@ PUBLIC_MODULES = [
     "hopt.testing.waits",
     "hopt.plotting.curves",
     "hopt.plotting.fronts",
+    "hopt.dashboard",
+    "hopt.cli",
 ]
 
 

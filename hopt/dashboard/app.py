@@ -74,6 +74,7 @@ class Dashboard:
         self._draw(snapshot)
 
     def chart_svg(self, name: str) -> bytes | None:
+        """The newest drawing of view ``name``, or None (not drawn yet, or a note instead)."""
         with self._lock:
             chart = self._charts.get(name)
         return None if chart is None else chart.svg
@@ -117,6 +118,7 @@ class Dashboard:
         return encoded
 
     def state(self, snapshot: Snapshot, chart_version: int, drawing: bool) -> dict[str, Any]:
+        """The page's data for ``snapshot``: summary, trial rows, and the views as drawn."""
         data = page_data(snapshot)
         data.update(
             title=self.title,

@@ -223,6 +223,7 @@ class StoreWatcher:
 
     @property
     def kind(self) -> str:
+        """What the store is: "trials file", "FileTrials" or "MongoTrials"."""
         return self.source.kind
 
     def snapshot(self) -> Snapshot:
