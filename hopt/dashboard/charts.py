@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import io
 import logging
 import math
@@ -76,6 +77,30 @@ def _optional_plot(name: str) -> Callable[..., Any]:
     return plot
 
 
+def _accepts(function: Callable[..., Any], name: str) -> bool:
+    try:
+        return name in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _call(plot: Callable[..., Any], trials: Any, size: tuple[float, float], **options: Any) -> Any:
+    """``plot(trials, ...)`` with those ``options`` it takes, drawn into a Figure of ours
+    when it takes ``ax`` or ``figure`` (else into the one it makes)."""
+    kwargs = {name: value for name, value in options.items() if _accepts(plot, name)}
+    if _accepts(plot, "ax"):
+        figure = _figure(size)
+        plot(trials, ax=figure.add_subplot(), **kwargs)
+        return figure
+    if _accepts(plot, "figure"):
+        return plot(trials, figure=_figure(size), **kwargs)
+    return plot(trials, **kwargs)
+
+
+def _labels(trials: Any) -> set[str]:
+    return {label for doc in trials.trials for label in (doc["misc"].get("vals") or {})}
+
+
 def _several_objectives(trials: Any) -> int | None:
     return objectives.objective_count(trials.trials)
 
@@ -98,38 +123,43 @@ def parallel(trials: Any) -> Any:
 
 
 def importance(trials: Any) -> Any:
+    several = (_several_objectives(trials) or 1) > 1
+    first_loss = {"objective": 0, "title": "Importance for loss 1"} if several else {}
+    size = (6.0, max(2.0, 1.0 + 0.35 * len(_labels(trials))))
     plot = getattr(_plotting(), "plot_param_importances", None)
     if plot is not None:
-        return plot(trials)
+        return _call(plot, trials, size, **first_loss)
     try:
         from ..importance import param_importances
     except ImportError:
         raise ViewUnavailable(
             "this hopt has no hopt.importance.param_importances, so this view is left out."
         ) from None
-    scores = dict(param_importances(trials))
+    scores = dict(param_importances(trials, **({"objective": 0} if several else {})))
     if not scores:
         raise ViewUnavailable("no parameter has an importance yet.")
-    figure = _figure((6.4, max(2.0, 0.35 * len(scores) + 1.0)))
+    figure = _figure(size)
     ax = figure.add_subplot()
-    labels = list(scores)[::-1]
+    labels = sorted(scores, key=lambda label: float(scores[label]))  # the largest on top
     ax.barh(labels, [float(scores[label]) for label in labels], color="tab:blue")
     ax.set_xlabel("importance")
-    ax.set_title("Parameter importance")
+    ax.set_title(first_loss.get("title", "Parameter importance"))
     return figure
 
 
 def slices(trials: Any) -> Any:
-    plot = getattr(_plotting(), "plot_slice", None)
-    if plot is not None:
-        return plot(trials)
-    if (_several_objectives(trials) or 1) > 1:
-        raise ViewUnavailable("slices show one loss; the search has several.")
-    labels = {label for doc in trials.trials for label in (doc["misc"].get("vals") or {})}
+    labels = _labels(trials)
     columns = max(1, min(4, len(labels)))
     rows = max(1, math.ceil(len(labels) / columns))
-    figure = _figure((2.9 * columns, 2.4 * rows))
-    return _plotting().plot_params(trials, figure=figure, columns=columns, fontsize=8)
+    size = (2.9 * columns, 2.4 * rows)
+    several = (_several_objectives(trials) or 1) > 1
+    plot = getattr(_plotting(), "plot_slice", None)
+    if plot is not None:
+        first_loss = {"objective": 0} if several else {}
+        return _call(plot, trials, size, columns=columns, fontsize=8, **first_loss)
+    if several:
+        raise ViewUnavailable("slices show one loss; the search has several.")
+    return _plotting().plot_params(trials, figure=_figure(size), columns=columns, fontsize=8)
 
 
 def intermediate(trials: Any) -> Any:
@@ -143,7 +173,8 @@ def intermediate(trials: Any) -> Any:
 
 
 def timeline(trials: Any) -> Any:
-    return _optional_plot("plot_timeline")(trials)
+    workers = {doc.get("owner") for doc in trials.trials}
+    return _call(_optional_plot("plot_timeline"), trials, (6.4, max(2.5, 1.2 + 0.5 * len(workers))))
 
 
 def pareto(trials: Any) -> Any:

@@ -38,6 +38,10 @@ ACCEPTED_FORMS = (
     "mongo://127.0.0.1:27017/db/jobs"
 )
 _MONGO_SCHEMES = ("mongo://", "mongodb://", "mongodb+srv://")
+#: how long a read of a MongoDB store retries a lost server before the page says so
+RECONNECT_SECS = 10.0
+#: a read may take at most this share of the time between reads (a big trials file)
+READ_SHARE = 0.2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -134,7 +138,9 @@ def open_source(spec: Any, exp_key: str | None = None, where: str = "hopt dashbo
         from ..trials.mongo.trials import MongoTrials
 
         try:
-            trials = MongoTrials(text, exp_key=exp_key)
+            # a server away for a while: the page says so after 10 s instead of waiting
+            # the 5 minutes fmin's MongoTrials keeps retrying
+            trials = MongoTrials(text, exp_key=exp_key, reconnect_timeout=RECONNECT_SECS)
         except InvalidArgumentError as exc:
             raise _fail(where, f"the MongoDB URL does not parse ({exc})", text) from exc
         return LiveSource(text, trials, "MongoTrials")
@@ -203,7 +209,9 @@ class StoreWatcher:
     """Reads a store at most every ``min_interval`` seconds and keeps the newest snapshot.
 
     Several page requests at once share one read (a lock), so however many
-    browsers poll, the store is read at most once per interval.
+    browsers poll, the store is read at most once per interval.  A read that
+    takes long (a big trials file loaded again) spaces the next ones out, so that
+    reading takes at most ``READ_SHARE`` of the time.
     """
 
     def __init__(
@@ -219,6 +227,7 @@ class StoreWatcher:
         self._fingerprint: int | None = None
         self._snapshot: Snapshot | None = None
         self._read_at = -float("inf")
+        self._gap = min_interval  # until the next read: min_interval, or more after a slow read
         self.error: str | None = None  # the last read's failure, shown on the page
 
     @property
@@ -229,8 +238,8 @@ class StoreWatcher:
     def snapshot(self) -> Snapshot:
         """The newest snapshot, reading the store first when the last read is old enough."""
         with self._lock:
-            if self._snapshot is None or self._clock() - self._read_at >= self.min_interval:
-                self._read_at = self._clock()
+            if self._snapshot is None or self._clock() - self._read_at >= self._gap:
+                self._read_at = started = self._clock()
                 try:
                     self._update()
                     self.error = None
@@ -238,6 +247,9 @@ class StoreWatcher:
                     if self._snapshot is None:
                         raise
                     self.error = str(exc)
+                finally:
+                    took = self._clock() - started
+                    self._gap = max(self.min_interval, took / READ_SHARE)
             assert self._snapshot is not None
             return self._snapshot
 

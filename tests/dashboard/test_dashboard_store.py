@@ -157,3 +157,31 @@ def test_a_vanished_trials_file_keeps_the_last_snapshot_and_says_why(tmp_path):
     path.unlink()
     assert watcher.snapshot() is first
     assert "is gone" in watcher.error
+
+
+def test_a_slow_read_spaces_out_the_next_ones(tmp_path):
+    """A read may take at most a fifth of the time (a big trials file loaded again)."""
+    from hopt.dashboard.store import LiveSource, StoreWatcher
+
+    path = tmp_path / "run.pkl"
+    trials = run_search(path, 2)
+    clock = [0.0]
+    reads = []
+
+    class SlowSource(LiveSource):
+        def read(self):
+            reads.append(clock[0])
+            clock[0] += 1.0  # each read takes a second
+            return self.trials
+
+    watcher = StoreWatcher(
+        SlowSource("x", trials, "test"), min_interval=0.1, clock=lambda: clock[0]
+    )
+    watcher.snapshot()
+    assert reads == [0.0]
+    clock[0] = 4.9  # 1 s of reading allows the next read 5 s after the last began
+    watcher.snapshot()
+    assert reads == [0.0]
+    clock[0] = 5.0
+    watcher.snapshot()
+    assert reads == [0.0, 5.0]
