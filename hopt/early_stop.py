@@ -8,7 +8,7 @@ from typing import Any
 
 from ._types import STATUS_OK
 from ._validate import check_int, check_number
-from .objectives import FrontArchive, is_feasible, loss_tuple
+from .objectives import FrontArchive, is_feasible, loss_tuple, objective_count
 
 
 def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: float = 0.0):
@@ -43,9 +43,12 @@ def no_progress_loss(iteration_stop_count: int | float = 20, percent_increase: f
             seen = max(len(finished) - 1, 0)
         else:
             seen = seen_by_trials.get(trials, 0)
+        count = objective_count(finished)  # that of the first ok trial, as readers take it
         for trial in finished[seen:]:
             result = trial["result"]
             losses = loss_tuple(result) if is_feasible(result) else None
+            if losses is not None and len(losses) != count:
+                losses = None  # a stray count (a queue worker's): no progress, as if failed
             if losses is not None and len(losses) > 1:
                 # several objectives: the state holds the front; as with one, the
                 # first result counts as a trial without progress

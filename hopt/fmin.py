@@ -26,7 +26,6 @@ from . import objectives
 from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_RUNNING,
-    STATUS_OK,
     STATUS_PRUNED,
     TrialDoc,
 )
@@ -274,9 +273,10 @@ class FMinIter:
     def update_best_from_trials(self) -> None:
         """Take the best ``ok`` loss (or the front) among the stored trials."""
         self.front = objectives.FrontArchive()  # rebuilt: trials may finish out of order
-        for result in self.trials.results:
-            if result.get("status") == STATUS_OK:
-                self.note_result(result)
+        # scored(): only results with the search's number of losses (a queue worker that
+        # had not seen the first result may have stored another count; readers skip it)
+        for trial, _ in objectives.scored(self.trials.trials):
+            self.note_result(trial["result"])
 
     def _maybe_save(self, force: bool = False) -> None:
         if not self.trials_save_file:

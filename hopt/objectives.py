@@ -58,6 +58,17 @@ def is_feasible(result: Mapping[str, Any]) -> bool:
     return violation(result) <= 0.0
 
 
+def describe(result: Mapping[str, Any]) -> str:
+    """A result's losses for a log line: ``loss 0.25`` with one, ``losses [0.25, 2.25]``
+    with several, then ``, infeasible`` when a constraint is above 0."""
+    loss = result.get("loss")
+    if isinstance(loss, (list, tuple)):
+        text = "losses [" + ", ".join(format(v, ".6g") for v in loss) + "]"
+    else:
+        text = f"loss {loss}"
+    return text if is_feasible(result) else text + ", infeasible"
+
+
 def objective_count(trials: Iterable[Mapping[str, Any]]) -> int | None:
     """The search's number of objectives: that of its first ``ok`` trial (None: none yet)."""
     first = first_scored(trials)

@@ -180,7 +180,8 @@ FAILED_RESULTS = [
     pytest.param(
         {"loss": float("nan"), "status": "ok"},
         "InvalidLossError",
-        r"loss=nan, which is NaN; a loss must be a finite number \(return status 'fail'",
+        r"loss=nan, which is NaN; a loss must be a finite number, or a flat list of finite "
+        r"numbers for several objectives \(return status 'fail'",
         id="nan-loss",
     ),
     pytest.param(
@@ -210,7 +211,7 @@ FAILED_RESULTS = [
     pytest.param(
         {"loss": "low", "status": "ok"},
         "InvalidLossError",
-        r"loss='low', which is not a number; a loss must be a finite number",
+        r"loss='low', which is str, not a number; a loss must be a finite number",
         id="loss-not-a-number",
     ),
     pytest.param(
@@ -245,10 +246,10 @@ FAILED_RESULTS = [
         id="string",
     ),
     pytest.param(
-        [0.5],
+        [[0.5, 1.0]],
         "InvalidLossError",
-        r"returned list \[0\.5\]; return a number \(the loss\) or a dict",
-        id="list",
+        r"loss=\[\[0\.5, 1\.0\]\], whose item 0 is a nested list, not a number",
+        id="nested-list",
     ),
 ]
 

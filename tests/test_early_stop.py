@@ -239,3 +239,11 @@ def test_a_resumed_run_counts_from_its_own_first_result_as_in_hyperopt():
              show_progressbar=False, rstate=0, early_stop_fn=no_progress_loss(5))  # fmt: skip
         sizes.append(len(trials.trials))
     assert sizes == [10, 15]  # Hyperopt 0.3.0 gives 10, then 15
+
+
+def test_a_result_with_another_number_of_losses_is_no_progress_and_no_crash():
+    # a queue worker that had not seen the first result may store another count: with
+    # two objectives, a stray single loss once met the front in a numeric comparison
+    two = [ok([2.0, 2.0]), ok([1.0, 3.0])]
+    assert feed(no_progress_loss(3), two + [ok(0.5), ok([0.0, 0.0, 0.0]), ok(0.1)]) == 5
+    assert feed(no_progress_loss(3), [ok(2.0), ok([0.0, 0.0]), ok(3.0), ok(4.0)]) == 3

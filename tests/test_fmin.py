@@ -1097,3 +1097,17 @@ def test_fmin_iter_steps_one_trial_at_a_time_as_in_hyperopt():
     sizes = [len(step) for step in runner]
     assert sizes == [1, 2, 3] and isinstance(runner.rstate, np.random.Generator)
     assert next(iter(runner), None) is None
+
+
+def test_the_progress_front_skips_results_with_another_number_of_losses():
+    # a queue worker that had not seen the first result may store another count
+    from hopt.testing.storage import new_docs
+
+    trials = Trials()
+    results = [{"loss": loss, "status": "ok"} for loss in ([1.0, 2.0], [0.0, 0.0, 0.0], 0.5)]
+    trials.insert_trial_docs(new_docs(trials, [0.1, 0.2, 0.3], JOB_STATE_DONE, results))
+    trials.refresh()
+    runner = hopt.FMinIter(hopt.tpe.suggest, hopt.Domain(quadratic, X_SPACE), trials, rstate=0,
+                           show_progressbar=False)  # fmt: skip
+    runner.update_best_from_trials()
+    assert runner.front.points == [(1.0, 2.0)] and runner.best_loss == math.inf

@@ -36,6 +36,8 @@ class AxisKind:
     #: for categorical labels: the stored values (choice index, randint value) in order
     option_values: tuple[float, ...] = ()
     option_names: tuple[str, ...] = ()
+    #: every value is a whole number (randint, uniformint, q=1...): ticks at whole numbers
+    integer: bool = False
 
     @property
     def categorical(self) -> bool:
@@ -111,7 +113,8 @@ def _kind_from_prior(distribution: Any, option_names: tuple[str, ...] | None) ->
     if isinstance(distribution, RandInt) and distribution.n_options <= MAX_STRIPS:
         values = tuple(float(v) for v in range(distribution.low, distribution.high))
         return AxisKind(kind, False, values, tuple(str(int(v)) for v in values))
-    return AxisKind(kind, bool(getattr(distribution, "log", False)))
+    log = bool(getattr(distribution, "log", False))
+    return AxisKind(kind, log, integer=bool(distribution.is_integer))
 
 
 def _numbers(n: int) -> tuple[str, ...]:
@@ -129,7 +132,7 @@ def _guess_kind(values: np.ndarray) -> AxisKind:
             values_range = tuple(float(v) for v in range(low, high + 1))
             return AxisKind("", False, values_range, tuple(str(int(v)) for v in values_range))
         return AxisKind("", False, tuple(seen.tolist()), tuple(str(int(v)) for v in seen))
-    return AxisKind()
+    return AxisKind(integer=whole)
 
 
 def axis_kinds(space: Any, table: TrialTable) -> tuple[list[str], dict[str, AxisKind]]:
@@ -155,3 +158,38 @@ def axis_kinds(space: Any, table: TrialTable) -> tuple[list[str], dict[str, Axis
 def value_coordinates(kind: AxisKind, values: np.ndarray) -> np.ndarray:
     """Where values sit on a value axis: option index for categories, else the value."""
     return kind.option_positions(values) if kind.categorical else values
+
+
+def style_value_axis(ax: Any, which: str, kind: AxisKind, values: np.ndarray) -> None:
+    """Ticks of the value axis ``which`` (``"x"`` or ``"y"``) of a label drawn by
+    ``value_coordinates``: option names for categories, a log scale for log priors,
+    ticks at whole numbers only for integer labels.  ``values`` are the drawn values
+    (they pick readable log ticks)."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if kind.categorical:
+        axis.set_ticks(list(range(len(kind.option_values))), labels=list(kind.option_names))
+        if which == "x" and max(len(name) for name in kind.option_names) > 4:
+            ax.tick_params(axis="x", labelrotation=30)
+    elif kind.log:
+        _log_axis(ax, which, values)
+    elif kind.integer:
+        from matplotlib.ticker import MaxNLocator
+
+        axis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _log_axis(ax: Any, which: str, values: np.ndarray) -> None:
+    """A log value axis with readable ticks.
+
+    matplotlib labels minor ticks (2x10^-1, 3x10^-1, ...) when the data span less
+    than about two decades, and those labels overlap; plain 1-2-5 ticks read better.
+    """
+    from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
+
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_minor_formatter(NullFormatter())
+    positive = values[np.isfinite(values) & (values > 0)]
+    if positive.size and np.log10(positive.max() / positive.min()) < 2:
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(StrMethodFormatter("{x:g}"))

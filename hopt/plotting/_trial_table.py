@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from .._types import STATUS_FAIL, STATUS_OK
+from .._validate import check_int
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
+from ..objectives import loss_tuple, objective_count
 
 
 def _as_float(value: Any) -> float:
@@ -41,6 +43,8 @@ class TrialTable:
     #: label -> float values, NaN where the label was not active in the trial
     values: dict[str, np.ndarray]
     first_error: str | None  # "tid 3: ValueError: ..." of the first failed trial
+    #: what ``losses`` holds, for axis labels: "loss", or "loss 1" for one of several
+    loss_label: str = "loss"
 
     def __len__(self) -> int:
         return len(self.tids)
@@ -101,6 +105,48 @@ def read_trials(trials: Any, where: str) -> TrialTable:
             if len(stored) > 0:
                 values[label][row] = _as_float(stored[0])
     return TrialTable(tids, statuses, np.array(losses, dtype=float), values, first_error)
+
+
+def read_objective(trials: Any, where: str, objective: Any) -> TrialTable:
+    """The table of ``trials`` with ``losses`` holding the loss a plot shows.
+
+    For one objective that is the loss (``objective`` must be None or 0); for
+    several, ``objective`` must pick one by its position in the loss list, and a
+    trial whose loss list has another length is treated as failed (as
+    ``hopt.objectives`` does).
+    """
+    index = check_int(
+        objective,
+        "objective",
+        where,
+        minimum=0,
+        allow_none=True,
+        fix="It is the position of the loss to plot in the objective's loss list.",
+    )
+    table = read_trials(trials, where)
+    docs = list(trials.trials)
+    count = objective_count(docs)
+    if count is None or count == 1:
+        if index is not None and index > 0:
+            raise InvalidArgumentError(
+                f"{where}: objective must be None or 0 for a search with one objective "
+                f"(each loss is one number); got objective={objective!r}."
+            )
+        return table
+    if index is None or index >= count:
+        raise InvalidArgumentError(
+            f"{where}: the search has {count} objectives (each loss is a list), so objective "
+            f"must pick the one to plot, 0 to {count - 1}; got objective={objective!r}. "
+            "For example objective=0 plots the first loss."
+        )
+    losses = np.full(len(docs), np.nan)
+    for row, doc in enumerate(docs):
+        values = loss_tuple(doc.get("result") or {})
+        if values is not None and len(values) == count:
+            losses[row] = values[index]
+    table.losses = losses
+    table.loss_label = f"loss {index}"
+    return table
 
 
 def require_ok_trials(table: TrialTable, where: str) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validate import check_int
 from ..exceptions import InvalidArgumentError
-from ._axis_kinds import AxisKind, axis_kinds, value_coordinates
+from ._axis_kinds import AxisKind, axis_kinds, style_value_axis, value_coordinates
 from ._backend import pyplot
 from ._trial_table import TrialTable, read_trials, require_ok_trials, select_labels
 
@@ -139,32 +139,9 @@ def _draw_panel(
             label="best",
             gid="best",
         )
-    if kind.categorical:
-        positions = list(range(len(kind.option_values)))
-        value_axis.set_ticks(positions, labels=list(kind.option_names))
-        if versus == "loss" and max(len(n) for n in kind.option_names) > 4:
-            ax.tick_params(axis="x", labelrotation=30)
-    elif kind.log:
-        _log_value_axis(ax, versus, table.values[label][active])
+    style_value_axis(ax, "x" if versus == "loss" else "y", kind, table.values[label][active])
     title = label + (f" [{kind.kind}]" if kind.kind else "")
     n_ok, n_active = int(table.ok.sum()), int(active.sum())
     if n_active < n_ok:
         title += f"\nactive in {n_active} of {n_ok} ok trials"
     ax.set_title(title, fontsize=style["fontsize"])
-
-
-def _log_value_axis(ax: Any, versus: str, values: np.ndarray) -> None:
-    """A log value axis with readable ticks.
-
-    matplotlib labels minor ticks (2x10^-1, 3x10^-1, ...) when the data span less
-    than about two decades, and those labels overlap; plain 1-2-5 ticks read better.
-    """
-    from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
-
-    (ax.set_xscale if versus == "loss" else ax.set_yscale)("log")
-    axis = ax.xaxis if versus == "loss" else ax.yaxis
-    axis.set_minor_formatter(NullFormatter())
-    positive = values[values > 0]
-    if positive.size and np.log10(positive.max() / positive.min()) < 2:
-        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-        axis.set_major_formatter(StrMethodFormatter("{x:g}"))

@@ -32,6 +32,10 @@ from ..results import INVALID_LOSS_ERROR
 #: Tracebacks kept in a trial's result are cut to this many characters.
 MAX_TRACEBACK_CHARS = 4000
 
+#: what ``HoptSearchCV(objectives=...)`` may name besides the scorers: the mean seconds
+#: a fold took to fit, and to score (minimised as they are)
+TIME_OBJECTIVES = ("fit_time", "score_time")
+
 
 def describe_error(
     exc: BaseException, split: int | None = None, stage: str | None = None
@@ -203,7 +207,8 @@ class CrossValidationObjective:
     """The objective of one search: ``params -> result`` with the fold scores.
 
     ``metric`` names the scorer whose mean test score is maximised (the loss is
-    minus that mean).  ``search_key`` identifies the data, folds and scoring, so
+    minus that mean).  With ``objectives`` the loss is a list instead, one entry
+    per name in order: minus a scorer's mean test score, or a mean time in seconds.  ``search_key`` identifies the data, folds and scoring, so
     a reused ``Trials`` holding another search's trials is noticed.
     """
 
@@ -222,6 +227,7 @@ class CrossValidationObjective:
         pre_dispatch: Any,
         search_key: str,
         weighted: frozenset = frozenset(),
+        objectives: Sequence[str] | None = None,
     ) -> None:
         self.estimator = estimator
         self.X = X
@@ -237,6 +243,9 @@ class CrossValidationObjective:
         self.search_key = search_key
         #: scorers that get the folds' sample_weight (see ``weighted_scorers``)
         self.weighted = weighted
+        #: with several objectives: the scorers (and "fit_time", "score_time") whose
+        #: means make the trial's loss list, in order; None: one loss, ``metric``'s
+        self.objectives = None if objectives is None else list(objectives)
 
     def configured_estimator(self, params: Any) -> Any:
         """A clone of the estimator with ``params`` set, or an error naming the fix."""
@@ -296,10 +305,12 @@ class CrossValidationObjective:
             result["fold_errors"] = [errors[0]] + [
                 {k: v for k, v in e.items() if k != "traceback"} for e in errors[1:]
             ]
-        mean = float(np.mean(cv[f"test_{self.metric}"]))
-        if math.isfinite(mean):
+        losses = self.losses(cv)
+        not_finite = [name for name, loss in losses.items() if not math.isfinite(loss)]
+        if not not_finite:
             result["status"] = STATUS_OK
-            result["loss"] = -mean
+            loss = list(losses.values())
+            result["loss"] = loss if self.objectives is not None else loss[0]
             return result
         result["status"] = STATUS_FAIL
         if errors:
@@ -311,9 +322,22 @@ class CrossValidationObjective:
                 "traceback": first["traceback"],
             }
         else:
+            name = not_finite[0]
+            what = name if name in TIME_OBJECTIVES else f"test {name}"
             result["error"] = {
                 "type": INVALID_LOSS_ERROR,
-                "message": f"the mean test {self.metric} over the folds is {mean}, not a "
+                "message": f"the mean {what} over the folds is {losses[name]}, not a "
                 "finite number, so this setting cannot be ranked.",
             }
         return result
+
+    def losses(self, cv: Mapping[str, list[float]]) -> dict[str, float]:
+        """``{name: loss}`` of a trial: minus the mean test score of each scorer, the
+        mean seconds of a time (one entry, ``metric``'s, without ``objectives``)."""
+        losses = {}
+        for name in self.objectives or [self.metric]:
+            if name in TIME_OBJECTIVES:
+                losses[name] = float(np.mean(cv[name]))
+            else:
+                losses[name] = -float(np.mean(cv[f"test_{name}"]))
+        return losses

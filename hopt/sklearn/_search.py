@@ -35,6 +35,7 @@ from ..trials import Trials
 from ._objective import CrossValidationObjective, weighted_scorers
 from ._pruning import PruningCrossValidationObjective, check_pruning, fit_in_rounds
 from ._results import Candidate, build_cv_results, finished_candidates
+from ._several import best_on_front, checked_objectives, pareto_front, scorer_objectives
 
 
 class TrialFailedError(HoptError, RuntimeError):
@@ -48,7 +49,8 @@ class AllFitsFailedError(AllTrialsFailedError, ValueError):
 #: attributes a fit sets (trials_ excepted: warm_start continues it)
 _FIT_ATTRIBUTES = (
     "best_estimator_", "best_index_", "best_params_", "best_score_", "cv_results_",
-    "feature_names_in_", "multimetric_", "n_splits_", "refit_time_", "scorer_",
+    "feature_names_in_", "multimetric_", "n_splits_", "pareto_front_", "refit_time_",
+    "scorer_",
 )  # fmt: skip
 
 
@@ -58,8 +60,10 @@ class HoptSearchCV(BaseSearchCV):
     Each trial cross-validates ``clone(estimator).set_params(**params)``, with
     ``params`` drawn from ``space`` by ``algo``; the search minimises minus the
     mean test score.  With a ``pruner``, trials report after each fold (or training
-    round, ``pruning="rounds"``) and stop when it says so.  See docs/sklearn.md for
-    every parameter and attribute.
+    round, ``pruning="rounds"``) and stop when it says so.  With ``objectives`` (names
+    of scorers, ``"fit_time"``, ``"score_time"``) it optimises several jointly, keeps
+    the Pareto front in ``pareto_front_`` and refits the front's best on the refit
+    metric.  See docs/sklearn.md for every parameter and attribute.
 
     The positional order of the first parameters is that of Hyperopt's
     ``hyperopt.sklearn.HyperoptSearchCV``, so code written for it runs unchanged.
@@ -91,6 +95,7 @@ class HoptSearchCV(BaseSearchCV):
         pruner: Any = None,
         pruning: str = "folds",
         n_rounds: int | None = None,
+        objectives: Any = None,
     ) -> None:
         super().__init__(
             estimator=estimator,
@@ -115,6 +120,7 @@ class HoptSearchCV(BaseSearchCV):
         self.pruner = pruner
         self.pruning = pruning
         self.n_rounds = n_rounds
+        self.objectives = objectives
 
     # -- validation (scikit-learn style: in fit, not in __init__) -------------------------
     def _check_params(self) -> None:
@@ -160,6 +166,13 @@ class HoptSearchCV(BaseSearchCV):
             )
         check_int(self.n_jobs, "n_jobs", where, allow_none=True)
         check_pruning(self)
+        if self.objectives is not None:
+            for name, value in (("pruner", self.pruner), ("loss_threshold", self.loss_threshold)):
+                if value is not None:
+                    raise InvalidArgumentError(
+                        f"{where}: {name} works on one loss, but objectives={self.objectives!r} "
+                        f"makes several; leave out {name}, or objectives for one metric."
+                    )
         for name in ("warm_start", "return_train_score"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise InvalidArgumentError(
@@ -218,6 +231,8 @@ class HoptSearchCV(BaseSearchCV):
                 )
             return scorers, True, self.refit
         if self.refit is True:
+            if self.objectives is not None:  # the first scorer the search optimises
+                return scorers, True, scorer_objectives(self, scorers)[0]
             raise InvalidArgumentError(
                 f"{type(self).__name__}: with several metrics, refit=True cannot tell which "
                 f"to refit on; name it, one of {sorted(scorers)!r}, or pass refit=False "
@@ -261,6 +276,7 @@ class HoptSearchCV(BaseSearchCV):
         """
         self._check_params()
         scorers, multimetric, metric = self._scorers()
+        objectives = None if self.objectives is None else checked_objectives(self, scorers)
         weighted: frozenset = frozenset()
         if fit_params.get("sample_weight") is not None:
             weighted, unweighted = weighted_scorers(scorers)
@@ -283,15 +299,18 @@ class HoptSearchCV(BaseSearchCV):
         n_splits = len(splits)
         rounds = self.pruner is not None and self.pruning == "rounds"
         # scores of models trained in rounds are not those of fit: another search
-        search_key = _search_key(
-            X, y, splits, scorers, self.estimator, ("rounds", self.n_rounds) if rounds else None
-        )
+        training: tuple | None = ("rounds", self.n_rounds) if rounds else None
+        if objectives is not None:  # losses of another shape: another search
+            training = ("objectives", tuple(objectives))
+        search_key = _search_key(X, y, splits, scorers, self.estimator, training)
         settings: dict[str, Any] = dict(
             estimator=self.estimator, X=X, y=y, splits=splits, scorers=scorers, metric=metric,
             fit_params=fit_params, error_score=self.error_score,
             return_train_score=bool(self.return_train_score), n_jobs=self.n_jobs,
             pre_dispatch=self.pre_dispatch, search_key=search_key, weighted=weighted,
         )  # fmt: skip
+        if objectives is not None:  # (a pruner is refused with objectives)
+            settings["objectives"] = objectives
         if self.pruner is None:
             objective = CrossValidationObjective(**settings)
         else:  # folds one after another: n_jobs is not used
@@ -335,9 +354,11 @@ class HoptSearchCV(BaseSearchCV):
         self.n_splits_ = n_splits
         self.scorer_ = scorers if multimetric else scorers["score"]
         self.cv_results_ = results
+        if objectives is not None:
+            self.pareto_front_ = pareto_front(trials, results, objectives)
         if multimetric and self.refit is False:
             return self  # as scikit-learn's searches: no best_* without a metric to refit on
-        self.best_index_ = self._pick_best(results, metric)
+        self.best_index_ = self._pick_best(results, metric, objectives)
         if not callable(self.refit):
             self.best_score_ = float(results[f"mean_test_{metric}"][self.best_index_])
         self.best_params_ = results["params"][self.best_index_]
@@ -388,11 +409,12 @@ class HoptSearchCV(BaseSearchCV):
                 early_stop_fn=early_stop if (trials.asynchronous or user_stop) else None,
                 return_argmin=False,
                 pruner=self.pruner,
+                n_objectives=None if self.objectives is None else len(self.objectives),
             )
         except AllTrialsFailedError:
             pass  # fit reports it, with the search's own message, from the trials
 
-    def _pick_best(self, results: dict[str, Any], metric: str) -> int:
+    def _pick_best(self, results: dict[str, Any], metric: str, objectives: Any = None) -> int:
         if callable(self.refit):
             best = self.refit(results)
             if not is_int(best) or not 0 <= best < len(results["params"]):
@@ -401,6 +423,8 @@ class HoptSearchCV(BaseSearchCV):
                     f"best row, an int in [0, {len(results['params'])}); got {best!r}."
                 )
             return int(best)
+        if objectives is not None:
+            return best_on_front(self.pareto_front_, results, metric)
         return int(np.argmin(results[f"rank_test_{metric}"]))
 
 

@@ -8,7 +8,8 @@ a database) also overrides ``open_reader(exp_key, trials)`` to open a second
 Trials object on that store.  The same tests then run on in-memory ``Trials``,
 ``FileTrials``, ``MongoTrials`` and ``SparkTrials`` (tests/trials, tests/file,
 tests/mongo, tests/spark), so a new backend proves itself against exactly what
-fmin users rely on.
+fmin users rely on; several objectives and constraints included
+(``hopt.testing.several_objectives``).
 
 The objectives live in this installed module, so remote workers can import them.
 """
@@ -36,6 +37,7 @@ from .._types import (
 from ..exceptions import AllTrialsFailedError
 from ..fmin import fmin
 from .reporting import AboveOthersBest, reports_then_waits_to_be_stopped, reports_until_pruned
+from .several_objectives import SeveralObjectivesConformance
 
 SPACE = hp.uniform("x", -10, 10)
 
@@ -95,8 +97,10 @@ def _run(make_trials: Any, exp_key: str, fn: Any, max_evals: int, **kwargs: Any)
     return trials, best
 
 
-class BackendConformance:
+class BackendConformance(SeveralObjectivesConformance):
     """Mixin of pytest tests; the subclass provides the ``make_trials`` fixture.
+
+    It includes ``SeveralObjectivesConformance`` (several losses and constraints).
 
     Example:
         ```python

@@ -62,3 +62,22 @@ def test_an_estimator_class_from_a_local_module_runs_on_the_workers(
     assert [t["result"]["status"] for t in search.trials_.trials] == ["ok"] * 3
     best = shrunk_mean_class(**search.best_params_)
     assert search.best_score_ == pytest.approx(cross_val_score(best, X, Y, cv=2).mean())
+
+
+def test_several_objectives_come_back_from_the_workers_as_lists(mongo_url, start_workers):
+    start_workers(2, "--exp-key", "ridge-mo")
+    search = HoptSearchCV(
+        Ridge(), SPACE, max_evals=5, cv=3, random_state=0, refit="r2",
+        scoring={"r2": "r2", "mae": "neg_mean_absolute_error"}, objectives=["r2", "mae"],
+        trials=MongoTrials(mongo_url, exp_key="ridge-mo"),
+    )  # fmt: skip
+    search.fit(X, Y)
+    results = search.cv_results_
+    for row, tid in enumerate(results["tid"]):
+        (trial,) = [t for t in search.trials_.trials if t["tid"] == tid]
+        assert trial["result"]["loss"] == pytest.approx(
+            [-results["mean_test_r2"][row], -results["mean_test_mae"][row]]
+        )
+    front = [entry["index"] for entry in search.pareto_front_]
+    assert front and search.best_index_ in front
+    assert search.best_score_ == max(results["mean_test_r2"][row] for row in front)

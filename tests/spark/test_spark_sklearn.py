@@ -60,3 +60,21 @@ def test_an_estimator_class_from_a_local_module_runs_on_the_executors(spark, shr
     assert search.trials_.count_successful_trials() == 3
     best = type(estimator)(**search.best_params_)
     assert search.best_score_ == pytest.approx(cross_val_score(best, X, Y, cv=2).mean())
+
+
+def test_several_objectives_come_back_from_the_executors_as_lists(spark):
+    search = HoptSearchCV(
+        LogisticRegression(max_iter=500), SPACE, max_evals=6, cv=3, random_state=0,
+        scoring={"acc": "accuracy", "f1": "f1_macro"}, objectives=["acc", "fit_time"],
+        refit="acc", trials=lambda: SparkTrials(parallelism=2, spark_session=spark),
+    )  # fmt: skip
+    search.fit(X, Y)
+    results = search.cv_results_
+    for row, tid in enumerate(results["tid"]):
+        (trial,) = [t for t in search.trials_.trials if t["tid"] == tid]
+        assert trial["result"]["loss"] == pytest.approx(
+            [-results["mean_test_acc"][row], results["mean_fit_time"][row]]
+        )
+    front = [entry["index"] for entry in search.pareto_front_]
+    assert front and search.best_index_ in front
+    assert search.predict(X).shape == (150,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import threading
@@ -227,6 +228,31 @@ def test_loss_threshold_of_sparktrials_stops_early(spark):
     assert min(trials.losses()) <= 1.0
     assert trials.count_successful_trials() < 200
     assert "loss_threshold" in trials.fmin_cancelled_reason
+
+
+def two_quadratics(params):
+    return [(params["x"] - 1) ** 2, (params["x"] + 1) ** 2]
+
+
+def test_loss_threshold_of_sparktrials_is_refused_for_a_declared_second_objective(spark):
+    trials = SparkTrials(parallelism=2, loss_threshold=1.0, spark_session=spark)
+    with pytest.raises(InvalidArgumentError, match=r"loss_threshold=1.0 stops at one loss.*2 obj"):
+        fmin(two_quadratics, SPACE, algo=rand.suggest, max_evals=4, trials=trials,
+             n_objectives=2, show_progressbar=False)  # fmt: skip
+    assert len(trials) == 0, "refused before any trial was queued"
+
+
+def test_loss_threshold_of_sparktrials_is_ignored_with_a_warning_when_results_have_two_losses(
+    spark, caplog
+):
+    # as fmin's own loss_threshold: a search whose count was not declared is not stopped
+    # by comparing lists with a number (several losses of 0 would be at or below 1.0)
+    trials = SparkTrials(parallelism=2, loss_threshold=1.0, spark_session=spark)
+    with caplog.at_level(logging.WARNING, logger="hopt.spark"):
+        fmin(lambda p: [0.0, 0.0], SPACE, algo=rand.suggest, max_evals=6, trials=trials,
+             rstate=0, show_progressbar=False)  # fmt: skip
+    assert trials.count_successful_trials() == 6 and trials.fmin_cancelled_reason is None
+    assert caplog.text.count("SparkTrials: loss_threshold is ignored: the results have 2") == 1
 
 
 def test_early_stop_fn_works_while_trials_are_in_flight(spark):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -9,7 +10,7 @@ import time
 import pytest
 
 import hopt
-from hopt import JOB_STATE_CANCEL, STATUS_OK, fmin, hp, rand
+from hopt import JOB_STATE_CANCEL, STATUS_OK, fmin, hp, rand, tpe
 from hopt.exceptions import InvalidArgumentError
 from hopt.testing.reporting import reports_until_stopped
 from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
@@ -55,6 +56,31 @@ def test_one_job_per_trial_mode_returns_results_and_reports(connect_session):
          show_progressbar=False)  # fmt: skip
     assert trials.statuses() == [STATUS_OK] * 4
     assert all([r["value"] for r in t["reports"]] == [5.0] for t in trials.trials)
+
+
+def test_two_objectives_and_a_constraint_come_back_through_spark_connect(connect_session):
+    def objective(params):
+        x = params["x"]
+        losses = [(x - 1) ** 2, (x + 1) ** 2] + ([0.0] if x == -2.0 else [])  # -2: three
+        return {"loss": losses, "status": STATUS_OK, "constraints": [x - 0.5]}
+
+    trials = SparkTrials(parallelism=2, spark_session=connect_session)
+    points = [{"x": 0.9}, {"x": 0.0}, {"x": -2.0}]
+    best = fmin(objective, SPACE, algo=functools.partial(tpe.suggest, n_startup_jobs=4),
+                max_evals=10, trials=trials, rstate=0, n_objectives=2,
+                points_to_evaluate=points, show_progressbar=False)  # fmt: skip
+    by_x = {t["misc"]["vals"]["x"][0]: t["result"] for t in trials.trials}
+    assert by_x[-2.0]["error"]["type"] == "InvalidLossError"
+    assert "3 losses, but this search has 2 objectives" in by_x[-2.0]["error"]["message"]
+    ok = {x: r for x, r in by_x.items() if r["status"] == STATUS_OK}
+    assert len(ok) == 9
+    for x, result in ok.items():
+        assert result["loss"] == [(x - 1) ** 2, (x + 1) ** 2]
+        assert result["feasible"] is (x <= 0.5)
+    front = trials.best_trials
+    assert front and all(t["result"]["feasible"] for t in front)
+    assert 0.9 not in [t["misc"]["vals"]["x"][0] for t in front]
+    assert best == {"x": trials.best_trial["misc"]["vals"]["x"][0]}
 
 
 def test_trial_timeout_and_fmin_timeout_leave_nothing_running(connect_session, tmp_path):

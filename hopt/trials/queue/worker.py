@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ..._types import STATUS_OK, STATUS_PRUNED
 from ..._utils import utcnow
 from ...exceptions import HoptError, UntrustedPayloadError
+from ...objectives import describe
 from ...results import RESULT_NOT_STORABLE_ERROR, exception_result, failed_result, recorded_error
 from ..attachments import TrialAttachments, attachment_name
 from ..contract import checked_report
@@ -365,14 +366,14 @@ class QueueWorker:
                 self._current = None
         seconds = time.monotonic() - started
         if result.get("status") == STATUS_OK:
-            logger.info("trial %s: ok, loss %s, %.2f s", tid, result.get("loss"), seconds)
+            logger.info("trial %s: ok, %s, %.2f s", tid, describe(result), seconds)
             return True
         if result.get("status") == STATUS_PRUNED:
             logger.info(
-                "trial %s: pruned at step %s, loss %s, %.2f s",
+                "trial %s: pruned at step %s, %s, %.2f s",
                 tid,
                 result.get("pruned_step"),
-                result.get("loss"),
+                describe(result),
                 seconds,
             )
             return True

@@ -191,6 +191,13 @@ class SparkTrials(Trials):
                 "SparkTrials: pass_expr_memo_ctrl objectives need the driver's Trials object "
                 "and cannot run on executors; use Trials() or MongoTrials for them."
             )
+        count = getattr(domain, "n_objectives", None)  # declared, or fixed by stored trials
+        if count is not None and count > 1 and self.loss_threshold is not None:
+            raise InvalidArgumentError(
+                f"SparkTrials: loss_threshold={self.loss_threshold} stops at one loss, but "
+                f"this search has {count} objectives; leave loss_threshold out (stop with "
+                "fmin's max_evals, timeout or early_stop_fn)."
+            )
         if self._spark is None:
             self._spark = active_session(None)
         session = self._spark
@@ -425,9 +432,20 @@ class SparkTrials(Trials):
     def _threshold_reached(self) -> bool:
         if self.loss_threshold is None:
             return False
-        # one objective only (fmin refuses loss_threshold with several)
-        losses = [loss for loss in self.losses() if isinstance(loss, (int, float))]
-        return bool(losses) and min(losses) <= self.loss_threshold
+        losses = [loss for loss in self.losses() if loss is not None]
+        several = [loss for loss in losses if isinstance(loss, (list, tuple))]
+        if several:  # a search whose count fmin did not know: ignored, as fmin ignores its own
+            if not getattr(self, "_threshold_ignored", False):
+                self._threshold_ignored = True
+                logger.warning(
+                    "SparkTrials: loss_threshold is ignored: the results have %d losses, and "
+                    "it stops at one (pass n_objectives=%d to fmin to have it refused up front).",
+                    len(several[0]),
+                    len(several[0]),
+                )
+            return False
+        numbers = [loss for loss in losses if isinstance(loss, (int, float))]
+        return bool(numbers) and min(numbers) <= self.loss_threshold
 
     # -- dispatching -------------------------------------------------------------------------
     def _dispatch(self) -> None:
