@@ -6,6 +6,7 @@
 Runs examples/dashboard.py's search (60 trials, seed 0) into a temporary trials file,
 serves it with the dashboard and photographs the page: the summary and charts
 (dashboard.png) and the trial table filtered to pruned trials (dashboard-table.png).
+Views whose plot or importance evaluator this hopt lacks show their note instead.
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(server.url)
             page.wait_for_function(ALL_DRAWN, timeout=60_000)
-            page.screenshot(path=str(OUT / "dashboard.png"), full_page=False)
+            charts = page.locator("section", has=page.locator("#charts")).bounding_box()
+            bottom = charts["y"] + charts["height"] + 16  # the summary and every chart
+            page.screenshot(
+                path=str(OUT / "dashboard.png"),
+                full_page=True,
+                clip={"x": 0, "y": 0, "width": 1400, "height": bottom},
+            )
             page.fill("#filter", "pruned")
             table = page.locator("section", has=page.locator("#trials"))
             table.scroll_into_view_if_needed()
