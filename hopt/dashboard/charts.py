@@ -6,7 +6,7 @@ installed; the page shows each SVG in an ``<img>``, where a browser never runs
 scripts, and needs no JavaScript chart library (nothing to ship or fetch).
 
 Each view is a function of an in-memory ``Trials`` that returns a matplotlib
-Figure, or raises ``ViewUnavailable`` (or a ``HoptError`` from the plot, such as
+Figure, or raises ``ViewUnavailableError`` (or another ``HoptError`` from the plot, such as
 "no trial finished yet") whose message the page shows in place of the chart.
 Plots that other parts of hopt may not have yet (``plot_slice``,
 ``plot_timeline``, ``plot_param_importances``, ``hopt.importance``) are looked
@@ -36,7 +36,7 @@ RENDER_LOCK = threading.Lock()
 FIGSIZE = (5.6, 3.6)
 
 
-class ViewUnavailable(Exception):
+class ViewUnavailableError(HoptError, RuntimeError):
     """This view cannot be drawn for these trials; the message says why."""
 
 
@@ -73,7 +73,9 @@ def _plotting() -> Any:
 def _optional_plot(name: str) -> Callable[..., Any]:
     plot = getattr(_plotting(), name, None)
     if plot is None:
-        raise ViewUnavailable(f"this hopt has no hopt.plotting.{name}, so this view is left out.")
+        raise ViewUnavailableError(
+            f"this hopt has no hopt.plotting.{name}, so this view is left out."
+        )
     return plot
 
 
@@ -107,7 +109,7 @@ def _several_objectives(trials: Any) -> int | None:
 
 def history(trials: Any) -> Any:
     if (_several_objectives(trials) or 1) > 1:
-        raise ViewUnavailable("the search has several objectives: see the Pareto front.")
+        raise ViewUnavailableError("the search has several objectives: see the Pareto front.")
     figure = _figure()
     _plotting().plot_history(trials, ax=figure.add_subplot())
     return figure
@@ -115,7 +117,9 @@ def history(trials: Any) -> Any:
 
 def parallel(trials: Any) -> Any:
     if (_several_objectives(trials) or 1) > 1:
-        raise ViewUnavailable("parallel coordinates colour by one loss; the search has several.")
+        raise ViewUnavailableError(
+            "parallel coordinates colour by one loss; the search has several."
+        )
     figure = _figure((6.4, 3.6))
     # the best half rather than the plot's default tenth: a short run still shows lines
     _plotting().plot_parallel_coordinates(trials, ax=figure.add_subplot(), best_fraction=0.5)
@@ -132,12 +136,12 @@ def importance(trials: Any) -> Any:
     try:
         from ..importance import param_importances
     except ImportError:
-        raise ViewUnavailable(
+        raise ViewUnavailableError(
             "this hopt has no hopt.importance.param_importances, so this view is left out."
         ) from None
     scores = dict(param_importances(trials, **({"objective": 0} if several else {})))
     if not scores:
-        raise ViewUnavailable("no parameter has an importance yet.")
+        raise ViewUnavailableError("no parameter has an importance yet.")
     figure = _figure(size)
     ax = figure.add_subplot()
     labels = sorted(scores, key=lambda label: float(scores[label]))  # the largest on top
@@ -158,13 +162,13 @@ def slices(trials: Any) -> Any:
         first_loss = {"objective": 0} if several else {}
         return _call(plot, trials, size, columns=columns, fontsize=8, **first_loss)
     if several:
-        raise ViewUnavailable("slices show one loss; the search has several.")
+        raise ViewUnavailableError("slices show one loss; the search has several.")
     return _plotting().plot_params(trials, figure=_figure(size), columns=columns, fontsize=8)
 
 
 def intermediate(trials: Any) -> Any:
     if not any(doc.get("reports") for doc in trials.trials):
-        raise ViewUnavailable(
+        raise ViewUnavailableError(
             "no trial has reported intermediate values (hopt.report(value, step)) yet."
         )
     figure = _figure()
@@ -180,9 +184,9 @@ def timeline(trials: Any) -> Any:
 def pareto(trials: Any) -> Any:
     count = _several_objectives(trials)
     if count is None:
-        raise ViewUnavailable("no trial has finished with a loss yet.")
+        raise ViewUnavailableError("no trial has finished with a loss yet.")
     if count < 2:
-        raise ViewUnavailable("the search has one objective; a front needs several.")
+        raise ViewUnavailableError("the search has one objective; a front needs several.")
     figure = _figure((6.4, 5.0) if count > 2 else FIGSIZE)
     ax = figure.add_subplot(projection="3d" if count > 2 else None)
     _plotting().plot_pareto_front(trials, ax=ax)
@@ -231,12 +235,10 @@ def render(trials: Any, names: list[str] | None = None) -> list[Chart]:
             figure = None
             try:
                 if not trials.trials:
-                    raise ViewUnavailable("no trials in the store yet.")
+                    raise ViewUnavailableError("no trials in the store yet.")
                 figure = draw(trials)
                 charts.append(Chart(name, title, _svg(figure), None))
-            except ViewUnavailable as exc:
-                charts.append(Chart(name, title, None, str(exc)))
-            except HoptError as exc:  # the plot's own reason: no ok trial yet, ...
+            except HoptError as exc:  # ViewUnavailableError, or the plot's own reason
                 charts.append(Chart(name, title, None, str(exc)))
             except Exception as exc:  # a plot's bug must not stop the dashboard
                 logger.warning("the %s view could not be drawn", name, exc_info=True)

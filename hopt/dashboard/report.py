@@ -57,7 +57,7 @@ def _replace_marked(page: str, marker: str, replacement: str) -> str:
 
 def report_html(dashboard: Dashboard) -> str:
     """The report of what ``dashboard``'s store holds now."""
-    snapshot = dashboard.watcher.snapshot()
+    snapshot = dashboard.watcher.snapshot(fresh=True)  # what the store holds now
     charts = {chart.name: chart for chart in render(snapshot.trials)}
     data = dashboard.state(snapshot, snapshot.version, drawing=False)
     for view in data["views"]:

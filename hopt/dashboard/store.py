@@ -235,10 +235,12 @@ class StoreWatcher:
         """What the store is: "trials file", "FileTrials" or "MongoTrials"."""
         return self.source.kind
 
-    def snapshot(self) -> Snapshot:
-        """The newest snapshot, reading the store first when the last read is old enough."""
+    def snapshot(self, fresh: bool = False) -> Snapshot:
+        """The newest snapshot, reading the store first when the last read is old enough
+        (``fresh``: read it now, whenever the last read was)."""
         with self._lock:
-            if self._snapshot is None or self._clock() - self._read_at >= self._gap:
+            due = self._clock() - self._read_at >= self._gap
+            if self._snapshot is None or due or fresh:
                 self._read_at = started = self._clock()
                 try:
                     self._update()

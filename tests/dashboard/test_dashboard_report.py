@@ -97,3 +97,12 @@ def test_write_report_writes_the_file_whole(tmp_path):
     assert target == str(tmp_path / "report.html")
     assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
     assert list(tmp_path.glob("*.tmp")) == []
+
+
+def test_the_report_shows_what_the_store_holds_when_it_is_written(tmp_path):
+    path = tmp_path / "run.pkl"
+    run_search(path, 2)
+    dashboard = Dashboard(open_store(path, min_interval=3600.0), "run")
+    run_search(path, 5)  # more trials since the dashboard last read the file
+    data = json.loads(DATA_BLOCK.search(report_html(dashboard)).group(1))
+    assert data["summary"]["trials"] == 5

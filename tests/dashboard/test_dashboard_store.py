@@ -19,7 +19,7 @@ from hopt.dashboard.store import ACCEPTED_FORMS, PickleSource
 def test_a_trials_file_opens_with_its_trials(tmp_path):
     saved = run_search(tmp_path / "run.pkl", 6)
     watcher = open_store(tmp_path / "run.pkl")
-    snapshot = watcher.snapshot()
+    snapshot = watcher.snapshot(fresh=True)
     assert watcher.kind == "trials file"
     assert snapshot.version == 1
     assert [t["tid"] for t in snapshot.trials.trials] == saved.tids
@@ -49,21 +49,21 @@ def test_the_watcher_moves_its_version_only_when_trials_changed(tmp_path):
     path = tmp_path / "run.pkl"
     run_search(path, 3)
     watcher = open_store(path, min_interval=0.0)
-    first = watcher.snapshot()
+    first = watcher.snapshot(fresh=True)
     os.utime(path)  # a new mtime, the same trials: read, but the same version
-    assert watcher.snapshot() is first
+    assert watcher.snapshot(fresh=True) is first
     run_search(path, 4)
-    assert watcher.snapshot().version == 2
-    assert len(watcher.snapshot().trials.trials) == 4
+    assert watcher.snapshot(fresh=True).version == 2
+    assert len(watcher.snapshot(fresh=True).trials.trials) == 4
 
 
 def test_a_snapshot_is_a_copy_the_store_cannot_change(tmp_path):
     path = tmp_path / "run.pkl"
     run_search(path, 3)
     watcher = open_store(path, min_interval=0.0)
-    snapshot = watcher.snapshot()
+    snapshot = watcher.snapshot(fresh=True)
     run_search(path, 6)
-    watcher.snapshot()
+    watcher.snapshot(fresh=True)
     assert len(snapshot.trials.trials) == 3
 
 
@@ -87,14 +87,14 @@ def test_a_file_trials_store_opens_and_follows_new_trials(tmp_path):
          show_progressbar=False)  # fmt: skip
     watcher = open_store(path, min_interval=0.0)
     assert watcher.kind == "FileTrials"
-    first = watcher.snapshot()
+    first = watcher.snapshot(fresh=True)
     assert sorted(t["tid"] for t in first.trials.trials) == sorted(trials.tids)
     assert SCRIPT_LABEL in first.trials.trials[0]["misc"]["vals"]
-    assert watcher.snapshot() is first  # nothing written since: the same snapshot
+    assert watcher.snapshot(fresh=True) is first  # nothing written since: the same snapshot
     fmin(objective, SPACE, algo=rand.suggest, max_evals=5, trials=trials, rstate=1,
          show_progressbar=False)  # fmt: skip
-    assert len(watcher.snapshot().trials.trials) == 5
-    assert watcher.snapshot().version == 2
+    assert len(watcher.snapshot(fresh=True).trials.trials) == 5
+    assert watcher.snapshot(fresh=True).version == 2
 
 
 def test_opening_a_file_trials_store_writes_no_trial(tmp_path):
@@ -104,8 +104,8 @@ def test_opening_a_file_trials_store_writes_no_trial(tmp_path):
          show_progressbar=False)  # fmt: skip
     before = trials.jobs.changes()
     watcher = open_store(path, min_interval=0.0)
-    watcher.snapshot()
-    watcher.snapshot()
+    watcher.snapshot(fresh=True)
+    watcher.snapshot(fresh=True)
     assert trials.jobs.changes() == before
 
 
@@ -153,9 +153,9 @@ def test_a_vanished_trials_file_keeps_the_last_snapshot_and_says_why(tmp_path):
     path = tmp_path / "run.pkl"
     run_search(path, 2)
     watcher = open_store(path, min_interval=0.0)
-    first = watcher.snapshot()
+    first = watcher.snapshot(fresh=True)
     path.unlink()
-    assert watcher.snapshot() is first
+    assert watcher.snapshot(fresh=True) is first
     assert "is gone" in watcher.error
 
 
@@ -185,3 +185,12 @@ def test_a_slow_read_spaces_out_the_next_ones(tmp_path):
     clock[0] = 5.0
     watcher.snapshot()
     assert reads == [0.0, 5.0]
+
+
+def test_a_fresh_snapshot_reads_at_once_and_a_polled_one_waits_its_turn(tmp_path):
+    path = tmp_path / "run.pkl"
+    run_search(path, 2)
+    watcher = open_store(path, min_interval=3600.0)
+    run_search(path, 3)
+    assert len(watcher.snapshot().trials.trials) == 2  # read less than an hour ago
+    assert len(watcher.snapshot(fresh=True).trials.trials) == 3

@@ -40,13 +40,13 @@ def test_a_mongo_url_opens_and_follows_new_trials(mongo_url):
     add_done_trials(mongo_url, [3.0, 1.0, 2.0])
     watcher = open_store(mongo_url, exp_key="exp", min_interval=0.0)
     assert watcher.kind == "MongoTrials"
-    first = watcher.snapshot()
+    first = watcher.snapshot(fresh=True)
     data = page_data(first)
     assert data["summary"]["trials"] == 3 and data["summary"]["best"]["loss"] == 1.0
-    assert watcher.snapshot() is first  # nothing changed: the same snapshot
+    assert watcher.snapshot(fresh=True) is first  # nothing changed: the same snapshot
     add_done_trials(mongo_url, [0.5])
-    assert page_data(watcher.snapshot())["summary"]["best"]["loss"] == 0.5
-    assert watcher.snapshot().version == 2
+    assert page_data(watcher.snapshot(fresh=True))["summary"]["best"]["loss"] == 0.5
+    assert watcher.snapshot(fresh=True).version == 2
 
 
 def test_a_mongo_store_serves_the_page_and_a_report(mongo_url):
