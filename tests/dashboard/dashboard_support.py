@@ -14,6 +14,7 @@ from hopt.dashboard import Dashboard, DashboardServer, open_store
 #: a label and an error message that would run script if the page used them as markup
 SCRIPT_LABEL = "<script>alert(1)</script>"
 SCRIPT_MESSAGE = "bad </script><script>alert(2)</script> & <b>bold</b>"
+SCRIPT_ATTACHMENT = "<img src=x onerror=alert(3)>.txt"
 
 SPACE = {
     "x": hp.uniform("x", -5.0, 5.0),
@@ -36,15 +37,21 @@ def two_losses(params: dict) -> dict:
     return {"loss": [params["x"] ** 2, (params["x"] - 2.0) ** 2], "status": STATUS_OK}
 
 
-def run_search(path, max_evals: int, fn=objective, seed: int = 0):
-    """fmin with random search, saving to the trials file ``path``; returns the Trials."""
-    from hopt.trials.persistence import load
+def run_search(path, max_evals: int, fn=objective, seed: int = 0, attach: bool = False):
+    """fmin with random search, saving to the trials file ``path``; returns the Trials.
+
+    ``attach``: trial 0 gets an attachment named ``SCRIPT_ATTACHMENT``."""
+    from hopt.trials.persistence import load, save_atomically
 
     fmin(
         fn, SPACE, algo=rand.suggest, max_evals=max_evals, trials_save_file=str(path),
         rstate=seed, show_progressbar=False, catch_eval_exceptions=True,
     )  # fmt: skip
-    return load(str(path))
+    trials = load(str(path))
+    if attach:
+        trials.trial_attachments(trials.trials[0])[SCRIPT_ATTACHMENT] = b"notes"
+        save_atomically(trials, str(path))
+    return trials
 
 
 @contextlib.contextmanager

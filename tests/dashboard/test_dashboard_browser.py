@@ -17,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_support import SCRIPT_LABEL, SCRIPT_MESSAGE, port_of, run_search, serving
+from dashboard_support import (
+    SCRIPT_ATTACHMENT,
+    SCRIPT_LABEL,
+    SCRIPT_MESSAGE,
+    port_of,
+    run_search,
+    serving,
+)
 
 from hopt.dashboard import Dashboard, open_store, write_report
 
@@ -114,7 +121,7 @@ class Page:
 @pytest.fixture(scope="module")
 def search(tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "run.pkl"
-    return path, run_search(path, 14)
+    return path, run_search(path, 14, attach=True)
 
 
 @pytest.fixture(scope="module")
@@ -168,9 +175,9 @@ def test_a_script_label_and_error_message_show_as_text_and_run_nothing(page, liv
     assert SCRIPT_LABEL in headers
     assert any(SCRIPT_LABEL == text for text in page.page.locator(".card dt").all_text_contents())
     messages = set(page.page.locator("#trials tbody td").all_text_contents())
-    assert SCRIPT_MESSAGE in messages
+    assert SCRIPT_MESSAGE in messages and SCRIPT_ATTACHMENT in messages
     assert page.page.evaluate("document.scripts.length") == 1  # app.js only
-    assert page.page.evaluate("document.querySelectorAll('main b').length") == 0
+    assert page.page.evaluate("document.querySelectorAll('main b, #trials img').length") == 0
     page.page.fill("#filter", "alert(2)")  # the filter finds the failed trials by message
     rows = page.page.locator("#trials tbody tr")
     assert rows.count() >= 1 and all("fail" in t for t in rows.all_text_contents())

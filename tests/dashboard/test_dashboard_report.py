@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from dashboard_support import SCRIPT_LABEL, SCRIPT_MESSAGE, run_search
+from dashboard_support import SCRIPT_ATTACHMENT, SCRIPT_LABEL, SCRIPT_MESSAGE, run_search
 
 from hopt.dashboard import Dashboard, open_store, report_html, write_report
 from hopt.dashboard.model import json_number, json_value
@@ -20,7 +20,7 @@ DATA_BLOCK = re.compile(r'<script id="hopt-data" type="application/json">(.*?)</
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "run.pkl"
-    run_search(path, 12)
+    run_search(path, 12, attach=True)
     return report_html(Dashboard(open_store(path), "run <b>1</b>"))
 
 
@@ -61,6 +61,8 @@ def test_the_report_data_reads_back_with_the_labels_and_messages_as_written(page
     assert SCRIPT_LABEL in data["labels"]
     messages = {row["error_message"] for row in data["trials"]} - {None}
     assert messages == {SCRIPT_MESSAGE}
+    assert data["trials"][0]["attachments"] == [SCRIPT_ATTACHMENT]
+    assert SCRIPT_ATTACHMENT not in page
     assert data["summary"]["trials"] == 12
 
 
