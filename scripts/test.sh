@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: bash scripts/test.sh [pytest args...]
-# Sets up .venv (see scripts/_venv.sh) and starts a MongoDB-wire server for tests/mongo.
+# Sets up .venv (see scripts/_venv.sh), starts a MongoDB-wire server for tests/mongo and
+# installs Debian's chromium for the dashboard's browser tests when it is missing.
 # With arguments, runs pytest with them once (starting a Spark Connect server first
 # when tests/spark_connect is among them). Without, runs the whole suite, then the
 # Spark tests again on local-cluster and on a standalone Spark master + worker that it
@@ -23,6 +24,13 @@ fi
 # when tests fail.
 # shellcheck source=scripts/mongo_server.sh
 source scripts/mongo_server.sh
+
+# A browser for the dashboard's page tests (tests/dashboard/test_dashboard_browser.py):
+# Debian's Chromium at /usr/bin/chromium, installed with apt-get when missing. When it
+# cannot be installed, HOPT_BROWSER_ERROR says why and those tests fail with it.
+# shellcheck source=scripts/browser.sh
+source scripts/browser.sh
+browser_install || true
 
 # Spark: tests/spark start their own session on SPARK_TEST_MASTER (local[2] by
 # default). With no arguments this script also reruns tests/spark on

@@ -58,6 +58,8 @@ PUBLIC_MODULES = [
     "hopt.plotting.contours",
     "hopt.plotting.edf",
     "hopt.plotting.timeline",
+    "hopt.dashboard",
+    "hopt.cli",
 ]
 
 

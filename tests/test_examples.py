@@ -27,12 +27,17 @@ SAVES_PLOTS = {
 }
 
 
+#: what an example needs to finish on its own: the dashboard writes its report instead of serving
+EXTRA_ARGS = {"dashboard.py": ["--no-serve"]}
+
+
 def run_example(script: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     """Run ``examples/script`` with a tiny budget; plots go to ``tmp_path``."""
     env = dict(os.environ, PYTHONPATH=str(EXAMPLES.parent), MPLBACKEND="Agg")
-    plots = ["--plots", str(tmp_path / "plots")] if script in SAVES_PLOTS else []
+    extra = ["--plots", str(tmp_path / "plots")] if script in SAVES_PLOTS else []
+    extra += EXTRA_ARGS.get(script, [])
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / script), "--max-evals", "3", "--seed", "1", *plots, *args],
+        [sys.executable, str(EXAMPLES / script), "--max-evals", "3", "--seed", "1", *extra, *args],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )  # fmt: skip
 
@@ -40,6 +45,9 @@ def run_example(script: str, *args: str, tmp_path: Path) -> subprocess.Completed
 def check_example_output(script: str, run: subprocess.CompletedProcess, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     assert "best" in run.stdout.lower(), run.stdout
+    if script == "dashboard.py":
+        report = (tmp_path / "dashboard_report.html").read_text()
+        assert report.startswith("<!doctype html>") and '"summary": {"trials": 3,' in report
     if script in SAVES_PLOTS:
         saved = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
         assert saved and all((tmp_path / "plots" / name).stat().st_size > 1000 for name in saved)
