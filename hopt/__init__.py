@@ -78,7 +78,9 @@ __all__ = [
 #: submodules reachable as attributes after a plain ``import hopt``, as Hyperopt's are
 #: after ``import hyperopt`` (``hyperopt.pyll.stochastic.sample``, ``hyperopt.base.Ctrl``),
 #: imported on first use
-_LAZY_SUBMODULES = frozenset({"base", "mongoexp", "plotting", "progress", "pyll", "utils"})
+_LAZY_SUBMODULES = frozenset(
+    {"base", "importance", "mongoexp", "plotting", "progress", "pyll", "utils"}
+)
 
 
 def __getattr__(name: str):

@@ -24,6 +24,7 @@ PUBLIC_MODULES = [
     "hopt.fmin",
     "hopt.domain",
     "hopt.early_stop",
+    "hopt.importance",
     "hopt.exceptions",
     "hopt.plotting",
     "hopt.rand",
