@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|pruning|multiobjective|spark|mongo|fleet|report-cost|all] [args...]
+# The benchmark command: bash scripts/bench.sh [overhead|quality|parallel|tpe-overhead|pruning|multiobjective|importance|spark|mongo|fleet|report-cost|all] [args...]
 # Sets up .venv with the `bench` and `mongo` extras (hyperopt==0.3.0, optuna, scikit-learn,
 # pymongo; see scripts/_venv.sh) and runs one benchmark (default: overhead) or all of them; each
 # prints its tables and updates its section of docs/benchmarks.md.
@@ -10,6 +10,7 @@
 #           nice -n 5 bash scripts/bench.sh pruning    (hopt's pruners vs Optuna's; about 30 minutes)
 #           bash scripts/bench.sh pruning --quick      (2 seeds, 12 trials; writes nothing)
 #           nice -n 5 bash scripts/bench.sh multiobjective  (several objectives vs Optuna; about 4 minutes)
+#           bash scripts/bench.sh importance   (PED-ANOVA and fANOVA vs Optuna's; about 6 minutes)
 #           bash scripts/bench.sh all                  (overhead, quality, parallel, tpe-overhead, mongo; about 18 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,7 +26,7 @@ export PYTHONHASHSEED=0
 
 which=overhead
 case "${1:-}" in
-    overhead | quality | parallel | tpe-overhead | pruning | multiobjective | spark | mongo | fleet | report-cost | all)
+    overhead | quality | parallel | tpe-overhead | pruning | multiobjective | importance | spark | mongo | fleet | report-cost | all)
         which=$1
         shift
         ;;
@@ -37,6 +38,7 @@ case "$which" in
     tpe-overhead) exec "$VENV_PY" benchmarks/tpe_overhead.py "$@" ;;
     pruning) exec "$VENV_PY" benchmarks/pruning.py "$@" ;;
     multiobjective) exec "$VENV_PY" benchmarks/multiobjective.py "$@" ;;
+    importance) exec "$VENV_PY" benchmarks/importance.py "$@" ;;
     spark)
         # local-cluster, then a standalone master + 8-slot worker started (and always
         # stopped) here; both libraries' SparkTrials on each.
