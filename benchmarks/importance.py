@@ -12,8 +12,7 @@ Reported: top-1 and top-3 agreement of each ranking with the known truth (synthe
 problems: the labels ranked by the variance of their main effect under the prior,
 computed by Monte Carlo from the function itself) and with each other, and the wall
 time of each evaluator.  Optuna's fANOVA runs at 1,000 trials only (``--optuna-fanova-max``):
-it takes about 20 s per call there, and one call at 10,000 trials did not finish in
-13 minutes.
+it takes about 20 s per call there, and one call at 10,000 trials took 36 minutes.
 
     python benchmarks/importance.py           # updates docs/benchmarks.md (about 5 minutes)
     python benchmarks/importance.py --quick   # one seed, 1,000 trials, no model; writes nothing
@@ -647,7 +646,7 @@ def parse_args(argv: list[str]):
     )
     parser.add_argument(
         "--optuna-fanova-10k-note",
-        default="had not finished after 13 minutes (a separate attempt)",
+        default="took 36 minutes (measured once, separately, at low priority on a busy machine)",
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--quick", action="store_true", help="1 seed, 1,000 trials, no model")

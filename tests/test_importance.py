@@ -15,8 +15,8 @@ import pytest
 from hopt import STATUS_FAIL, STATUS_OK, Domain, Trials, fmin, hp, rand
 from hopt.exceptions import InvalidArgumentError, MissingDependencyError
 from hopt.importance import EVALUATORS, param_importances
-from hopt.importance._scales import MAX_OPTIONS, label_scales
 from hopt.importance._fanova import options_by_mean_loss, tree_main_effects
+from hopt.importance._scales import MAX_OPTIONS, label_scales
 
 pytest.importorskip("sklearn")
 
@@ -157,6 +157,20 @@ def test_failed_trials_are_left_out(evaluator):
 
     scores = param_importances(run(loss, SIMPLE), evaluator=evaluator)
     assert list(scores)[0] == "x"
+
+
+def test_plot_param_importances_draws_what_param_importances_returns():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hopt.plotting import plot_param_importances
+
+    figure = plot_param_importances(simple_trials(), space=SIMPLE)
+    bars = [p for p in figure.axes[0].patches if p.get_gid() == "importances"]
+    widths = sorted((bar.get_width() for bar in bars), reverse=True)
+    expected = list(param_importances(simple_trials(), space=SIMPLE).values())
+    assert widths == pytest.approx(expected)
 
 
 # -- what is returned -------------------------------------------------------------------

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidArgumentError
-from ._scales import label_scales
-from ._trials import read_trial_values
 from ._fanova import fanova_scores
 from ._ped_anova import ped_anova_scores
+from ._scales import label_scales
+from ._trials import read_trial_values
 
 WHERE = "param_importances"
 #: the evaluator names param_importances accepts
