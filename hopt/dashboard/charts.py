@@ -139,7 +139,8 @@ def importance(trials: Any) -> Any:
         raise ViewUnavailableError(
             "this hopt has no hopt.importance.param_importances, so this view is left out."
         ) from None
-    scores = dict(param_importances(trials, **({"objective": 0} if several else {})))
+    options: dict[str, Any] = {"objective": 0} if several else {}
+    scores = dict(param_importances(trials, **options))
     if not scores:
         raise ViewUnavailableError("no parameter has an importance yet.")
     figure = _figure(size)
