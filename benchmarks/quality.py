@@ -7,8 +7,10 @@ optimum; the raw best loss where the optimum is unknown) with its
 interquartile range, and each algorithm's mean rank over problems and seeds.
 
 With ``--parallel P`` the same runs are also simulated asynchronously with P
-trials in flight (each suggestion sees P unfinished trials; results come back
-in FIFO order) and compared with the sequential runs.
+trials in flight (each suggestion sees P unfinished trials; each trial runs for
+a random time drawn from the seed, the same for every library, and results come
+back in the order the trials end; ``Completions``) and compared with the
+sequential runs.
 
 Per-run results are cached in ``benchmarks/results/quality/`` and reused while
 the library (for hopt: its source files) and the problem are unchanged, so an
@@ -22,9 +24,9 @@ interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import argparse  # noqa: E402
-import collections  # noqa: E402
 import datetime as dt  # noqa: E402
 import hashlib  # noqa: E402
+import heapq  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import multiprocessing  # noqa: E402
@@ -197,14 +199,14 @@ def run_hyperopt_style_async(
 
     Suggested docs are inserted and marked RUNNING; once ``in_flight`` of them are
     pending, each new suggestion (which sees them all) is followed by finishing
-    the oldest pending trial, so results come back in FIFO order.
+    the pending trial that ``Completions`` says ends first.
     """
     lib, space = _lib_and_space(library, problem)
     algo = getattr(lib, algo_name).suggest
     trials = lib.Trials()
     domain = lib.Domain(lambda point: 0.0, space)
     rng = np.random.default_rng(seed)
-    pending: collections.deque = collections.deque()
+    pending = Completions(seed)
     losses: list[float] = []
     seen = noisy_objective(problem, seed, losses)
     asked = 0
@@ -220,12 +222,12 @@ def run_hyperopt_style_async(
                 live["state"] = lib.JOB_STATE_RUNNING
                 live["owner"] = "simulated-worker"
                 live["book_time"] = _now()
-                pending.append(live)
+                pending.start(live)
             trials.refresh()
             asked += len(docs)
             if len(pending) <= in_flight:
                 continue
-        doc = pending.popleft()
+        doc = pending.finish()
         vals = {label: v[0] for label, v in doc["misc"]["vals"].items() if len(v) > 0}
         loss = seen(flatten(lib.space_eval(space, vals)))  # (appends the true loss)
         doc["result"] = {"loss": loss, "status": lib.STATUS_OK}
@@ -233,6 +235,35 @@ def run_hyperopt_style_async(
         doc["refresh_time"] = _now()
         trials.refresh()
     return losses
+
+
+class Completions:
+    """Trials in flight, and which one ends next: every trial runs for a random time
+    (lognormal, median 1, sd of the log 0.5) drawn by its place in the order of asking
+    from the seed alone, so every library sees the same completion order."""
+
+    #: part of the cache key: runs simulated another way are not reused
+    SCHEDULE = "lognormal-0.5"
+
+    def __init__(self, seed: int) -> None:
+        self._durations = np.random.default_rng([seed, 4242])
+        self._heap: list = []
+        self._now = 0.0
+        self._started = 0
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def start(self, item) -> None:
+        """A trial starts now (when the last one ended)."""
+        ends = self._now + float(self._durations.lognormal(0.0, 0.5))
+        heapq.heappush(self._heap, (ends, self._started, item))
+        self._started += 1
+
+    def finish(self):
+        """The trial in flight that ends first; the clock moves to its end."""
+        self._now, _, item = heapq.heappop(self._heap)
+        return item
 
 
 def _optuna_study(algo_name: str, seed: int):
@@ -261,23 +292,24 @@ def run_optuna(algo_name: str, problem, seed: int, n: int) -> list[float]:
 
 
 def run_optuna_async(algo_name: str, problem, seed: int, n: int, in_flight: int) -> list[float]:
-    """``study.ask()`` with ``in_flight`` asked-but-not-told trials; tells in FIFO order."""
+    """``study.ask()`` with ``in_flight`` asked-but-not-told trials; tells in the order
+    ``Completions`` says they end."""
     import problems as P
 
     study = _optuna_study(algo_name, seed)
     suggest = P.optuna_suggest(problem.params)
-    pending: collections.deque = collections.deque()
+    pending = Completions(seed)
     losses: list[float] = []
     seen = noisy_objective(problem, seed, losses)
     asked = 0
     while len(losses) < n:
         if asked < n:
             trial = study.ask()
-            pending.append((trial, suggest(trial)))  # define-by-run: sampled here
+            pending.start((trial, suggest(trial)))  # define-by-run: sampled here
             asked += 1
             if len(pending) <= in_flight:
                 continue
-        trial, point = pending.popleft()
+        trial, point = pending.finish()
         study.tell(trial, seen(point))  # (appends the true loss)
     return losses
 
@@ -331,6 +363,7 @@ def load_cached(results_dir: Path, task: dict) -> dict | None:
         record.get("fingerprint") == task["fingerprint"]
         and record.get("problem_fingerprint") == task["problem_fingerprint"]
         and len(record.get("losses", [])) >= task["n"]
+        and record.get("schedule") == task.get("schedule")
     )
     return record if same else None
 
@@ -369,6 +402,7 @@ def make_tasks(args, fingerprints: dict, modes: list[int]) -> list[dict]:
                             "seed": seed,
                             "n": max(args.budgets),
                             "in_flight": in_flight,
+                            "schedule": Completions.SCHEDULE if in_flight else None,
                             "fingerprint": fingerprints[ALGORITHMS[algorithm][0]],
                             "problem_fingerprint": pf,
                         }
@@ -718,12 +752,13 @@ def parallel_section(args, index: dict, info: dict, loads, wall: float, errors) 
         "workers, same problems, seeds and budgets. For hopt and Hyperopt the script "
         "drives the algorithm itself: it asks `algo([tid], domain, trials, seed)` for one "
         "trial at a time, inserts the returned document and marks it RUNNING; while "
-        f"fewer than {P} trials are pending it asks again, otherwise the oldest pending "
-        "trial is evaluated and marked DONE with its loss (FIFO). So every suggestion "
-        f"after the first {P} sees exactly {P} unfinished trials in `trials`, and trial "
-        f"t is suggested knowing the results of trials 0..t-{P + 1} only. For Optuna the "
-        f"same schedule uses `study.ask()` (parameters drawn right after it) with {P} "
-        "asked-but-not-told trials and `study.tell()` in FIFO order; samplers keep "
+        f"fewer than {P} trials are pending it asks again, otherwise the pending trial that "
+        "ends first is evaluated and marked DONE with its loss. Each trial runs for a "
+        "random time (lognormal, median 1, log-sd 0.5) drawn from the seed by its place in "
+        "the order of asking, so every library sees the same completion order, and every "
+        f"suggestion after the first {P} sees exactly {P} unfinished trials. For Optuna "
+        f"the same schedule uses `study.ask()` (parameters drawn right after it) with {P} "
+        "asked-but-not-told trials and `study.tell()` in that order; samplers keep "
         "their defaults (TPESampler has `constant_liar=False`, so running trials are "
         "invisible to it). Random search is the control: it cannot depend on the lag.",
         "",
