@@ -134,6 +134,10 @@ class DashboardHandler(BaseHTTPRequestHandler):
                 "text/plain; charset=utf-8",
             )
             return
+        if url.path == "/favicon.ico":
+            # browsers ask for it on their own, without the token; it reveals nothing
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+            return
         if not self._token_allowed(query):
             self._send(
                 HTTPStatus.FORBIDDEN,

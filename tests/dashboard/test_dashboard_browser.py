@@ -286,6 +286,7 @@ def test_off_loopback_the_page_is_refused_without_the_token(page, search):
         response = page.page.goto(f"http://127.0.0.1:{port_of(server)}/")
         assert response.status == 403
         assert "token" in page.page.locator("body").text_content()
+        page.page.wait_for_load_state("networkidle")  # (the browser's own requests too)
         page.problems.clear()  # the 403 itself is reported on the console
         page.page.goto(f"http://127.0.0.1:{port_of(server)}/?token={server.token}")
         page.page.wait_for_function(COUNT_IS, arg="14")

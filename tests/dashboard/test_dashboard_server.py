@@ -121,6 +121,8 @@ def test_any_other_address_needs_the_printed_token(store):
             assert fetch(address + path + "?token=wrong")[0] == 403
         assert fetch(address + "/?token=" + server.token)[0] == 200
         assert fetch(address + "/api/state?token=" + server.token)[0] == 200
+        # the browser's own favicon request carries no token: an empty answer, not a 403
+        assert fetch(address + "/favicon.ico")[:1] == (204,)
         # the token as a cookie: what the browser sends for the page's script and style
         _, headers, _ = fetch(address + "/?token=" + server.token)
         cookie = headers["Set-Cookie"]
