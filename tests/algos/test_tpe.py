@@ -465,6 +465,21 @@ def test_bad_tunables_are_refused_by_name(tunables, message):
              show_progressbar=False)  # fmt: skip
 
 
+def test_tunables_accepted_once_are_still_refused_in_a_look_alike_type():
+    # accepted values are remembered so fmin's calls skip the checks; True hashes
+    # like 1 and 0.0 like 0, but they are other values here and must be refused
+    domain = Domain(lambda x: x, hp.uniform("x", 0, 1))
+    trials = Trials()
+    tpe.suggest([0], domain, trials, 0, n_startup_jobs=1, n_EI_candidates=1)
+    tpe.suggest([0], domain, trials, 0, n_startup_jobs=1, n_EI_candidates=1)  # remembered
+    with pytest.raises(InvalidArgumentError, match="n_startup_jobs must be an int >= 0"):
+        tpe.suggest([0], domain, trials, 0, n_startup_jobs=True, n_EI_candidates=1)
+    with pytest.raises(InvalidArgumentError, match="n_EI_candidates must be an int >= 1"):
+        tpe.suggest([0], domain, trials, 0, n_startup_jobs=1, n_EI_candidates=1.0)
+    with pytest.raises(InvalidArgumentError, match="prior_weight must be"):
+        tpe.suggest([0], domain, trials, 0, prior_weight=[1.0])  # unhashable: checked
+
+
 def test_no_ids_give_no_trials():
     domain = Domain(lambda x: x, hp.uniform("x", 0, 1))
     assert tpe.suggest([], domain, Trials(), 0) == []

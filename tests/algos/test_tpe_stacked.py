@@ -138,6 +138,31 @@ def test_cell_terms_of_distinct_kernels_equal_the_per_kernel_cell_masses():
         assert np.array_equal(terms.term(j, np.empty((25, 40))), table[index[j]])
 
 
+def test_distinct_kernels_keep_pairs_apart_whose_sort_keys_collide():
+    # pairs are grouped by sorting mu + c * sigma; (c, 0) and (0, 1) share that key
+    c = kernels._PAIR_KEY_SIGMA
+    rng = np.random.default_rng(3)
+    mus = rng.choice([0.0, 1.0, 2.0, c], size=(3, 60))
+    sigmas = rng.choice([0.0, 0.5, 1.0], size=(3, 60))
+    mus[0, :4], sigmas[0, :4] = [c, 0.0, c, 0.0], [0.0, 1.0, 0.0, 1.0]
+    distinct_mus, distinct_sigmas, index = kernels._distinct_kernels(mus, sigmas)
+    assert np.array_equal(distinct_mus[index], mus)
+    assert np.array_equal(distinct_sigmas[index], sigmas)
+    # without colliding keys, each distinct pair is computed once
+    mus[mus == c] = 2.0
+    distinct_mus, distinct_sigmas, index = kernels._distinct_kernels(mus, sigmas)
+    assert len(distinct_mus) == len(set(zip(mus.ravel(), sigmas.ravel())))
+    assert np.array_equal(distinct_mus[index], mus)
+    assert np.array_equal(distinct_sigmas[index], sigmas)
+
+
+def test_exact_ndtr_with_a_used_mask_is_ndtr_where_used():
+    z = np.linspace(-50, 50, 4001).reshape(1, -1)
+    used = np.random.default_rng(0).random(z.shape) < 0.3
+    got = kernels.exact_ndtr(z, used)
+    assert np.array_equal(got[used], ndtr(z[used]))
+
+
 def hp_dist(kind, *args):
     """The prior of a one-label space ``hp.<kind>("v", *args)``."""
     return Domain(lambda p: 0, getattr(hp, kind)("v", *args)).compiled.params["v"].distribution
