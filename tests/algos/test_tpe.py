@@ -502,3 +502,75 @@ def test_an_exact_objective_is_not_asked_the_same_thing_twice_but_a_noisy_one_is
     assert distinct(bowl) >= 95
     # a noisy objective: repeating the good configurations is information
     assert distinct(lambda p: bowl(p) + noise.normal(0, 1.0)) < 80
+
+
+def _rows_history(losses, steps=None, values=None):
+    from hopt.algos.tpe.history import History, PrunedRows, SeenConfigs
+
+    losses = np.asarray(losses, dtype=float)
+    n = len(losses)
+    pruned = None
+    if steps is not None:
+        steps = np.asarray(steps, dtype=float)
+        pruned = PrunedRows(
+            steps, np.asarray(values, dtype=float), np.where(steps == steps, 0.5, np.nan)
+        )
+    matrix = np.zeros((1, n))
+    return History(["x"], losses, np.zeros(n, bool), matrix, SeenConfigs(set(), set()), pruned)
+
+
+def test_good_trials_weigh_by_rank_the_best_most():
+    history = _rows_history([0.3, 0.1, 0.2, 0.4])
+    rows = np.arange(4)
+    weights = suggestion.good_rank_weights(history, rows)
+    # best (row 1) 1, then rows 2, 0, 3: (3/4)^2, (2/4)^2, (1/4)^2
+    power = suggestion.GOOD_RANK_POWER
+    np.testing.assert_allclose(weights, [(2 / 4) ** power, 1.0, (3 / 4) ** power, (1 / 4) ** power])
+    # a subset is ranked within itself
+    np.testing.assert_allclose(
+        suggestion.good_rank_weights(history, np.array([0, 3])), [1.0, 0.5**power]
+    )
+    assert suggestion.good_rank_weights(history, np.array([2])).tolist() == [1.0]
+
+
+def test_pruned_good_trials_rank_after_completed_ones_furthest_first():
+    nan = np.nan
+    # rows 0, 2 completed; row 1 pruned at step 5, row 3 pruned at step 9 (a worse value)
+    history = _rows_history(
+        [0.5, np.inf, 0.6, np.inf], steps=[nan, 5, nan, 9], values=[nan, 0.1, nan, 0.9]
+    )
+    weights = suggestion.good_rank_weights(history, np.arange(4))
+    order = np.argsort(-weights, kind="stable")
+    assert order.tolist() == [0, 2, 3, 1]
+
+
+def test_rank_weights_change_single_objective_picks_only():
+    # the same history and seed give other picks with flat weights (one objective);
+    # with several objectives the front's weights stay flat (the switch changes nothing)
+    space = {"x": hp.uniform("x", 0, 1), "y": hp.uniform("y", 0, 1)}
+    picks = {}
+    for several in (False, True):
+        trials = Trials()
+
+        def objective(p, several=several):
+            loss = (p["x"] - 0.3) ** 2 + (p["y"] - 0.6) ** 2
+            return [loss, (p["x"] - 0.7) ** 2] if several else loss
+
+        fmin(
+            objective,
+            space,
+            algo=rand.suggest,
+            max_evals=40,
+            trials=trials,
+            rstate=np.random.default_rng(0),
+            show_progressbar=False,
+        )
+        domain = Domain(objective, space)
+        for flat in (False, True):
+            power = 0.0 if flat else suggestion.GOOD_RANK_POWER
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(suggestion, "GOOD_RANK_POWER", power)
+                docs = tpe.suggest(trials.new_trial_ids(4), domain, trials, seed=5)
+            picks[several, flat] = [d["misc"]["vals"]["x"][0] for d in docs]
+    assert picks[False, False] != picks[False, True]
+    assert picks[True, False] == picks[True, True]
