@@ -328,6 +328,14 @@ def test_points_to_evaluate_unknown_label_is_named():
         run(points_to_evaluate=[{"x": 0.1, "y": 2}])
 
 
+def test_points_to_evaluate_mistyped_label_names_the_near_miss():
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"are not in the space; its labels are \['x'\]\. Did you mean 'x'\?$",
+    ):
+        run(points_to_evaluate=[{"xx": 0.1}])
+
+
 def test_points_to_evaluate_missing_active_label_is_named():
     space = hp.choice("c", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
     with pytest.raises(

@@ -39,7 +39,10 @@ class Apply:
         if isinstance(named_args, dict):
             named_args = list(named_args.items())
         self.named_args: list[list[Any]] = [
-            [key, value if isinstance(value, Apply) else as_apply(value, f"scope.{name}({key}=...)")]
+            [
+                key,
+                value if isinstance(value, Apply) else as_apply(value, f"scope.{name}({key}=...)"),
+            ]
             for key, value in named_args
         ]
         self.o_len = o_len

@@ -223,7 +223,9 @@ def one_of(*options: Any) -> Apply:
     Hyperopt; for a search space, use ``hp.choice``, which fmin can tune.
     """
     index = Apply("randint", [as_apply(len(options))])
-    options_nodes = [as_apply(option, f"scope.one_of option {i}") for i, option in enumerate(options)]
+    options_nodes = [
+        as_apply(option, f"scope.one_of option {i}") for i, option in enumerate(options)
+    ]
     return Apply("switch", [index, *options_nodes])
 
 

@@ -439,7 +439,9 @@ SET_SPACES = [
         id="frozenset-in-a-list",
     ),
     pytest.param(
-        lambda: hp.choice("model", [{"kind": "svm"}, {"kind": "tree", "p": {hp.uniform("d", 1, 9)}}]),
+        lambda: hp.choice(
+            "model", [{"kind": "svm"}, {"kind": "tree", "p": {hp.uniform("d", 1, 9)}}]
+        ),
         f"hp.choice('model') option 1['p']: {_WHY}; got a set holding labels ['d']. "
         "Use a dict to name each part, e.g. {'d': ...}, or a list.",
         id="in-a-choice-option",
