@@ -103,7 +103,7 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                 # Hyperopt accepts it, and a user may mean it; most often it is a typo
                 warnings.warn(
                     f"points_to_evaluate[{i}]: {label}={value!r} is outside the range of "
-                    f"hp.{dist.kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
+                    f"hp.{param.hp_kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
                     "given; the algorithms only suggest values inside the range.",
                     UserWarning,
                     stacklevel=4,

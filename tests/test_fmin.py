@@ -365,6 +365,14 @@ def test_points_to_evaluate_randint_takes_a_whole_float_and_says_what_it_takes()
         run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"r": 2.5, "c": 0}])
 
 
+def test_points_to_evaluate_outside_a_uniformint_range_names_hp_uniformint():
+    space = {"depth": hp.uniformint("depth", 1, 10)}
+    with pytest.warns(
+        UserWarning, match=r"outside the range of hp\.uniformint\('depth'\), \[1, 10\]"
+    ):
+        run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"depth": 30}])
+
+
 def test_points_to_evaluate_outside_a_range_warns_and_is_evaluated_as_given():
     space = {"x": hp.uniform("x", 0, 1), "lr": hp.loguniform("lr", -3, 0)}
     trials = Trials()
