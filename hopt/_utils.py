@@ -16,6 +16,18 @@ from .exceptions import InvalidArgumentError
 SEED_BOUND = 2**31 - 1
 
 
+def install_hint(extra: str, package: str) -> str:
+    """How to install an optional dependency, in both places hopt may come from.
+
+    ``pip install 'hopt[spark]'`` works from a package index; in a clone of the
+    repository the same extra is ``pip install -e '.[spark]'`` (an editable install).
+    """
+    return (
+        f"pip install 'hopt[{extra}]' (in a hopt checkout: pip install -e '.[{extra}]'), "
+        f"or pip install {package}"
+    )
+
+
 def as_generator(rstate: Any, where: str = "fmin") -> np.random.Generator:
     """Turn whatever a user passes as ``rstate`` into one ``np.random.Generator``.
 

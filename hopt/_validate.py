@@ -14,8 +14,10 @@ registers them with :mod:`numbers`.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from collections.abc import Iterable
 from typing import Any, Literal, NoReturn, overload
 
 from .exceptions import HoptError, InvalidArgumentError
@@ -26,6 +28,9 @@ __all__ = [
     "check_number",
     "check_positive_number",
     "check_timeout",
+    "close_match",
+    "did_you_mean",
+    "did_you_mean_each",
     "fail",
     "is_int",
     "is_real",
@@ -40,6 +45,34 @@ def is_int(value: Any) -> bool:
 def is_real(value: Any) -> bool:
     """True for a real number (int, float, numpy's, NaN and inf too), False for ``bool``."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def close_match(name: Any, valid: Iterable[str]) -> str | None:
+    """The one of ``valid`` closest to ``name`` (a likely typo of it), or None."""
+    if not isinstance(name, str):
+        return None
+    near = difflib.get_close_matches(name, list(valid), n=1)
+    return near[0] if near else None
+
+
+def did_you_mean(name: Any, valid: Iterable[str]) -> str:
+    """`` Did you mean 'max_depth'?`` for the one of ``valid`` closest to ``name``, else ``""``.
+
+    The hint ending every "unknown name" message, so a typo is pointed out the same way
+    everywhere (labels, evaluator names, ...).
+    """
+    near = close_match(name, valid)
+    return f" Did you mean {near!r}?" if near is not None else ""
+
+
+def did_you_mean_each(names: list[Any], valid: Iterable[str]) -> str:
+    """``did_you_mean`` for several unknown names: `` Did you mean 'lr' for 'lrr', ...?``."""
+    valid = list(valid)
+    if len(names) == 1:
+        return did_you_mean(names[0], valid)
+    pairs = [(close_match(name, valid), name) for name in names]
+    spelled = [f"{near!r} for {name!r}" for near, name in pairs if near is not None]
+    return f" Did you mean {', '.join(spelled)}?" if spelled else ""
 
 
 def fail(

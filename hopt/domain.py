@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._types import STATUS_NEW, STATUS_OK
-from ._validate import is_real
+from ._validate import did_you_mean_each, is_real
 from .exceptions import InvalidArgumentError, InvalidSpaceError
 from .results import checked_shape, constraint_count, loss_count, normalize_result, pruned_result
 from .running import TrialPruned, last_report, running_trial
@@ -184,11 +184,12 @@ def space_eval(space: Any, hp_assignment: Mapping[str, Any]) -> Any:
             f"got hp_assignment={hp_assignment!r}."
         )
     compiled = CompiledSpace(space)
-    unknown = sorted(set(hp_assignment) - set(compiled.params))
+    unknown = sorted(set(hp_assignment) - set(compiled.params), key=str)
     if unknown:
+        labels = sorted(compiled.params)
         raise InvalidArgumentError(
             f"space_eval: labels {unknown!r} are not in the space; "
-            f"its labels are {sorted(compiled.params)!r}."
+            f"its labels are {labels!r}.{did_you_mean_each(unknown, labels)}"
         )
     config = {}
     for label, value in hp_assignment.items():

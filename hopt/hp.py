@@ -87,7 +87,8 @@ def choice(label: str, options: Sequence[Any]) -> Apply:
     if len(options) == 0:
         raise InvalidSpaceError(f"{where}: options must not be empty; got options={options!r}.")
     index = _param(label, Categorical.uniform(len(options)))
-    return Apply("switch", [index] + [as_apply(option) for option in options])
+    nodes = [as_apply(option, f"{where} option {i}") for i, option in enumerate(options)]
+    return Apply("switch", [index, *nodes])
 
 
 def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> Apply:
@@ -111,7 +112,8 @@ def pchoice(label: str, p_options: Sequence[tuple[float, Any]]) -> Apply:
             )
     dist = Categorical.build(where, [p for p, _ in p_options])
     index = _param(label, dist)
-    return Apply("switch", [index] + [as_apply(option) for _, option in p_options])
+    nodes = [as_apply(option, f"{where} option {i}") for i, (_, option) in enumerate(p_options)]
+    return Apply("switch", [index, *nodes])
 
 
 def randint(label: str, *args: Any, **kwargs: Any) -> Apply:

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ._validate import is_int
+from ._validate import did_you_mean_each, is_int
 from .distributions import RandInt, Uniform
 from .domain import Domain
 from .exceptions import InvalidArgumentError
@@ -70,11 +70,12 @@ def insert_points(trials: Trials, configs: list[dict]) -> None:
 
 def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, Any]:
     params = domain.compiled.params
-    unknown = sorted(set(point) - set(params))
+    unknown = sorted(set(point) - set(params), key=str)
     if unknown:
+        labels = sorted(params)
         raise InvalidArgumentError(
             f"points_to_evaluate[{i}]: labels {unknown!r} are not in the space; "
-            f"its labels are {sorted(params)!r}."
+            f"its labels are {labels!r}.{did_you_mean_each(unknown, labels)}"
         )
     config = {}
     for label, value in point.items():
@@ -102,7 +103,7 @@ def _check_point(domain: Domain, i: int, point: Mapping[str, Any]) -> dict[str, 
                 # Hyperopt accepts it, and a user may mean it; most often it is a typo
                 warnings.warn(
                     f"points_to_evaluate[{i}]: {label}={value!r} is outside the range of "
-                    f"hp.{dist.kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
+                    f"hp.{param.hp_kind}({label!r}), [{low:g}, {high:g}]. It is evaluated as "
                     "given; the algorithms only suggest values inside the range.",
                     UserWarning,
                     stacklevel=4,

@@ -20,8 +20,7 @@ hopt_venv() {
     fi
 
     # Reinstall only when something that affects the install changed: the packaging
-    # files, the extras, the interpreter, or the set of top-level packages (an
-    # editable install only maps packages that existed when it ran).
+    # files, the extras, the interpreter, or the set of top-level packages.
     local key
     key="$({
         cat setup.cfg pyproject.toml

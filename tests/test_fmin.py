@@ -328,6 +328,14 @@ def test_points_to_evaluate_unknown_label_is_named():
         run(points_to_evaluate=[{"x": 0.1, "y": 2}])
 
 
+def test_points_to_evaluate_mistyped_label_names_the_near_miss():
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"are not in the space; its labels are \['x'\]\. Did you mean 'x'\?$",
+    ):
+        run(points_to_evaluate=[{"xx": 0.1}])
+
+
 def test_points_to_evaluate_missing_active_label_is_named():
     space = hp.choice("c", [{"a": hp.uniform("a", 0, 1)}, {"b": hp.uniform("b", 0, 1)}])
     with pytest.raises(
@@ -355,6 +363,14 @@ def test_points_to_evaluate_randint_takes_a_whole_float_and_says_what_it_takes()
         match=r"'r' \(hp\.randint\) takes a whole number in \[0, 5\); got r=2\.5",
     ):
         run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"r": 2.5, "c": 0}])
+
+
+def test_points_to_evaluate_outside_a_uniformint_range_names_hp_uniformint():
+    space = {"depth": hp.uniformint("depth", 1, 10)}
+    with pytest.warns(
+        UserWarning, match=r"outside the range of hp\.uniformint\('depth'\), \[1, 10\]"
+    ):
+        run(fn=lambda p: 0.0, space=space, points_to_evaluate=[{"depth": 30}])
 
 
 def test_points_to_evaluate_outside_a_range_warns_and_is_evaluated_as_given():

@@ -698,6 +698,27 @@ BAD_INPUTS = [
         id="space_eval-unknown-label",
     ),
     pytest.param(
+        lambda: space_eval(
+            {"max_depth": hp.uniformint("max_depth", 1, 9), "lr": hp.uniform("lr", 0, 1)},
+            {"max_deph": 3, "lr": 0.1},
+        ),
+        InvalidArgumentError,
+        r"^space_eval: labels \['max_deph'\] are not in the space; its labels are "
+        r"\['lr', 'max_depth'\]\. Did you mean 'max_depth'\?$",
+        id="space_eval-mistyped-label-names-the-near-miss",
+    ),
+    pytest.param(
+        lambda: space_eval(
+            {"max_depth": hp.uniformint("max_depth", 1, 9), "lr": hp.uniform("lr", 0, 1)},
+            {"max_deph": 3, "lrr": 0.1, "zzz": 1},
+        ),
+        InvalidArgumentError,
+        r"^space_eval: labels \['lrr', 'max_deph', 'zzz'\] are not in the space; its labels "
+        r"are \['lr', 'max_depth'\]\. Did you mean 'lr' for 'lrr', 'max_depth' for "
+        r"'max_deph'\?$",
+        id="space_eval-several-mistyped-labels-each-get-their-near-miss",
+    ),
+    pytest.param(
         lambda: space_eval(CHOICE_X, {"c": 0}),
         InvalidSpaceError,
         r"^space_eval: no value for \['x'\], which the chosen branches use; "

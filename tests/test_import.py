@@ -145,7 +145,10 @@ def test_sparktrials_without_pyspark_says_how_to_install_it():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "SparkTrials needs pyspark" in done.stdout
-    assert "pip install 'hopt[spark]'" in done.stdout
+    # from a package index, and in a clone of the repository (an editable install)
+    assert (
+        "pip install 'hopt[spark]' (in a hopt checkout: pip install -e '.[spark]')" in done.stdout
+    )
 
 
 def test_tpe_suggest_is_the_function_and_its_module_has_its_own_name():

@@ -379,5 +379,10 @@ def test_too_few_feasible_trials_says_how_many_were_infeasible():
 
 def test_fanova_without_scikit_learn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.ensemble", None)  # import fails
-    with pytest.raises(MissingDependencyError, match=re.escape("pip install 'hopt[importance]'")):
+    with pytest.raises(
+        MissingDependencyError,
+        match=re.escape(
+            "pip install 'hopt[importance]' (in a hopt checkout: pip install -e '.[importance]')"
+        ),
+    ):
         param_importances(hand_made(30), evaluator="fanova")

@@ -391,7 +391,10 @@ def test_main_plot_history_passes_title(trials, show_calls):
 # -- dependencies ----------------------------------------------------------------------------
 def test_missing_matplotlib_says_what_to_install(trials, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(MissingDependencyError, match=re.escape("pip install 'hopt[plot]'")):
+    with pytest.raises(
+        MissingDependencyError,
+        match=re.escape("pip install 'hopt[plot]' (in a hopt checkout: pip install -e '.[plot]')"),
+    ):
         plot_history(trials)
 
 

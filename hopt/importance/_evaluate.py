@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .._validate import did_you_mean
 from ..exceptions import InvalidArgumentError
 from ._fanova import fanova_scores
 from ._ped_anova import ped_anova_scores
@@ -25,15 +25,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def _near(name: str, valid: Sequence[str]) -> str:
-    near = difflib.get_close_matches(name, list(valid), n=1)
-    return f" Did you mean {near[0]!r}?" if near else ""
-
-
 def _check_evaluator(evaluator: Any) -> str:
     if isinstance(evaluator, str) and evaluator in EVALUATORS:
         return evaluator
-    hint = _near(evaluator, EVALUATORS) if isinstance(evaluator, str) else ""
+    hint = did_you_mean(evaluator, EVALUATORS)
     raise InvalidArgumentError(
         f"{WHERE}: unknown evaluator; got evaluator={evaluator!r}. Valid evaluators are "
         f"{list(EVALUATORS)}.{hint}"
@@ -99,7 +94,7 @@ def _select(params: Any, available: list[str]) -> list[str]:
     chosen: list[str] = []
     for label in requested:
         if label not in available:
-            hint = _near(label, available) if isinstance(label, str) else ""
+            hint = did_you_mean(label, available)
             raise InvalidArgumentError(
                 f"{WHERE}: unknown label in params; got params=[..., {label!r}, ...]. Valid "
                 f"labels (those the usable trials recorded) are {available}.{hint}"

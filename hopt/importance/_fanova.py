@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .._utils import install_hint
 from ..exceptions import MissingDependencyError
 from ._scales import Scale
 
@@ -46,7 +47,7 @@ def random_forest_class(where: str) -> Any:
     except ImportError as error:
         raise MissingDependencyError(
             f"{where}: evaluator='fanova' needs scikit-learn; install it with: "
-            "pip install 'hopt[importance]' (or pip install scikit-learn), or use the "
+            f"{install_hint('importance', 'scikit-learn')}; or use the "
             "default evaluator='ped-anova', which needs nothing more."
         ) from error
     return RandomForestRegressor

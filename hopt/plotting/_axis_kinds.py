@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..distributions import Categorical, RandInt
-from ..space.compile import CompiledSpace
+from ..space.compile import CompiledSpace, Param
 from ..space.graph import dfs
 from ..space.nodes import Apply, Literal
 from ._trial_table import TrialTable
@@ -31,7 +31,9 @@ _MAX_NAME_LENGTH = 18
 class AxisKind:
     """What a plot needs to know about one label's values."""
 
-    kind: str = ""  # the prior's name when the space is known, e.g. "loguniform"
+    #: the hp function that declared the label when the space is known ("uniformint",
+    #: "choice", "loguniform"...); empty without a space, as trials do not record it
+    kind: str = ""
     log: bool = False
     #: for categorical labels: the stored values (choice index, randint value) in order
     option_values: tuple[float, ...] = ()
@@ -104,8 +106,11 @@ def _compile(space: Any) -> CompiledSpace:
     return compiled if isinstance(compiled, CompiledSpace) else CompiledSpace(space)
 
 
-def _kind_from_prior(distribution: Any, option_names: tuple[str, ...] | None) -> AxisKind:
-    kind = str(distribution.kind)
+def _kind_from_param(param: Param, option_names: tuple[str, ...] | None) -> AxisKind:
+    distribution = param.distribution
+    kind = param.hp_kind  # "uniformint", "choice": what the user wrote, not the sampler node
+    if param.through_int and kind != "uniformint":
+        kind = f"int({kind})"  # scope.int(hp.uniform(...)): whole numbers from a continuous prior
     if isinstance(distribution, Categorical):
         n = distribution.n_options
         names = option_names if option_names and len(option_names) == n else None
@@ -114,7 +119,8 @@ def _kind_from_prior(distribution: Any, option_names: tuple[str, ...] | None) ->
         values = tuple(float(v) for v in range(distribution.low, distribution.high))
         return AxisKind(kind, False, values, tuple(str(int(v)) for v in values))
     log = bool(getattr(distribution, "log", False))
-    return AxisKind(kind, log, integer=bool(distribution.is_integer))
+    # param.is_integer also covers scope.int(hp.uniform(...)), whose prior is continuous
+    return AxisKind(kind, log, integer=bool(param.is_integer))
 
 
 def _numbers(n: int) -> tuple[str, ...]:
@@ -146,7 +152,7 @@ def axis_kinds(space: Any, table: TrialTable) -> tuple[list[str], dict[str, Axis
         compiled = _compile(space)
         option_names = _choice_option_names(compiled)
         for label, param in compiled.params.items():
-            kinds[label] = _kind_from_prior(param.distribution, option_names.get(label))
+            kinds[label] = _kind_from_param(param, option_names.get(label))
     order = [label for label in kinds if label in table.values]
     for label in table.labels:  # labels the trials hold but the space does not
         if label not in kinds:
@@ -173,9 +179,15 @@ def style_value_axis(ax: Any, which: str, kind: AxisKind, values: np.ndarray) ->
     elif kind.log:
         _log_axis(ax, which, values)
     elif kind.integer:
-        from matplotlib.ticker import MaxNLocator
+        integer_ticks(axis)
 
-        axis.set_major_locator(MaxNLocator(integer=True))
+
+def integer_ticks(axis: Any) -> None:
+    """Ticks at whole numbers only on ``axis`` (a matplotlib Axis): a value, a trial
+    number or a count that is always whole never gets a tick at 2.5."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _log_axis(ax: Any, which: str, values: np.ndarray) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._utils import install_hint
 from ..exceptions import MissingDependencyError
 
 #: colours of trial statuses; Hyperopt's status_colors argument may override them
@@ -26,7 +27,7 @@ def pyplot(where: str) -> Any:
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise MissingDependencyError(
-            f"{where} needs matplotlib; install it with: pip install 'hopt[plot]'."
+            f"{where} needs matplotlib; install it with: {install_hint('plot', 'matplotlib')}."
         ) from error
     return plt
 

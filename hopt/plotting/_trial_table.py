@@ -9,7 +9,6 @@ was not active), which lets the plots select rows with boolean masks.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._types import STATUS_FAIL, STATUS_OK
-from .._validate import check_int
+from .._validate import check_int, did_you_mean
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
 from ..objectives import loss_tuple, objective_count
 
@@ -176,8 +175,7 @@ def select_labels(requested: Sequence[str] | None, available: list[str], where: 
     chosen = list(requested)
     for label in chosen:
         if label not in available:
-            near = difflib.get_close_matches(str(label), available, n=1)
-            hint = f" Did you mean {near[0]!r}?" if near else ""
+            hint = did_you_mean(str(label), available)
             raise InvalidArgumentError(
                 f"{where}: unknown label; got labels=[..., {label!r}, ...]. Valid labels are "
                 f"{available}.{hint}"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_int, did_you_mean
 from ..exceptions import InvalidArgumentError
 from ._axis_kinds import AxisKind, axis_kinds, style_value_axis, value_coordinates
 from ._backend import DEFAULT_STATUS_COLORS, figure_and_axes
@@ -18,8 +17,7 @@ WHERE = "plot_contour"
 
 def _check_label(name: str, label: Any, available: list[str]) -> str:
     if not isinstance(label, str) or label not in available:
-        near = difflib.get_close_matches(str(label), available, n=1)
-        hint = f" Did you mean {near[0]!r}?" if near else ""
+        hint = did_you_mean(str(label), available)
         raise InvalidArgumentError(
             f"{WHERE}: {name} must be a label of the trials; got {name}={label!r}. Valid "
             f"labels are {available}.{hint}"

@@ -14,6 +14,7 @@ import numpy as np
 from .._types import STATUS_NEW, STATUS_OK, STATUS_RUNNING
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
 from ..objectives import front_of, hypervolume_history, is_feasible, scored
+from ._axis_kinds import integer_ticks
 from ._backend import DEFAULT_STATUS_COLORS, figure_and_axes
 from ._trial_table import read_trials
 
@@ -206,6 +207,7 @@ def plot_hypervolume(
         text = "no feasible trial" + (" below the reference point" if len(tids) else "") + " yet"
         ax.text(0.5, 0.5, text, ha="center", transform=ax.transAxes)
     ax.set_xlabel("trial (tid)")
+    integer_ticks(ax.xaxis)
     ax.set_ylabel("hypervolume of the feasible front")
     ax.set_title(title)
     return figure

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._axis_kinds import integer_ticks
 from ._backend import DEFAULT_STATUS_COLORS, figure_and_axes
 from ._trial_table import read_trials, require_ok_trials
 
@@ -77,6 +78,7 @@ def plot_history(
         low, high = ax.get_ylim()
         ax.set_ylim(low, high + 0.1 * (high - low))
     ax.set_xlabel("trial (order of trials.trials)")
+    integer_ticks(ax.xaxis)
     ax.set_ylabel("loss")
     ax.set_title(title)
     # outside the axes: inside it would cover the failure markers along the top
@@ -112,6 +114,7 @@ def plot_loss_histogram(
         ax.plot([], [], " ", label=f"{left_out} failed/unfinished/NaN not shown")
     ax.set_xlabel("loss")
     ax.set_ylabel("trials")
+    integer_ticks(ax.yaxis)
     ax.set_title(title)
     ax.legend(fontsize="small")
     return figure

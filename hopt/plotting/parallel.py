@@ -132,9 +132,22 @@ def plot_parallel_coordinates(
     return figure
 
 
+#: the axes' text (option names, bounds) is drawn above every line, on a light box,
+#: so that the lines through an option never hide its name
+TEXT_ZORDER = 5
+TEXT_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}
+
+
 def _label_axis(ax: Any, column: int, kind: AxisKind, bounds: Any, has_inactive: bool) -> None:
     """Text ticks on one vertical axis: option names, or the low and high values."""
-    style = {"fontsize": "small", "ha": "left", "va": "center", "color": "0.25", "zorder": 4}
+    style = {
+        "fontsize": "small",
+        "ha": "left",
+        "va": "center",
+        "color": "0.25",
+        "zorder": TEXT_ZORDER,
+        "bbox": TEXT_BOX,
+    }
     if kind.categorical:
         last = max(len(kind.option_values) - 1, 1)
         for index, name in enumerate(kind.option_names):
@@ -144,7 +157,8 @@ def _label_axis(ax: Any, column: int, kind: AxisKind, bounds: Any, has_inactive:
         low, high = bounds
         if kind.log:
             low, high = 10.0**low, 10.0**high
-        ax.text(column + 0.03, 0.0, f"{low:.3g}", gid="tick", **style)
-        ax.text(column + 0.03, 1.0, f"{high:.3g}", gid="tick", **style)
+        spell = (lambda v: str(int(round(v)))) if kind.integer else (lambda v: f"{v:.3g}")
+        ax.text(column + 0.03, 0.0, spell(low), gid="tick", **style)
+        ax.text(column + 0.03, 1.0, spell(high), gid="tick", **style)
     if has_inactive:
         ax.text(column + 0.03, INACTIVE_HEIGHT, "inactive", gid="tick", **style)

@@ -10,7 +10,13 @@ import numpy as np
 
 from .._validate import check_int
 from ..exceptions import InvalidArgumentError
-from ._axis_kinds import AxisKind, axis_kinds, style_value_axis, value_coordinates
+from ._axis_kinds import (
+    AxisKind,
+    axis_kinds,
+    integer_ticks,
+    style_value_axis,
+    value_coordinates,
+)
 from ._backend import pyplot
 from ._trial_table import TrialTable, read_trials, require_ok_trials, select_labels
 
@@ -113,6 +119,7 @@ def _draw_panel(
     else:
         x, y, value_axis = table.positions.astype(float), coordinates, ax.yaxis
         ax.set_xlabel("trial")
+        integer_ticks(ax.xaxis)
     value_axis.set_label_text(label)
     if active.any():
         ax.scatter(

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import Distribution
+from ..distributions import Categorical, Distribution, Uniform
 from ..exceptions import DuplicateLabelError, InvalidSpaceError
 from .evaluate import rec_eval
 from .graph import dfs
@@ -43,6 +43,24 @@ class Param:
     routes: list[Condition | None] = field(default_factory=list)
     where_index: int = -1  # into CompiledSpace paths, for error messages
     locate: Any = None  # CompiledSpace.where, turns where_index into text
+    #: every use of the parameter goes through ``scope.int`` (as ``hp.uniformint``'s does)
+    through_int: bool = False
+
+    @property
+    def hp_kind(self) -> str:
+        """The ``hp`` function that declares this parameter, as a user wrote it.
+
+        The prior's ``kind`` is the sampler node's name, which is not always that:
+        ``hp.uniformint`` is ``scope.int`` of a ``quniform`` with ``q=1``, and
+        ``hp.choice`` and ``hp.pchoice`` both draw a ``categorical`` index.
+        """
+        dist = self.distribution
+        if isinstance(dist, Categorical):
+            p = dist.probabilities
+            return "choice" if max(p) - min(p) <= 1e-12 else "pchoice"
+        if self.through_int and isinstance(dist, Uniform) and dist.q == 1 and not dist.log:
+            return "uniformint"
+        return dist.kind
 
     @property
     def where(self) -> str:
@@ -221,6 +239,7 @@ class CompiledSpace:
             users = consumers.get(id(param.node), [])
             if users and all(user.name == "int" for user in users):
                 param.is_integer = True
+                param.through_int = True
 
     # -- vectorised sampling ----------------------------------------------------
     def active_masks(self, values: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from ..exceptions import InvalidSpaceError
+
 
 class Apply:
     """One application of a ``scope`` symbol to argument nodes."""
@@ -30,10 +32,19 @@ class Apply:
         pure: bool = False,
     ) -> None:
         self.name = name
-        self.pos_args: list[Apply] = [as_apply(a) for a in pos_args]
+        self.pos_args: list[Apply] = [
+            a if isinstance(a, Apply) else as_apply(a, f"scope.{name}(...) argument {i}")
+            for i, a in enumerate(pos_args)
+        ]
         if isinstance(named_args, dict):
             named_args = list(named_args.items())
-        self.named_args: list[list[Any]] = [[key, as_apply(value)] for key, value in named_args]
+        self.named_args: list[list[Any]] = [
+            [
+                key,
+                value if isinstance(value, Apply) else as_apply(value, f"scope.{name}({key}=...)"),
+            ]
+            for key, value in named_args
+        ]
         self.o_len = o_len
         self.pure = pure
 
@@ -212,18 +223,90 @@ class Literal(Apply):
         return f"<Literal {self._obj!r}>"
 
 
-def as_apply(obj: Any) -> Apply:
+def as_apply(obj: Any, where: str = "space") -> Apply:
     """Wrap a Python structure as a graph node.
 
     Tuples and lists keep their type (Hyperopt turned lists into tuples), dicts keep
-    their key order, anything else becomes a ``Literal``.
+    their key order, anything else becomes a ``Literal``.  A set (or frozenset) that
+    holds search-space expressions is refused with ``InvalidSpaceError`` naming where
+    it sits below ``where``: a set has no order and no keys, so the values drawn for
+    its items could not be handed to the objective in a stable place.  A set of plain
+    constants is a constant like any other.
     """
     if isinstance(obj, Apply):
         return obj
+    _refuse_sets(obj, where)
+    return _wrap(obj)
+
+
+def _wrap(obj: Any) -> Apply:
+    """``as_apply`` once ``obj`` is known to hold no set of expressions."""
+    if isinstance(obj, Apply):
+        return obj
     if isinstance(obj, tuple):
-        return Apply("pos_args", list(obj), [], o_len=len(obj))
+        return Apply("pos_args", [_wrap(item) for item in obj], [], o_len=len(obj))
     if isinstance(obj, list):
-        return Apply("list_of", list(obj), [])
+        return Apply("list_of", [_wrap(item) for item in obj], [])
     if isinstance(obj, dict):
-        return Apply("dict", [], list(obj.items()), o_len=len(obj))
+        items = [(key, _wrap(value)) for key, value in obj.items()]
+        return Apply("dict", [], items, o_len=len(obj))
     return Literal(obj)
+
+
+def _refuse_sets(obj: Any, where: str) -> None:
+    """Raise when a set inside the dicts, lists and tuples of ``obj`` holds an expression.
+
+    Walks only plain containers: a node was checked when it was built.  Paths are kept
+    as (parent, key) links and spelled out only for the error.
+    """
+    stack: list[tuple[Any, Any]] = [(obj, None)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, (set, frozenset)):
+            labels = _labels_in_set(item)
+            if labels is not None:
+                message = _set_message(_spell(where, path), type(item).__name__, labels)
+                raise InvalidSpaceError(message)
+        elif isinstance(item, dict):
+            entries = [(value, (path, repr(key))) for key, value in item.items()]
+            stack.extend(reversed(entries))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed([(value, (path, str(i))) for i, value in enumerate(item)]))
+
+
+def _spell(where: str, path: Any) -> str:
+    keys: list[str] = []
+    while path is not None:
+        path, key = path
+        keys.append(f"[{key}]")
+    return where + "".join(reversed(keys))
+
+
+def _labels_in_set(items: set | frozenset) -> list[str] | None:
+    """The labels of the expressions a set holds (also inside its tuples), or None."""
+    from .graph import dfs  # local: graph imports this module
+
+    found = False
+    labels: list[str] = []
+    stack: list[Any] = list(items)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Apply):
+            found = True
+            for node in dfs(item):
+                if node.name == "hyperopt_param" and isinstance(node.pos_args[0], Literal):
+                    labels.append(str(node.pos_args[0].obj))
+        elif isinstance(item, (tuple, set, frozenset)):
+            stack.extend(item)
+    return sorted(set(labels)) if found else None
+
+
+def _set_message(where: str, kind: str, labels: list[str]) -> str:
+    held = f"labels {labels!r}" if labels else "unlabelled expressions"
+    example = ", ".join(f"{label!r}: ..." for label in labels[:3]) or "'name': ..."
+    return (
+        f"{where}: a set cannot hold search-space expressions, since it has no order (it "
+        f"can change between runs) and no keys, so the values drawn for them would have no "
+        f"stable place in what the objective receives; got a {kind} holding {held}. "
+        f"Use a dict to name each part, e.g. {{{example}}}, or a list."
+    )

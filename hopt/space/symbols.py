@@ -29,8 +29,8 @@ class SymbolTableEntry:
     def __call__(self, *args: Any, **kwargs: Any) -> Apply:
         return Apply(
             self.apply_name,
-            [as_apply(a) for a in args],
-            [[k, as_apply(v)] for k, v in kwargs.items()],
+            [as_apply(a, f"scope.{self.apply_name}(...) argument {i}") for i, a in enumerate(args)],
+            [[k, as_apply(v, f"scope.{self.apply_name}({k}=...)")] for k, v in kwargs.items()],
             o_len=self.o_len,
             pure=self.pure,
         )
@@ -223,7 +223,10 @@ def one_of(*options: Any) -> Apply:
     Hyperopt; for a search space, use ``hp.choice``, which fmin can tune.
     """
     index = Apply("randint", [as_apply(len(options))])
-    return Apply("switch", [index, *(as_apply(option) for option in options)])
+    options_nodes = [
+        as_apply(option, f"scope.one_of option {i}") for i, option in enumerate(options)
+    ]
+    return Apply("switch", [index, *options_nodes])
 
 
 def choice(options: Any) -> Apply:

@@ -178,7 +178,11 @@ def test_missing_pymongo_gives_an_install_hint():
         "    print(type(exc).__name__, exc)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert "MissingDependencyError" in done.stdout and "pip install 'hopt[mongo]'" in done.stdout
+    assert (
+        "MissingDependencyError" in done.stdout
+        and "pip install 'hopt[mongo]' (in a hopt checkout: pip install -e '.[mongo]')"
+        in done.stdout
+    )
 
 
 def test_an_objective_the_worker_cannot_load_becomes_a_failed_trial(mongo_url, start_workers):

@@ -2,10 +2,13 @@
 
 import math
 import operator
+import re
+from pathlib import Path
 
 import pytest
 
-from hopt import hp, space_eval
+from hopt import Domain, Trials, fmin, hp, rand, space_eval
+from hopt.exceptions import InvalidSpaceError
 from hopt.pyll import Apply, Literal, as_apply, scope
 from hopt.space.symbols import SymbolTable
 
@@ -403,3 +406,81 @@ def test_a_hyperopt_script_may_define_a_symbol_only_hopt_has_once(restore_round)
         scope.define(round)  # a second definition is refused, as any duplicate
     with pytest.raises(ValueError, match="'int' already exists"):
         scope.define(type("int", (), {}))  # Hyperopt's own names stay reserved
+
+
+# ------------------------------------------------------------- sets in a search space
+
+DOCS_FMIN = Path(__file__).resolve().parents[2] / "docs" / "fmin.md"
+
+_WHY = (
+    "a set cannot hold search-space expressions, since it has no order (it can change "
+    "between runs) and no keys, so the values drawn for them would have no stable place "
+    "in what the objective receives"
+)
+
+#: (space builder, message); each message is also in docs/fmin.md's table of bad spaces
+SET_SPACES = [
+    pytest.param(
+        lambda: {hp.uniform("a", 0, 1), hp.uniform("b", 0, 1)},
+        f"space: {_WHY}; got a set holding labels ['a', 'b']. "
+        "Use a dict to name each part, e.g. {'a': ..., 'b': ...}, or a list.",
+        id="top-level",
+    ),
+    pytest.param(
+        lambda: {"lr": hp.uniform("lr", 0, 1), "extra": {hp.uniform("a", 0, 1)}},
+        f"space['extra']: {_WHY}; got a set holding labels ['a']. "
+        "Use a dict to name each part, e.g. {'a': ...}, or a list.",
+        id="in-a-dict",
+    ),
+    pytest.param(
+        lambda: [hp.uniform("lr", 0, 1), frozenset([hp.normal("n", 0, 1)])],
+        f"space[1]: {_WHY}; got a frozenset holding labels ['n']. "
+        "Use a dict to name each part, e.g. {'n': ...}, or a list.",
+        id="frozenset-in-a-list",
+    ),
+    pytest.param(
+        lambda: hp.choice(
+            "model", [{"kind": "svm"}, {"kind": "tree", "p": {hp.uniform("d", 1, 9)}}]
+        ),
+        f"hp.choice('model') option 1['p']: {_WHY}; got a set holding labels ['d']. "
+        "Use a dict to name each part, e.g. {'d': ...}, or a list.",
+        id="in-a-choice-option",
+    ),
+    pytest.param(
+        lambda: {"n": scope.call(len, {hp.uniform("a", 0, 1)})},
+        f"scope.call(...) argument 1: {_WHY}; got a set holding labels ['a']. "
+        "Use a dict to name each part, e.g. {'a': ...}, or a list.",
+        id="scope-call-argument",
+    ),
+]
+
+
+def _objective(params):
+    raise AssertionError(f"the objective ran with {params!r}")
+
+
+@pytest.mark.parametrize(("build", "message"), SET_SPACES)
+def test_fmin_refuses_a_set_of_expressions_before_anything_runs(build, message):
+    trials = Trials()
+    with pytest.raises(InvalidSpaceError) as caught:
+        fmin(_objective, build(), algo=rand.suggest, max_evals=3, trials=trials, rstate=0)
+    assert str(caught.value) == message
+    assert len(trials) == 0
+
+
+@pytest.mark.parametrize(("build", "message"), SET_SPACES)
+def test_space_eval_and_domain_refuse_a_set_of_expressions(build, message):
+    with pytest.raises(InvalidSpaceError, match=re.escape(message)):
+        space_eval(build(), {})
+    with pytest.raises(InvalidSpaceError, match=re.escape(message)):
+        Domain(_objective, build())
+
+
+@pytest.mark.parametrize(("build", "message"), SET_SPACES)
+def test_each_refused_set_is_in_the_docs_table_with_its_message(build, message):
+    assert f"`InvalidSpaceError: {message}`" in DOCS_FMIN.read_text()
+
+
+def test_a_set_of_constants_stays_a_constant_of_the_space():
+    space = {"x": hp.uniform("x", 0, 1), "tags": frozenset({"a", "b"}), "ids": {1, 2}}
+    assert space_eval(space, {"x": 0.5}) == {"x": 0.5, "tags": frozenset({"a", "b"}), "ids": {1, 2}}

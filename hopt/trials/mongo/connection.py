@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ..._utils import install_hint
 from ..._validate import check_positive_number
 from ...exceptions import BackendConnectionError, MissingDependencyError
 from .url import MongoURL
@@ -41,8 +42,7 @@ def require_pymongo() -> Any:
         import pymongo
     except ImportError as exc:
         raise MissingDependencyError(
-            "MongoTrials needs pymongo, which is not installed: "
-            "pip install 'hopt[mongo]' (or pip install pymongo)."
+            f"MongoTrials needs pymongo, which is not installed: {install_hint('mongo', 'pymongo')}."
         ) from exc
     return pymongo
 

@@ -7,6 +7,7 @@ import sys
 import warnings
 from typing import Any
 
+from ..._utils import install_hint
 from ..._validate import check_int
 from ...exceptions import InvalidArgumentError, MissingDependencyError
 from .connect import connect_task_slots, is_connect_session
@@ -22,8 +23,7 @@ def require_pyspark() -> Any:
         import pyspark.sql
     except ImportError as exc:
         raise MissingDependencyError(
-            "SparkTrials needs pyspark, which is not installed: "
-            "pip install 'hopt[spark]' (or pip install pyspark)."
+            f"SparkTrials needs pyspark, which is not installed: {install_hint('spark', 'pyspark')}."
         ) from exc
     return pyspark
 
