@@ -6,7 +6,7 @@ Reports, per problem and budget, the median regret (best loss minus the known
 optimum; the raw best loss where the optimum is unknown) with its
 interquartile range, and each algorithm's mean rank over problems and seeds.
 
-With ``--parallel P`` the same runs are also simulated asynchronously with P
+With ``--parallel P [P ...]`` the same runs are also simulated asynchronously with P
 trials in flight (each suggestion sees P unfinished trials; each trial runs for
 a random time drawn from the seed, the same for every library, and results come
 back in the order the trials end; ``Completions``) and compared with the
@@ -17,7 +17,7 @@ the library (for hopt: its source files) and the problem are unchanged, so an
 interrupted run resumes where it stopped.
 
     python benchmarks/quality.py                 # sequential; updates docs/benchmarks.md
-    python benchmarks/quality.py --parallel 8    # asynchronous simulation vs sequential
+    python benchmarks/quality.py --parallel 4 8 16   # asynchronous simulation vs sequential
     python benchmarks/quality.py --quick         # smoke run: 2 seeds, budget 30, writes nothing
 """
 
@@ -737,30 +737,60 @@ def rel(path: Path) -> str:
 
 
 # -- report: parallel -------------------------------------------------------------------
+#: the libraries hopt's TPE is compared with under the same parallelism (issue 21)
+PEERS = ("hyperopt_tpe", "optuna_tpe")
+
+
+def _quality_problems(args) -> list[str]:
+    return [p for p in args.problems if "discrete" not in PROBLEMS[p].tags]
+
+
+def parallel_targets(index: dict, args, P: int, budget: int, seeds) -> tuple[str, str]:
+    """(hopt TPE with P in flight at or below both peers with P in flight, on k of the
+    quality problems; at or below Optuna's sequential TPE, on k): median regrets."""
+    problems = _quality_problems(args)
+    both, sequential = [], []
+    for problem in problems:
+        mine = summary(index, P, problem, "hopt_tpe", seeds, budget)
+        peers = [summary(index, P, problem, a, seeds, budget) for a in PEERS]
+        optuna_seq = summary(index, 0, problem, "optuna_tpe", seeds, budget)
+        if mine is None:
+            continue
+        if all(x is not None for x in peers) and all(mine[0] <= x[0] for x in peers):
+            both.append(problem)
+        if optuna_seq is not None and mine[0] <= optuna_seq[0]:
+            sequential.append(problem)
+    n = len(problems)
+    return f"{len(both)} of {n}", f"{len(sequential)} of {n}"
+
+
 def parallel_section(args, index: dict, info: dict, loads, wall: float, errors) -> str:
     seeds = range(args.seeds)
     budgets = sorted(args.budgets)
     algos = args.algorithms
-    P = args.parallel
+    levels = sorted(args.parallel)
+    shown = ", ".join(map(str, levels))
     cmd = ".venv/bin/python benchmarks/quality.py" + (
         " " + " ".join(args.argv) if args.argv else ""
     )
     out = [
-        f"## Optimization quality with {P} trials in flight",
+        f"## Optimization quality with trials in flight ({shown})",
         "",
-        f"The sequential runs above, repeated as a simulated asynchronous run with {P} "
-        "workers, same problems, seeds and budgets. For hopt and Hyperopt the script "
-        "drives the algorithm itself: it asks `algo([tid], domain, trials, seed)` for one "
-        "trial at a time, inserts the returned document and marks it RUNNING; while "
-        f"fewer than {P} trials are pending it asks again, otherwise the pending trial that "
-        "ends first is evaluated and marked DONE with its loss. Each trial runs for a "
-        "random time (lognormal, median 1, log-sd 0.5) drawn from the seed by its place in "
-        "the order of asking, so every library sees the same completion order, and every "
-        f"suggestion after the first {P} sees exactly {P} unfinished trials. For Optuna "
-        f"the same schedule uses `study.ask()` (parameters drawn right after it) with {P} "
-        "asked-but-not-told trials and `study.tell()` in that order; samplers keep "
-        "their defaults (TPESampler has `constant_liar=False`, so running trials are "
-        "invisible to it). Random search is the control: it cannot depend on the lag.",
+        "The sequential runs above, repeated as simulated asynchronous runs with "
+        f"{shown} trials in flight, same problems and seeds. For hopt and Hyperopt "
+        "the script drives the algorithm itself: it asks `algo([tid], domain, trials, "
+        "seed)` for one trial at a time, inserts the returned document and marks it "
+        "RUNNING; while fewer than P trials are pending it asks again, otherwise the "
+        "pending trial that ends first is evaluated and marked DONE with its loss. Each "
+        "trial runs for a random time (lognormal, median 1, log-sd 0.5) drawn from the "
+        "seed by its place in the order of asking, so every library sees the same "
+        "completion order, and every suggestion after the first P sees exactly P "
+        "unfinished trials. For Optuna the same schedule uses `study.ask()` "
+        "(parameters drawn right after it) with P asked-but-not-told trials and "
+        "`study.tell()` in that order; samplers keep their defaults (TPESampler has "
+        "`constant_liar=False`, so running trials are invisible to it). Random search "
+        "is the control: it cannot depend on the lag. *1 in flight* is the sequential "
+        "run.",
         "",
         "Command:",
         "",
@@ -768,59 +798,82 @@ def parallel_section(args, index: dict, info: dict, loads, wall: float, errors) 
         "",
         *header_lines(args, info, loads[0], loads[1], wall),
         "",
-        f"### Mean rank, sequential vs {P} in flight",
+        "### Targets (issue 21)",
         "",
-        f"Rank among all {2 * len(algos)} variants (each algorithm sequential and "
-        f"with {P} in flight), within each (problem, seed), averaged over problems "
-        "and seeds (1 = best). The last column counts the (problem, seed) pairs where "
-        f"the run with {P} in flight ended better / equal / worse than the same "
-        "algorithm's sequential run.",
+        f"Over the {len(_quality_problems(args))} quality problems, by median regret "
+        "over seeds: on how many hopt TPE with P in flight is at or below both Hyperopt's "
+        "and Optuna's TPE with P in flight, and at or below Optuna's sequential TPE.",
         "",
-        "| algorithm | "
-        + " | ".join(f"seq {b} | par {b}" for b in budgets)
-        + f" | par vs seq after {budgets[-1]} |",
-        "|---|" + "---:|---:|" * len(budgets) + "---:|",
+        "| in flight | after | hopt ≤ both peers | hopt ≤ Optuna sequential |",
+        "|---:|---:|---:|---:|",
     ]
-    variants = [(m, a) for a in algos for m in (0, P)]
-    ranks = {b: mean_ranks(index, variants, args.problems, seeds, b) for b in budgets}
-    for a in algos:
+    for P in levels:
+        for budget in budgets:
+            both, seq = parallel_targets(index, args, P, budget, seeds)
+            out.append(f"| {P} | {budget} | {both} | {seq} |")
+    out += [
+        "",
+        "### Mean rank at each number in flight",
+        "",
+        "Rank among the algorithms run with the same number in flight, within each "
+        "(problem, seed) over the quality problems, averaged (1 = best).",
+        "",
+        "| in flight | after | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
+        "|---:|---:|" + "---:|" * len(algos),
+    ]
+    quality = _quality_problems(args)
+    discrete = [p for p in args.problems if p not in quality]
+    for P in [0, *levels]:
+        for budget in budgets:
+            variants = [(P, a) for a in algos]
+            r = mean_ranks(index, variants, quality, seeds, budget)
+            cells = [f"{r.get(v, float('nan')):.2f}" for v in variants]
+            out.append(f"| {P or 1} | {budget} | " + " | ".join(cells) + " |")
+    budget = budgets[-1]
+    out += [
+        "",
+        f"### Median regret after {budget} trials, by number in flight",
+        "",
+        "Each cell: sequential (1 in flight) → " + " → ".join(map(str, levels)) + ".",
+        "",
+        "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
+        "|---|" + "---:|" * len(algos),
+    ]
+    for problem in quality:
         cells = []
-        for b in budgets:
-            cells.append(f"{ranks[b].get((0, a), float('nan')):.2f}")
-            cells.append(f"{ranks[b].get((P, a), float('nan')):.2f}")
-        w = t = lo = 0
-        for problem in args.problems:
-            for seed in seeds:
-                ks, kp = (0, problem, a, seed), (P, problem, a, seed)
-                if ks in index and kp in index:
-                    x, y = best_at(index[kp], budgets[-1]), best_at(index[ks], budgets[-1])
-                    w, t, lo = w + (x < y), t + (x == y), lo + (x > y)
-        out.append(f"| {ALGORITHMS[a][2]} | " + " | ".join(cells) + f" | {w} / {t} / {lo} |")
-    for budget in budgets:
-        out += [
-            "",
-            f"### Median regret after {budget} trials: sequential → {P} in flight",
-            "",
-            "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
-            "|---|" + "---:|" * len(algos),
-        ]
-        for problem in args.problems:
-            cells = []
-            for a in algos:
-                s = summary(index, 0, problem, a, seeds, budget)
-                p = summary(index, P, problem, a, seeds, budget)
-                if s is None or p is None:
-                    cells.append("n/a")
-                else:
-                    cells.append(f"{fmt(s[0])} → {fmt(p[0])}")
-            out.append(f"| {problem} | " + " | ".join(cells) + " |")
+        for a in algos:
+            values = [summary(index, P, problem, a, seeds, budget) for P in [0, *levels]]
+            cells.append(" → ".join("n/a" if v is None else fmt(v[0]) for v in values))
+        out.append(f"| {problem} | " + " | ".join(cells) + " |")
     out += [
         "",
         "Regret is as in the sequential section (raw best loss for `svc_digits_cv`); "
         "medians over seeds.",
     ]
+    if discrete:
+        out += [
+            "",
+            f"### Small discrete problems: mean true loss of the first {budget} trials",
+            "",
+            "As in the discrete section (lower: more trials spent on good "
+            "configurations); each cell: sequential → " + " → ".join(map(str, levels)) + ".",
+            "",
+            "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
+            "|---|" + "---:|" * len(algos),
+        ]
+        for problem in discrete:
+            cells = []
+            for a in algos:
+                medians = []
+                for P in [0, *levels]:
+                    values = [mean_evaluated(index[k], budget) for s in seeds
+                              if (k := (P, problem, a, s)) in index]  # fmt: skip
+                    medians.append(f"{np.median(values):.3f}" if values else "n/a")
+                cells.append(" → ".join(medians))
+            out.append(f"| {problem} | " + " | ".join(cells) + " |")
     out += error_lines(errors)
-    out += ["", f"Raw per-run loss histories: `{rel(args.results_dir)}/parallel{P}__*.json`."]
+    raw = ", ".join(f"`{rel(args.results_dir)}/parallel{P}__*.json`" for P in levels)
+    out += ["", f"Raw per-run loss histories: {raw}."]
     return "\n".join(out)
 
 
@@ -883,9 +936,11 @@ def parse_args(argv: list[str]):
     parser.add_argument(
         "--parallel",
         type=int,
-        default=0,
+        nargs="+",
+        default=[],
         metavar="P",
-        help="also simulate P trials in flight and compare with the sequential runs",
+        help="also simulate P trials in flight (several values allowed, e.g. 4 8 16) and "
+        "compare with the sequential runs",
     )
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
@@ -908,8 +963,8 @@ def parse_args(argv: list[str]):
         args.no_cache, args.no_write = True, True
     if args.seeds < 1 or min(args.budgets) < 1:
         parser.error("--seeds and --budgets must be positive")
-    if args.parallel < 0:
-        parser.error("--parallel must be >= 0")
+    if any(p < 2 for p in args.parallel):
+        parser.error("--parallel: each P must be at least 2 (1 in flight is the sequential run)")
     return args
 
 
@@ -922,7 +977,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine_info()
     load_before = load_average()
     start = time.perf_counter()
-    modes = [0] + ([args.parallel] if args.parallel else [])
+    modes = [0, *sorted(set(args.parallel))]
     tasks = make_tasks(args, fingerprints, modes)
     records, errors = run_all(tasks, args)
     wall = time.perf_counter() - start
