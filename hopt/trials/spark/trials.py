@@ -304,9 +304,9 @@ class SparkTrials(Trials):
         """``(queued, running)``: running trials are those whose Spark task has started.
 
         Slot tasks know (a slot holds only the trial it runs); in jobs mode a batch's
-        trials are RUNNING from its job's submission, so Spark's status tracker says
-        how many of their tasks have started.  Through Spark Connect, which has no
-        status tracker, a submitted trial counts as running.
+        trials are RUNNING from its job's submission, so Spark's task scheduler says
+        how many of their tasks have started (tracking.py).  Through Spark Connect,
+        which cannot see the scheduler, a submitted trial counts as running.
         """
         run = self._run
         if run is None:
