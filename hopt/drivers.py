@@ -148,11 +148,16 @@ class AsyncDriver:
     def status_parts(self) -> list[str]:
         """What the workers are doing (the copy was just refreshed)."""
         trials = self.runner.trials
-        running = trials.count_by_state_synced(JOB_STATE_RUNNING)
+        in_flight = trials.in_flight_counts()  # a backend that knows better than the states
+        if in_flight is None:
+            parts = [f"running: {trials.count_by_state_synced(JOB_STATE_RUNNING)}"]
+        else:
+            queued, running = in_flight
+            parts = [f"queued: {queued}", f"running: {running}"]
         statuses = [r.get("status") for r in trials.results]
         failed = statuses.count(STATUS_FAIL)
         pruned = statuses.count(STATUS_PRUNED)
-        parts = [f"running: {running}", f"failed: {failed}"]
+        parts.append(f"failed: {failed}")
         return [*parts, f"pruned: {pruned}"] if pruned else parts
 
 

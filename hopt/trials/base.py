@@ -12,6 +12,8 @@ holds) and override storage and the hooks fmin calls around its loop:
   dispatching; on detach it may cancel what still runs, saying why).
 * ``idle_slots()``: how many more trials the backend could start right now;
   fmin asks the algorithm for that many beyond ``max_queue_len``, in one batch.
+* ``in_flight_counts()``: ``(queued, running)`` for the progress bar, when a
+  RUNNING trial may still be waiting for its worker (SparkTrials); None otherwise.
 """
 
 from __future__ import annotations

@@ -141,6 +141,15 @@ class TrialStore(abc.ABC):
         """Trials the backend could start at once beyond those queued."""
         return 0
 
+    def in_flight_counts(self) -> tuple[int, int] | None:
+        """Unfinished trials as ``(queued, running)``, when the states do not say it.
+
+        ``running``: trials whose objective is being evaluated now; ``queued``: the
+        other unfinished ones (waiting for a worker, or handed to one that has not
+        started them).  None (the default): a RUNNING trial is running, a NEW one queued.
+        """
+        return None
+
     def wait_for_progress(self, seconds: float) -> None:
         """Block until trials may have changed, at most ``seconds`` (asynchronous only)."""
         time.sleep(seconds)

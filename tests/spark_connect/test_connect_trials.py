@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import re
 import threading
 import time
 
@@ -165,3 +167,43 @@ def test_a_killed_client_leaves_no_trial_running_on_the_server(connect_session, 
     finally:
         if client.poll() is None:
             client.kill()
+
+
+def test_jobs_mode_hands_out_no_more_trials_than_slots_and_the_bar_says_so(connect_session):
+    from hopt.trials.spark.connect import connect_task_slots
+
+    slots = connect_task_slots(connect_session)  # what SparkTrials itself reads
+    postfixes: list[str] = []
+
+    class Bar:
+        def update(self, n=1):
+            pass
+
+        def set_postfix_str(self, text, refresh=True):
+            postfixes.append(text)
+
+    @contextlib.contextmanager
+    def progress(initial, total):
+        yield Bar()
+
+    def objective(params):
+        time.sleep(0.3)
+        return params["x"] ** 2
+
+    trials = SparkTrials(parallelism=slots + 2, spark_session=connect_session, mode="jobs")
+    with pytest.warns(UserWarning, match="task slots"):
+        fmin(objective, SPACE, algo=tpe.suggest, max_evals=2 * slots + 2, trials=trials,
+             rstate=5, show_progressbar=progress)  # fmt: skip
+    assert trials.count_successful_trials() == 2 * slots + 2
+    events = sorted(
+        [(t["book_time"], 1) for t in trials.trials] + [(t["end_time"], -1) for t in trials.trials]
+    )
+    depth = peak = 0
+    for _, step in events:
+        depth += step
+        peak = max(peak, depth)
+    assert peak <= slots, "more trials handed to Spark than it has slots"
+    # no status tracker through Connect: a submitted trial counts as running
+    running = [int(m.group(1)) for p in postfixes if (m := re.search(r"running: (\d+)", p))]
+    assert running and max(running) <= slots
+    assert all("queued: " in p for p in postfixes), postfixes

@@ -95,8 +95,9 @@ def effective_parallelism(
     """How many trials run at once: the request, capped at 128 and at ``max_evals``.
 
     A request above the slots Spark reports is kept, with a warning: executors may
-    not have registered yet, or the cluster may grow (dynamic allocation scales up on
-    pending tasks), as Hyperopt's SparkTrials also assumed.
+    not have registered yet, or the cluster may grow.  Trials are still handed out
+    only as slots free up (slot tasks that have started; in jobs mode the slots
+    Spark reports, read again as the run goes), never beyond them.
     """
 
     def say(message: str) -> None:
@@ -120,7 +121,8 @@ def effective_parallelism(
     if requested is not None and parallelism > slots:  # said of what will really run
         say(
             f"SparkTrials: parallelism={parallelism} is more than the {slots} task slots "
-            "Spark reports now; the trials beyond them wait in Spark's queue until slots "
-            "free up or executors are added, and TPE suggests them knowing less."
+            f"Spark reports now; at most {slots} trials run at a time, more as executors "
+            "are added. Trials are handed out only as slots free up, so each suggestion "
+            "sees the results of the trials before it."
         )
     return max(parallelism, 1)

@@ -71,6 +71,7 @@ from .failures import executors_lack, first_line, missing_module
 from .payload import dumps_domain
 from .session import active_session, check_parallelism, effective_parallelism, task_slots
 from .slots import ClassicLauncher, ConnectLauncher, SlotLauncher, SlotPool, driver_address
+from .tracking import SlotLimit, started_tasks
 
 logger = logging.getLogger("hopt.spark")
 
@@ -96,6 +97,7 @@ class _Run:
         self.results: Any = None  # the result stream's accumulator
         self.running: dict[Any, dict] = {}  # tid -> its document, until recorded
         self.batches: set[str] = set()  # job groups of the batches still running
+        self.batch_sizes: dict[str, int] = {}  # job group -> trials in its batch
         self.batch_count = 0
         self.stop_reason: str | None = None  # set once fmin stops: dispatch no more
         self.scan_from = 0  # _dynamic_trials before this index are not NEW (or are queued)
@@ -109,6 +111,8 @@ class _Run:
         self.timed_out_groups: set[str] = set()  # batch jobs cancelled for trial_timeout
         self.batch_of: dict[Any, str] = {}  # tid -> its batch's job group (jobs mode)
         self.started_at: dict[Any, float] = {}  # tid -> monotonic start (jobs mode)
+        # jobs mode hands out at most this many trials at once (the cluster's task slots)
+        self.limit: SlotLimit | Any = lambda: parallelism
 
     def new_group(self) -> str:
         self.batch_count += 1
@@ -203,9 +207,8 @@ class SparkTrials(Trials):
         session = self._spark
         connect = is_connect_session(session)
         max_evals = settings.get("max_evals")
-        parallelism = effective_parallelism(
-            self._requested_parallelism, task_slots(session), max_evals
-        )
+        slots = task_slots(session)
+        parallelism = effective_parallelism(self._requested_parallelism, slots, max_evals)
         self.parallelism = parallelism
         data = dumps_domain(domain)  # an unpicklable objective fails here, before any trial
         if connect:  # no broadcasts or accumulators: the domain travels with each job
@@ -219,6 +222,7 @@ class SparkTrials(Trials):
             )
             run.results = open_stream(sc, run.id, functools.partial(self._on_results, run))
             launcher = ClassicLauncher(sc, run.base_rdd, run.id)
+        run.limit = SlotLimit(session, parallelism, slots, refresh=not connect)
         run.pruner = getattr(domain, "pruner", None)
         run.domain = domain  # checks each result's number of losses on arrival
         self._requeue_orphans()
@@ -293,7 +297,32 @@ class SparkTrials(Trials):
         if run.mode == "slots" and run.slots is not None:
             # only slots whose task is up: trials for the rest would wait, suggested blind
             return max(len(run.slots.connected) - len(run.running), 0)
-        return max(run.parallelism - len(run.running), 0)
+        # no more than Spark runs at once: the next suggestions then see these results
+        return max(run.limit() - len(run.running), 0)
+
+    def in_flight_counts(self) -> tuple[int, int] | None:
+        """``(queued, running)``: running trials are those whose Spark task has started.
+
+        Slot tasks know (a slot holds only the trial it runs); in jobs mode a batch's
+        trials are RUNNING from its job's submission, so Spark's task scheduler says
+        how many of their tasks have started (tracking.py).  Through Spark Connect,
+        which cannot see the scheduler, a submitted trial counts as running.
+        """
+        run = self._run
+        if run is None:
+            return None
+        with self._changed:
+            unfinished = self.count_by_state_unsynced((JOB_STATE_NEW, JOB_STATE_RUNNING))
+            running = len(run.running)
+            batches = None
+            if run.mode == "jobs" and not run.connect:
+                left = collections.Counter(run.batch_of.values())
+                batches = {group: (size, left[group]) for group, size in run.batch_sizes.items()}
+        if batches is not None and self._spark is not None:
+            started = started_tasks(self._spark.sparkContext, batches)
+            if started is not None:
+                running = min(running, started)
+        return unfinished - running, running
 
     def wait_for_progress(self, seconds: float) -> None:
         """Start queued trials, then sleep until one changes (or ``seconds`` pass).
@@ -453,6 +482,8 @@ class SparkTrials(Trials):
         run = self._run
         if run is None:
             return
+        # may ask Spark: not under the lock that the result stream's handler takes
+        limit = run.limit() if run.mode == "jobs" else 0
         with self._changed:
             docs = self._dynamic_trials
             if run.mode == "slots":  # queue every new trial; the next free slot takes it
@@ -468,7 +499,7 @@ class SparkTrials(Trials):
             index = run.scan_from
             while (
                 run.stop_reason is None
-                and len(run.running) + len(batch) < run.parallelism
+                and len(run.running) + len(batch) < limit
                 and index < len(docs)
             ):
                 doc = docs[index]
@@ -490,6 +521,7 @@ class SparkTrials(Trials):
         """Give ``batch`` (already RUNNING) to a pool thread as one job; caller holds the lock."""
         group = run.new_group()
         run.batches.add(group)
+        run.batch_sizes[group] = len(batch)
         now = time.monotonic()
         for doc in batch:
             run.running[doc["tid"]] = doc
@@ -507,6 +539,7 @@ class SparkTrials(Trials):
             failure = exc
         with self._changed:
             run.batches.discard(group)
+            run.batch_sizes.pop(group, None)
             unsettled = [doc for doc in batch if doc["tid"] in run.running]
             if not unsettled:
                 return
