@@ -30,6 +30,7 @@ from .trials.documents import spec_from_misc, to_python
 if TYPE_CHECKING:
     from .fmin import FMinIter
 
+
 class SerialDriver:
     """Evaluates the queued trials in fmin's own process, in order."""
 

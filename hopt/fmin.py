@@ -39,8 +39,8 @@ from .exceptions import (
     InvalidAnnotatedParameterError,
     InvalidArgumentError,
 )
-from .points import checked_points, generate_trials_to_calculate, insert_points
 from .failures import FailureWatch
+from .points import checked_points, generate_trials_to_calculate, insert_points
 from .progress import no_progress_callback, progress_factory, tqdm_progress_callback
 from .space.nodes import Apply
 from .trials import Trials

@@ -24,9 +24,7 @@ def no_progress_callback(initial: int, total: int) -> Iterator[_NoProgress]:
 
 
 @contextlib.contextmanager
-def tqdm_progress_callback(
-    initial: int, total: int, postfix: str | None = None
-) -> Iterator[Any]:
+def tqdm_progress_callback(initial: int, total: int, postfix: str | None = None) -> Iterator[Any]:
     """A tqdm bar on stderr; ``postfix`` is its first text (fmin gives a resumed run's
     best loss, so the bar never shows ``best loss: ?`` when the trials have one)."""
     from tqdm.auto import tqdm

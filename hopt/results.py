@@ -114,7 +114,11 @@ def is_fatal(result: Mapping[str, Any]) -> bool:
 def fatal_error(result: Mapping[str, Any], tid: Any) -> HoptError:
     """The error fmin raises when trial ``tid`` recorded the script bug ``result``."""
     error = recorded_error(result) or {"type": INVALID_LOSS_ERROR, "message": "no loss"}
-    cls = InvalidResultStatusError if error["type"] == INVALID_RESULT_STATUS_ERROR else InvalidLossError
+    cls = (
+        InvalidResultStatusError
+        if error["type"] == INVALID_RESULT_STATUS_ERROR
+        else InvalidLossError
+    )
     return cls(
         f"fmin stopped at trial {tid}: the {error['message']} That is a bug in the objective, "
         "not a bad configuration (every trial would fail the same way), so no more trials "

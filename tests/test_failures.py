@@ -43,16 +43,35 @@ def counting(returns):
 # -- item 1: a script bug stops fmin at the first trial that shows it --------------------
 
 SCRIPT_BUGS = [
-    pytest.param(None, InvalidLossError, r"None \(does it end without a return "
-                 r"statement\?\); return a number \(the loss\) or a dict", id="None"),  # fmt: skip
+    pytest.param(
+        None,
+        InvalidLossError,
+        r"None \(does it end without a return "
+        r"statement\?\); return a number \(the loss\) or a dict",
+        id="None",
+    ),  # fmt: skip
     pytest.param("0.5", InvalidLossError, r"str '0\.5'; return a number", id="str"),
-    pytest.param({"acc": 0.9}, InvalidResultStatusError,
-                 r"a dict with neither 'loss' nor 'status'; add 'loss'", id="dict-without-loss"),  # fmt: skip
-    pytest.param({"status": "ok"}, InvalidLossError, r"status 'ok' without a 'loss'", id="ok-no-loss"),
-    pytest.param({"loss": 1.0, "status": "success"}, InvalidResultStatusError,
-                 r"status='success'; a finished trial's status must be one of", id="status"),  # fmt: skip
-    pytest.param({"loss": None}, InvalidLossError, r"loss=None, which is NoneType, not a number",
-                 id="loss-None"),  # fmt: skip
+    pytest.param(
+        {"acc": 0.9},
+        InvalidResultStatusError,
+        r"a dict with neither 'loss' nor 'status'; add 'loss'",
+        id="dict-without-loss",
+    ),  # fmt: skip
+    pytest.param(
+        {"status": "ok"}, InvalidLossError, r"status 'ok' without a 'loss'", id="ok-no-loss"
+    ),
+    pytest.param(
+        {"loss": 1.0, "status": "success"},
+        InvalidResultStatusError,
+        r"status='success'; a finished trial's status must be one of",
+        id="status",
+    ),  # fmt: skip
+    pytest.param(
+        {"loss": None},
+        InvalidLossError,
+        r"loss=None, which is NoneType, not a number",
+        id="loss-None",
+    ),  # fmt: skip
 ]
 
 
@@ -63,7 +82,9 @@ def test_a_result_that_can_never_be_a_loss_stops_fmin_after_one_trial(
 ):
     objective = counting(lambda x: returned)
     trials = Trials()
-    with pytest.raises(error, match=r"^fmin stopped at trial 0: the objective returned " + message) as e:
+    with pytest.raises(
+        error, match=r"^fmin stopped at trial 0: the objective returned " + message
+    ) as e:
         run(objective, trials=trials, catch_eval_exceptions=catch)
     assert "bug in the objective, not a bad configuration" in str(e.value)
     assert len(objective.calls) == 1, "the budget is not burnt"

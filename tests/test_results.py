@@ -76,7 +76,9 @@ SCRIPT_BUGS = [
     pytest.param(object(), "InvalidLossError", id="an-object"),
     pytest.param({}, "InvalidResultStatusError", id="no-loss-no-status"),
     pytest.param({"accuracy": 0.9}, "InvalidResultStatusError", id="a-dict-of-its-own"),
-    pytest.param({"loss": 1.0, "status": "success"}, "InvalidResultStatusError", id="unknown-status"),
+    pytest.param(
+        {"loss": 1.0, "status": "success"}, "InvalidResultStatusError", id="unknown-status"
+    ),
     pytest.param({"status": "ok"}, "InvalidLossError", id="ok-without-loss"),
     pytest.param({"loss": None, "status": "ok"}, "InvalidLossError", id="loss-None"),
     pytest.param({"loss": "0.5"}, "InvalidLossError", id="loss-a-string"),

@@ -155,9 +155,7 @@ class BackendConformance(SeveralObjectivesConformance):
         else:
             raise AssertionError("fmin should raise AllTrialsFailedError")
 
-    def test_a_result_that_can_never_be_a_loss_stops_fmin_at_the_first_one_seen(
-        self, make_trials
-    ):
+    def test_a_result_that_can_never_be_a_loss_stops_fmin_at_the_first_one_seen(self, make_trials):
         # a worker cannot stop fmin: fmin stops when it reads the result; trials that
         # were running then may finish, queued ones are cancelled
         trials = make_trials("conf-script-bug")
