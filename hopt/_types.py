@@ -54,12 +54,15 @@ class RecordedError(TypedDict, total=False):
 
     Keys: ``type``, the exception class's name (``ValueError``) or one of hopt's
     own (``InvalidLossError``, ``WorkerLostError``...); ``message``; ``traceback``,
-    present when an exception was raised.
+    present when an exception was raised; ``fatal``, True on a result that can
+    never be a loss whatever the configuration (a bug in the objective: fmin stops
+    at it; see ``hopt.results``).
     """
 
     type: str
     message: str
     traceback: str
+    fatal: bool
 
 
 class TrialResult(TypedDict, total=False):

@@ -13,26 +13,22 @@ rules; a driver does the rest of each pass:
 from __future__ import annotations
 
 import collections
-import logging
 from typing import TYPE_CHECKING, Any
 
 from ._types import (
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
-    STATUS_FAIL,
     STATUS_OK,
     STATUS_PRUNED,
     TrialDoc,
 )
-from .results import exception_result
+from .results import exception_result, fatal_error, is_fatal
 from .trials.ctrl import Ctrl
 from .trials.documents import spec_from_misc, to_python
 
 if TYPE_CHECKING:
     from .fmin import FMinIter
-
-logger = logging.getLogger("hopt")
 
 
 class SerialDriver:
@@ -87,17 +83,22 @@ class SerialDriver:
         try:
             result = self.runner.domain.evaluate(spec_from_misc(doc["misc"]), ctrl)
         except Exception as exc:
-            self._finish(doc, exception_result(exc))
-            if not self.runner.catch_eval_exceptions:
+            caught = self.runner.catch_eval_exceptions
+            self._finish(doc, exception_result(exc), quiet=not caught)
+            if not caught:
                 raise
-            logger.warning("trial %s failed: %s: %s", doc["tid"], type(exc).__name__, exc)
             return
-        except BaseException as exc:  # KeyboardInterrupt: record it, then stop
-            self._finish(doc, exception_result(exc))
+        except BaseException as exc:
+            # Ctrl-C (or sys.exit) stopped the run, not the trial: it is recorded as
+            # cancelled, its point queued again for the next fmin, and the run stops
+            trials.interrupt_trial(doc, f"interrupted by {type(exc).__name__}")
             raise
-        self._finish(doc, result)
+        fatal = is_fatal(result)
+        self._finish(doc, result, quiet=fatal)
+        if fatal:  # a result that can never be a loss: a bug in the objective
+            raise fatal_error(doc["result"], doc["tid"])
 
-    def _finish(self, doc: TrialDoc, result: dict) -> None:
+    def _finish(self, doc: TrialDoc, result: dict, quiet: bool = False) -> None:
         result = to_python(result)
         self.runner.trials.finish_trial(doc, result)
         self._evaluated_since_report += 1
@@ -105,6 +106,7 @@ class SerialDriver:
             self.runner.note_result(result)
         elif result.get("status") == STATUS_PRUNED:
             self._pruned += 1
+        self.runner.failures.note(doc, quiet=quiet)
 
     def take_unevaluated(self) -> list:
         """Empty the queue; the tids it held."""
@@ -117,7 +119,8 @@ class SerialDriver:
         return done
 
     def status_parts(self) -> list[str]:
-        return [f"pruned: {self._pruned}"] if self._pruned else []
+        parts = self.runner.failures.parts()
+        return [*parts, f"pruned: {self._pruned}"] if self._pruned else parts
 
 
 class AsyncDriver:
@@ -137,7 +140,21 @@ class AsyncDriver:
         trials.wait_for_progress(self.runner.poll_interval_secs)
         trials.refresh()  # the counts below read this copy, not the backend
         self.runner.update_best_from_trials()
+        self._watch_failures()
         return trials.count_by_state_synced((JOB_STATE_NEW, JOB_STATE_RUNNING)) == 0
+
+    def _watch_failures(self) -> None:
+        """Show the trials that failed since the last pass; stop at a script bug.
+
+        A worker cannot stop fmin, so fmin stops when it first reads such a result
+        (a result stored before this run started is not this run's bug).
+        """
+        failures = self.runner.failures
+        for doc in failures.finished(self.runner.trials.trials):
+            fatal = is_fatal(doc["result"])
+            failures.note(doc, quiet=fatal)
+            if fatal:
+                raise fatal_error(doc["result"], doc["tid"])
 
     def take_unevaluated(self) -> list:
         return []  # the backend cancels what it queued (detach_fmin)
@@ -154,10 +171,8 @@ class AsyncDriver:
         else:
             queued, running = in_flight
             parts = [f"queued: {queued}", f"running: {running}"]
-        statuses = [r.get("status") for r in trials.results]
-        failed = statuses.count(STATUS_FAIL)
-        pruned = statuses.count(STATUS_PRUNED)
-        parts.append(f"failed: {failed}")
+        pruned = [r.get("status") for r in trials.results].count(STATUS_PRUNED)
+        parts += self.runner.failures.parts()
         return [*parts, f"pruned: {pruned}"] if pruned else parts
 
 

@@ -39,8 +39,9 @@ from .exceptions import (
     InvalidAnnotatedParameterError,
     InvalidArgumentError,
 )
+from .failures import FailureWatch
 from .points import checked_points, generate_trials_to_calculate, insert_points
-from .progress import progress_factory
+from .progress import no_progress_callback, progress_factory, tqdm_progress_callback
 from .space.nodes import Apply
 from .trials import Trials
 from .trials.persistence import load, save_atomically
@@ -139,6 +140,10 @@ class FMinIter:
         self.early_stop_args: list = []
         self.trials_save_file = trials_save_file
         self.progress = progress_factory(show_progressbar, verbose)
+        #: failed trials, shown in the bar's postfix and (rate-limited) logged
+        self.failures = FailureWatch(
+            trials.trials, bar_shown=self.progress is not no_progress_callback
+        )
         self.start_time = time.monotonic()
         self.best_loss = math.inf
         #: with several objectives: the feasible loss vectors no other one dominates
@@ -295,8 +300,11 @@ class FMinIter:
         self._counted_done = trials.count_by_state_synced(JOB_STATE_DONE)
         self.update_best_from_trials()
         total = None if self.max_evals >= sys.maxsize else max(self.max_evals, len(trials))
-        # by keyword, as Hyperopt calls a show_progressbar callable
-        with self.progress(initial=self._counted_done, total=total) as bar:
+        # by keyword, as Hyperopt calls a show_progressbar callable; hopt's own bar
+        # starts with a resumed run's best loss and failures (not "best loss: ?")
+        first = {"postfix": self._postfix_text()} if self.progress is tqdm_progress_callback else {}
+        with self.progress(initial=self._counted_done, total=total, **first) as bar:
+            self._show_postfix(bar, refresh=True)  # a callable of the user's, too
             try:
                 while not self._should_stop():
                     queue_len = self.driver.queue_len()
@@ -316,6 +324,7 @@ class FMinIter:
             finally:
                 self._cancel_unevaluated()
                 self._maybe_save(force=True)
+                self.failures.close()
         if self.stop_reason:
             logger.info("fmin stopped: %s", self.stop_reason)
 
@@ -324,19 +333,27 @@ class FMinIter:
         progressed = done > self._counted_done
         if progressed or self.asynchronous:
             # the text first: a bar of Hyperopt's protocol shows its postfix on update()
-            parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
-            if len(self.front):
-                parts = [f"front: {len(self.front)} trials"]
-            parts += self.driver.status_parts()  # workers: what they are doing
-            if parts:
-                text = ", ".join(parts)
-                if hasattr(bar, "set_postfix_str"):
-                    bar.set_postfix_str(text, refresh=not progressed)  # update() redraws
-                else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
-                    bar.postfix = text
+            self._show_postfix(bar, refresh=not progressed)  # update() redraws
         if progressed:
             bar.update(done - self._counted_done)
             self._counted_done = done
+
+    def _postfix_text(self) -> str:
+        """The bar's text: the best loss (or the front's size), then the driver's parts."""
+        parts = [f"best loss: {self.best_loss:.6g}"] if math.isfinite(self.best_loss) else []
+        if len(self.front):
+            parts = [f"front: {len(self.front)} trials"]
+        parts += self.driver.status_parts()  # failures; workers: what they are doing
+        return ", ".join(parts)
+
+    def _show_postfix(self, bar: Any, refresh: bool) -> None:
+        text = self._postfix_text()
+        if not text:
+            return
+        if hasattr(bar, "set_postfix_str"):
+            bar.set_postfix_str(text, refresh=refresh)
+        else:  # Hyperopt's progress protocol: update(n) and a postfix attribute
+            bar.postfix = text
 
     def _early_stop(self) -> bool:
         if self.early_stop_fn is None or self._counted_done == 0:

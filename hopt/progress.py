@@ -24,12 +24,14 @@ def no_progress_callback(initial: int, total: int) -> Iterator[_NoProgress]:
 
 
 @contextlib.contextmanager
-def tqdm_progress_callback(initial: int, total: int) -> Iterator[Any]:
+def tqdm_progress_callback(initial: int, total: int, postfix: str | None = None) -> Iterator[Any]:
+    """A tqdm bar on stderr; ``postfix`` is its first text (fmin gives a resumed run's
+    best loss, so the bar never shows ``best loss: ?`` when the trials have one)."""
     from tqdm.auto import tqdm
 
     bar = tqdm(
         total=total, initial=initial, unit="trial", file=sys.stderr, dynamic_ncols=True,
-        postfix="best loss: ?",
+        postfix=postfix or "best loss: ?",
     )  # fmt: skip
     try:
         yield bar

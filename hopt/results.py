@@ -1,13 +1,35 @@
 """Turn whatever an objective returned into a valid result document.
 
 A bad return value (NaN or infinite loss, no loss, unknown status, ``None``)
-never crashes the search: it becomes a failed result whose ``error`` says what
-was wrong and what to return instead.
+becomes a failed result whose ``error`` says what was wrong and what to return
+instead; nothing is lost.
+
+Script bugs and bad configurations
+----------------------------------
+A bad result is one of two kinds, and fmin treats them differently:
+
+* **a bug in the script**: the *kind* of value can never be a loss, whatever
+  the configuration, so every trial would fail the same way.  The objective
+  returned something that is not a number, a list of numbers or a dict
+  (``None``, a string); a dict with neither ``loss`` nor ``status``, with an
+  unknown ``status``, or with ``status`` ``"ok"`` and no ``loss``; or a
+  ``loss`` that is neither a number nor a list (``None``, a string, a dict).
+  The failed result's error has ``"fatal": True``, and fmin stops at the first
+  one it sees (raising ``InvalidLossError`` or ``InvalidResultStatusError``,
+  see :func:`fatal_error`), whatever ``catch_eval_exceptions`` says: that flag
+  is about exceptions the objective raises.
+* **a bad configuration**: the value has the right kind but not a usable
+  value for this point: a NaN or infinite loss, a list of losses that is
+  ragged, nested, empty or of another length than the search's, constraints
+  that are not finite numbers or of another count.  The trial is recorded as
+  failed and the search goes on, as for an exception the objective raised
+  with ``catch_eval_exceptions=True``.
 
 Recorded errors
 ---------------
 A failed trial that hopt recorded has ``result["error"] = {"type", "message"}``
-(plus ``"traceback"`` when an exception was raised) and, as in Hyperopt,
+(plus ``"traceback"`` when an exception was raised, and ``"fatal": True`` on a
+script bug, see above) and, as in Hyperopt,
 ``misc["error"] = (type, message)``.  ``type`` is the name of an exception class:
 
 * when the objective raised, the name of that exception's class, as Python
@@ -25,7 +47,9 @@ A failed trial that hopt recorded has ``result["error"] = {"type", "message"}``
                             or another number of them than the search has
 ``InvalidResultStatusError``  neither ``loss`` nor ``status``, or an unknown status
 ``ResultNotStorableError``  the backend cannot store the result or its attachments
-``TrialCancelledError``     fmin stopped before the trial ran or finished (state CANCEL)
+``TrialCancelledError``     fmin stopped before the trial ran or finished (state CANCEL):
+                            a stopping rule, or Ctrl-C (``KeyboardInterrupt``) in the
+                            objective, after which the point is queued again
 ``WorkerLostError``         MongoTrials, FileTrials: every worker that took it stopped
                             renewing its lease, ``max_attempts`` times; SparkTrials: the
                             slot task running it died 3 times
@@ -48,6 +72,7 @@ from typing import Any
 import numpy as np
 
 from ._types import FINAL_STATUSES, STATUS_FAIL, STATUS_OK, STATUS_PRUNED
+from .exceptions import HoptError, InvalidLossError, InvalidResultStatusError
 
 #: ``error["type"]`` of the failures hopt finds itself (see the module docstring)
 INVALID_LOSS_ERROR = "InvalidLossError"
@@ -60,13 +85,45 @@ SPARK_JOB_ERROR = "SparkJobError"
 TRIAL_TIMEOUT_ERROR = "TrialTimeoutError"
 
 
-def failed_result(error_type: str, message: str, extra: dict | None = None, tb: str | None = None):
+def failed_result(
+    error_type: str,
+    message: str,
+    extra: dict | None = None,
+    tb: str | None = None,
+    *,
+    fatal: bool = False,
+):
+    """A failed result recording ``error_type`` and ``message`` (over ``extra``'s keys);
+    ``fatal`` marks a script bug, at which fmin stops (see the module docstring)."""
     result: dict[str, Any] = dict(extra or {})
     result["status"] = STATUS_FAIL
     result["error"] = {"type": error_type, "message": message}
     if tb is not None:
         result["error"]["traceback"] = tb
+    if fatal:
+        result["error"]["fatal"] = True
     return result
+
+
+def is_fatal(result: Mapping[str, Any]) -> bool:
+    """Whether ``result`` records a script bug (a result that can never be a loss)."""
+    error = recorded_error(result)
+    return result.get("status") == STATUS_FAIL and error is not None and error.get("fatal") is True
+
+
+def fatal_error(result: Mapping[str, Any], tid: Any) -> HoptError:
+    """The error fmin raises when trial ``tid`` recorded the script bug ``result``."""
+    error = recorded_error(result) or {"type": INVALID_LOSS_ERROR, "message": "no loss"}
+    cls = (
+        InvalidResultStatusError
+        if error["type"] == INVALID_RESULT_STATUS_ERROR
+        else InvalidLossError
+    )
+    return cls(
+        f"fmin stopped at trial {tid}: the {error['message']} That is a bug in the objective, "
+        "not a bad configuration (every trial would fail the same way), so no more trials "
+        "were run; the trial is recorded as failed."
+    )
 
 
 def recorded_error(result: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -118,8 +175,9 @@ def normalize_result(returned: Any) -> dict[str, Any]:
     else:
         return failed_result(
             INVALID_LOSS_ERROR,
-            f"objective returned {type(returned).__name__} {returned!r:.80}; "
+            f"objective returned {_describe(returned)}; "
             "return a number (the loss) or a dict with 'loss' and 'status'.",
+            fatal=True,
         )
     status = result.get("status")
     if status is None:
@@ -129,6 +187,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
                 "objective returned a dict with neither 'loss' nor 'status'; "
                 "add 'loss' (and 'status': 'ok'), or 'status': 'fail'.",
                 result,
+                fatal=True,
             )
         status = result["status"] = STATUS_OK
     if status not in ACCEPTED_STATUSES:
@@ -137,6 +196,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
             f"objective returned status={status!r}; a finished trial's status must be "
             f"one of {list(ACCEPTED_STATUSES)}.",
             {k: v for k, v in result.items() if k != "status"},
+            fatal=True,
         )
     if status == STATUS_FAIL or (status == STATUS_PRUNED and result.get("loss") is None):
         return result
@@ -145,6 +205,7 @@ def normalize_result(returned: Any) -> dict[str, Any]:
             INVALID_LOSS_ERROR,
             "objective returned status 'ok' without a 'loss'; add the loss to the dict.",
             result,
+            fatal=True,
         )
     loss, problem = _as_losses(result["loss"], "loss")
     if problem is not None:
@@ -154,6 +215,9 @@ def normalize_result(returned: Any) -> dict[str, Any]:
             "finite number, or a flat list of finite numbers for several objectives "
             "(return status 'fail' for a run that did not work).",
             result,
+            # a NaN or a badly shaped list is this configuration's; a loss of a kind that
+            # is never a number (None, a string, a dict) is the script's
+            fatal=not _could_be_a_loss(result["loss"]),
         )
     result["loss"] = loss
     if "constraints" in result and status == STATUS_OK:
@@ -169,6 +233,17 @@ def normalize_result(returned: Any) -> dict[str, Any]:
         result["constraints"] = constraints
         result["feasible"] = all(c <= 0.0 for c in constraints)
     return result
+
+
+def _could_be_a_loss(value: Any) -> bool:
+    """Whether ``value`` has a kind a loss can have (a number, a list or array of them)."""
+    return _as_loss(value) is not None or isinstance(value, (list, tuple, np.ndarray))
+
+
+def _describe(returned: Any) -> str:
+    if returned is None:
+        return "None (does it end without a return statement?)"
+    return f"{type(returned).__name__} {returned!r:.80}"
 
 
 def _as_losses(value: Any, name: str, always_list: bool = False) -> tuple[Any, str | None]:

@@ -235,8 +235,8 @@ FAILED_RESULTS = [
     pytest.param(
         None,
         "InvalidLossError",
-        r"returned NoneType None; return a number \(the loss\) or a dict with 'loss' and "
-        r"'status'",
+        r"returned None \(does it end without a return statement\?\); return a number "
+        r"\(the loss\) or a dict with 'loss' and 'status'",
         id="none",
     ),
     pytest.param(

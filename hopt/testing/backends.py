@@ -16,6 +16,7 @@ The objectives live in this installed module, so remote workers can import them.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -34,7 +35,7 @@ from .._types import (
     TrialDoc,
     TrialMisc,
 )
-from ..exceptions import AllTrialsFailedError
+from ..exceptions import AllTrialsFailedError, InvalidLossError
 from ..fmin import fmin
 from .reporting import AboveOthersBest, reports_then_waits_to_be_stopped, reports_until_pruned
 from .several_objectives import SeveralObjectivesConformance, run_search
@@ -69,6 +70,13 @@ def with_its_own_error_field(x: float) -> dict:
     if x < 0:
         return {"status": STATUS_FAIL, "error": "x is negative"}
     return {"loss": x, "status": STATUS_OK, "error": 0.12, "scale": np.array(2.0)}
+
+
+def returns_nothing_below_zero(x: float) -> float | None:
+    """``x``, or ``None`` when x < 0 (a missing ``return``: a bug in the script)."""
+    if x < 0:
+        return None
+    return x
 
 
 def sleeps_half_a_second(x: float) -> float:
@@ -146,6 +154,35 @@ class BackendConformance(SeveralObjectivesConformance):
             assert "below zero" in str(exc)
         else:
             raise AssertionError("fmin should raise AllTrialsFailedError")
+
+    def test_a_result_that_can_never_be_a_loss_stops_fmin_at_the_first_one_seen(self, make_trials):
+        # a worker cannot stop fmin: fmin stops when it reads the result; trials that
+        # were running then may finish, queued ones are cancelled
+        trials = make_trials("conf-script-bug")
+        with pytest.raises(InvalidLossError) as raised:
+            fmin(returns_nothing_below_zero, SPACE, algo=rand.suggest, max_evals=40,
+                 trials=trials, rstate=0, show_progressbar=False, catch_eval_exceptions=True,
+                 points_to_evaluate=[{"x": 1.0}, {"x": -1.0}])  # fmt: skip
+        message = str(raised.value)
+        match = re.match(r"fmin stopped at trial (\d+): the objective returned None \(does it "
+                         r"end without a return statement\?\); return a number", message)  # fmt: skip
+        assert match, message
+        trials.refresh()
+        done = {t["tid"]: t for t in trials.trials if t["state"] == JOB_STATE_DONE}
+        assert len(done) < 40, "fmin stopped long before max_evals"
+        bug = done[int(match.group(1))]  # recorded, nothing lost
+        assert bug["misc"]["vals"]["x"][0] < 0
+        assert bug["result"]["error"]["type"] == "InvalidLossError"
+        assert bug["result"]["error"]["fatal"] is True
+
+    def test_failed_trials_are_logged_while_the_run_goes_on(self, make_trials, caplog):
+        with caplog.at_level("WARNING", logger="hopt"):
+            trials, _ = _run(make_trials, "conf-fail-log", fails_below_zero, 6,
+                             catch_eval_exceptions=True,
+                             points_to_evaluate=[{"x": -1.0}, {"x": 1.0}])  # fmt: skip
+        lines = [r.getMessage() for r in caplog.records if r.name == "hopt"]
+        failed = [line for line in lines if "ValueError: x=-1.0 is below zero" in line]
+        assert failed and failed[0].startswith("trial "), lines
 
     def test_a_second_fmin_on_the_same_trials_resumes(self, make_trials):
         trials = make_trials("conf-resume")

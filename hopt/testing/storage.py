@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from .._types import (
+    JOB_STATE_CANCEL,
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
@@ -187,6 +188,22 @@ class RunInProcessConformance:
         assert [(r["step"], r["value"]) for r in read["reports"]] == [(1, 0.9), (2, 0.5)]
         assert read["state"] == JOB_STATE_DONE
         assert read["book_time"] <= read["end_time"]
+
+    def test_an_interrupted_trial_is_cancelled_and_its_point_queued_again(self, make_store):
+        trials = make_store()
+        (trial,) = stored(trials, new_docs(trials, [0.25]))
+        trials.start_trial(trial)
+        tid = trials.interrupt_trial(trial, "interrupted by KeyboardInterrupt")
+        trials.refresh()
+        (again,) = trials.trials  # the cancelled trial is not among the valid ones
+        assert again["tid"] == tid != trial["tid"] and again["state"] == JOB_STATE_NEW
+        assert again["misc"]["vals"] == {"x": [0.25]} and again["misc"]["idxs"] == {"x": [tid]}
+        assert again["misc"]["from_tid"] == trial["tid"]
+        assert trials.count_by_state_unsynced(JOB_STATE_CANCEL) == 1
+        assert trials.count_by_state_unsynced(JOB_STATE_DONE) == 0
+        assert trial["state"] == JOB_STATE_CANCEL and trial["end_time"] >= trial["book_time"]
+        assert trial["result"]["error"]["type"] == "TrialCancelledError"
+        assert trial["result"]["error"]["message"].startswith("interrupted by KeyboardInterrupt")
 
     def test_a_stop_request_reaches_the_running_trial(self, make_store):
         trials = make_store()

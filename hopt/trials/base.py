@@ -25,10 +25,12 @@ import numpy as np
 
 from .. import objectives
 from .._types import (
+    JOB_STATE_CANCEL,
     JOB_STATE_DONE,
     JOB_STATE_NEW,
     JOB_STATE_RUNNING,
     JOB_VALID_STATES,
+    STATUS_NEW,
     STATUS_OK,
     TrialDoc,
     TrialMisc,
@@ -36,11 +38,12 @@ from .._types import (
 )
 from .._utils import utcnow, worker_name
 from ..exceptions import AllTrialsFailedError, InvalidArgumentError
-from ..results import recorded_error
+from ..results import TRIAL_CANCELLED_ERROR, failed_result, recorded_error
 from .attachments import TrialAttachments, attachment_name
 from .contract import TrialStore, checked_report
 from .documents import (
     miscs_to_idxs_vals,
+    new_misc,
     new_trial_doc,
     to_python,
     validate_trial,
@@ -97,6 +100,33 @@ class Trials(TrialStore):
         trial["result"] = cast(TrialResult, dict(result))
         trial["state"] = JOB_STATE_DONE
         trial["refresh_time"] = trial["end_time"] = utcnow()
+
+    def interrupt_trial(self, trial: TrialDoc, reason: str) -> int:
+        """A trial running in this process was interrupted (Ctrl-C): it did not fail.
+
+        It is recorded as cancelled (``JOB_STATE_CANCEL``, error ``TrialCancelledError``
+        saying ``reason``), so it does not count toward ``max_evals``, and its point is
+        queued again as a NEW trial (``misc["from_tid"]`` names the interrupted one),
+        which the next fmin on these trials evaluates before anything new, as a queue
+        gives back the trial of a worker that stopped.  Returns the new trial's tid.
+        """
+        tid = self.new_trial_ids(1)[0]
+        misc = trial["misc"]
+        vals = {label: list(values) for label, values in misc["vals"].items()}
+        idxs = {label: [tid] if values else [] for label, values in vals.items()}
+        again = self.source_trial_docs(
+            [tid], [trial.get("spec")], [{"status": STATUS_NEW}],
+            [new_misc(tid, idxs, vals, misc.get("workdir"))], [trial],
+        )  # fmt: skip
+        message = f"{reason}; its point is queued again as trial {tid}, run first on resume"
+        result = failed_result(TRIAL_CANCELLED_ERROR, message)
+        trial["misc"]["error"] = (TRIAL_CANCELLED_ERROR, message)
+        trial["result"] = cast(TrialResult, result)
+        trial["state"] = JOB_STATE_CANCEL
+        trial["refresh_time"] = trial["end_time"] = utcnow()
+        self.insert_trial_docs(again)
+        self.refresh()
+        return tid
 
     def add_report(self, trial: TrialDoc, value: float, step: int) -> None:
         """Append ``{"step", "value", "time"}`` to the trial's ``reports``."""

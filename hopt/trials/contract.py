@@ -22,7 +22,9 @@ Consistency rules
    documents are the stored objects themselves, so an in-process evaluation shows
    in them at once.)
 4. **States move one way.**  NEW -> RUNNING -> DONE, or NEW -> CANCEL (a stopped
-   fmin withdrew it).  RUNNING -> NEW only when a worker gives the trial back
+   fmin withdrew it), or RUNNING -> CANCEL (fmin stopped while it ran: Ctrl-C in
+   an in-process objective, which queues the point again as a new trial; a
+   timeout on Spark).  RUNNING -> NEW only when a worker gives the trial back
    (stopping) or its lease expired with attempts left.  DONE and CANCEL are final.
 5. **A vanished worker's trial comes back.**  A worker holds a trial under a
    lease it renews while the objective runs.  When it stops renewing (killed,
@@ -111,6 +113,11 @@ class TrialStore(abc.ABC):
     @abc.abstractmethod
     def finish_trial(self, trial: TrialDoc, result: Mapping[str, Any]) -> None:
         """Record a running trial's result: DONE, ``end_time``, ``misc['error']``."""
+
+    @abc.abstractmethod
+    def interrupt_trial(self, trial: TrialDoc, reason: str) -> int:
+        """Record a RUNNING trial of this process as CANCEL (Ctrl-C stopped the run, not
+        the trial) and queue its point again as a NEW trial; return the new tid."""
 
     # -- what a running trial says, and hears --------------------------------------------
     @abc.abstractmethod

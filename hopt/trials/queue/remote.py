@@ -31,6 +31,10 @@ class RunsOnWorkers:
         """Refused: the worker that ran the trial records its result."""
         raise self._runs_on_workers("finish_trial")
 
+    def interrupt_trial(self, trial: TrialDoc, reason: str) -> int:
+        """Refused: a worker that stops gives its trial back to the queue itself."""
+        raise self._runs_on_workers("interrupt_trial")
+
     def add_report(self, trial: TrialDoc, value: Any, step: int) -> None:
         """Refused: the objective reports through its ``ctrl`` in the worker."""
         raise self._runs_on_workers("add_report")
