@@ -338,6 +338,8 @@ def run_task(task: dict) -> dict:
         record["error"] = traceback.format_exc()
     record["wall_s"] = time.perf_counter() - wall0
     record["cpu_s"] = time.process_time() - cpu0
+    # wall times depend on what else shared the machine: say how busy it was
+    record["load_1min"] = os.getloadavg()[0]
     return record
 
 
@@ -514,8 +516,21 @@ def header_lines(args, info: dict, load_before: str, load_after: str, wall: floa
         f"The {args.n_runs} runs behind this section took {args.run_seconds / 60:.1f} min "
         f"of worker wall time (about {args.run_seconds / 60 / args.workers:.1f} min on "
         f"{args.workers} workers); this invocation took {wall / 60:.1f} min, reusing "
-        "cached runs.",
+        f"cached runs. {run_load_text(args.run_loads, args.n_runs)}",
     ]
+
+
+def run_load_text(loads: list[float], n_runs: int) -> str:
+    """How busy the machine was while the runs behind a section ran (they may be
+    cached from earlier invocations, so the load at this one's start says little)."""
+    if not loads:
+        return "The runs did not record the load average (made before it was recorded)."
+    lo, mid, hi = np.percentile(loads, [0, 50, 100])
+    some = "" if len(loads) == n_runs else f" ({len(loads)} of the {n_runs} runs recorded it)"
+    return (
+        f"1-minute load average at the end of each run: median {mid:.1f}, "
+        f"{lo:.1f} to {hi:.1f}{some}."
+    )
 
 
 def problem_lines(names: list[str]) -> list[str]:
@@ -987,6 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
     index = index_records(records)
     args.n_runs = len(records)
     args.run_seconds = sum(r["wall_s"] for r in records)
+    args.run_loads = [r["load_1min"] for r in records if "load_1min" in r]
     for mode in modes:
         print_console(index, args, mode)
     if args.discrete:
