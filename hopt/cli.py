@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -114,13 +115,41 @@ def _dashboard(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
             flush=True,
         )
     print("hopt dashboard: Ctrl-C stops it.", flush=True)
+    restore = _stop_on_signals()
     try:
         server.serve_forever(poll_interval=0.5)
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        restore()
     return 0
+
+
+def _stop_on_signals():
+    """Make SIGINT and SIGTERM stop the server; returns what puts the old handlers back.
+
+    Set explicitly because a process started in the background by a shell without job
+    control (``hopt dashboard ... &`` in a script, CI) inherits SIGINT as ignored, and
+    Python then never raises KeyboardInterrupt: Ctrl-C or ``kill -INT`` would do
+    nothing.  SIGTERM is what service managers and ``docker stop`` send.
+    """
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, stop)
+        except ValueError:  # not the main thread (main() called from a thread): leave them
+            break
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 def _report(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

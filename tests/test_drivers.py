@@ -134,8 +134,10 @@ CHILD = textwrap.dedent(
 def test_a_real_ctrl_c_saves_the_run_and_the_next_run_finishes_it(tmp_path):
     path, marks = str(tmp_path / "trials.pkl"), tmp_path / "marks"
     marks.mkdir()
+    # as in a terminal: a background job of a script (CI) would inherit SIGINT ignored
     child = subprocess.Popen([sys.executable, "-c", CHILD, path, str(marks)],
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while not (marks / "waiting").exists() and time.monotonic() < deadline:

@@ -90,13 +90,28 @@ def test_the_dashboard_title_never_shows_a_mongodb_password():
     assert cli._title("/tmp/a/run.pkl", "k") == "run.pkl (exp_key k)"
 
 
-def test_hopt_dashboard_serves_until_interrupted(tmp_path):
-    """The real command in a process: prints its URL, answers, stops on Ctrl-C (status 0)."""
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    "stop, started",
+    [
+        (signal.SIGINT, None),
+        # a shell script's background job (`hopt dashboard ... &`) starts with SIGINT ignored
+        (signal.SIGINT, _ignore_sigint),
+        (signal.SIGTERM, None),  # what service managers and `docker stop` send
+    ],
+    ids=["ctrl-c", "ctrl-c-in-a-background-job", "sigterm"],
+)
+def test_hopt_dashboard_serves_until_interrupted(tmp_path, stop, started):
+    """The real command in a process: prints its URL, answers, stops on Ctrl-C or
+    SIGTERM (status 0), also when it was started with SIGINT ignored."""
     run_search(tmp_path / "run.pkl", 3)
     process = subprocess.Popen(
         [sys.executable, "-m", "hopt", "dashboard", str(tmp_path / "run.pkl"), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        env=dict(os.environ, PYTHONPATH=str(REPO)), preexec_fn=started,
     )  # fmt: skip
     try:
         line = process.stdout.readline()
@@ -104,8 +119,13 @@ def test_hopt_dashboard_serves_until_interrupted(tmp_path):
         assert match, line + process.stderr.read()
         assert fetch(match.group(1) + "api/state")[0] == 200
     finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        process.send_signal(stop)
+        try:
+            out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+            pytest.fail(f"the dashboard did not stop on signal {stop!r}: {err}")
     assert process.returncode == 0, err
 
 
