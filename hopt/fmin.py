@@ -485,7 +485,10 @@ def fmin(
     except BaseException as exc:
         # Ctrl-C or an error: the backend cancels what this run queued, saying why
         reason = runner.stop_reason if runner is not None else None
-        trials.detach_fmin(reason or f"fmin stopped by {type(exc).__name__}")
+        trials.detach_fmin(
+            reason or f"fmin stopped by {type(exc).__name__}",
+            interrupted=isinstance(exc, KeyboardInterrupt),
+        )
         raise
     trials.detach_fmin(runner.stop_reason)
     trials.refresh()

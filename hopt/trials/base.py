@@ -111,6 +111,21 @@ class Trials(TrialStore):
         gives back the trial of a worker that stopped.  Returns the new trial's tid.
         """
         tid = self.new_trial_ids(1)[0]
+        message = f"{reason}; its point is queued again as trial {tid}, run first on resume"
+        result = failed_result(TRIAL_CANCELLED_ERROR, message)
+        trial["misc"]["error"] = (TRIAL_CANCELLED_ERROR, message)
+        trial["result"] = cast(TrialResult, result)
+        trial["state"] = JOB_STATE_CANCEL
+        trial["refresh_time"] = trial["end_time"] = utcnow()
+        self.queue_point_again(trial, tid)
+        return tid
+
+    def queue_point_again(self, trial: TrialDoc, tid: int | None = None) -> int:
+        """Queue ``trial``'s point again as a NEW trial (``misc["from_tid"]`` names it),
+        which the next fmin on these trials evaluates before anything new; returns its
+        tid (``tid``, or a fresh one).  For a trial that was stopped, not failed."""
+        if tid is None:
+            tid = self.new_trial_ids(1)[0]
         misc = trial["misc"]
         vals = {label: list(values) for label, values in misc["vals"].items()}
         idxs = {label: [tid] if values else [] for label, values in vals.items()}
@@ -118,12 +133,6 @@ class Trials(TrialStore):
             [tid], [trial.get("spec")], [{"status": STATUS_NEW}],
             [new_misc(tid, idxs, vals, misc.get("workdir"))], [trial],
         )  # fmt: skip
-        message = f"{reason}; its point is queued again as trial {tid}, run first on resume"
-        result = failed_result(TRIAL_CANCELLED_ERROR, message)
-        trial["misc"]["error"] = (TRIAL_CANCELLED_ERROR, message)
-        trial["result"] = cast(TrialResult, result)
-        trial["state"] = JOB_STATE_CANCEL
-        trial["refresh_time"] = trial["end_time"] = utcnow()
         self.insert_trial_docs(again)
         self.refresh()
         return tid

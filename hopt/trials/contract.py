@@ -141,8 +141,16 @@ class TrialStore(abc.ABC):
     def attach_fmin(self, domain: Domain, settings: Mapping[str, Any]) -> None:  # noqa: B027
         """Called by fmin before its loop (publish the objective, start workers)."""
 
-    def detach_fmin(self, stop_reason: str | None = None) -> None:  # noqa: B027
-        """Called by fmin after its loop, also on an error (cancel, stop workers)."""
+    def detach_fmin(  # noqa: B027
+        self, stop_reason: str | None = None, *, interrupted: bool = False
+    ) -> None:
+        """Called by fmin after its loop, also on an error (cancel, stop workers).
+
+        ``interrupted``: Ctrl-C (KeyboardInterrupt) stopped fmin.  A trial a backend
+        then cancels while its objective runs did not fail: it is recorded as
+        cancelled and its point queued again, so a resumed run evaluates it first
+        (as ``interrupt_trial`` does for a trial run in this process).
+        """
 
     def idle_slots(self) -> int:
         """Trials the backend could start at once beyond those queued."""

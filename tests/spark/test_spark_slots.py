@@ -13,7 +13,7 @@ import time
 import pytest
 
 import hopt
-from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, STATUS_OK, fmin, hp, rand
+from hopt import JOB_STATE_CANCEL, JOB_STATE_DONE, JOB_STATE_NEW, STATUS_OK, fmin, hp, rand
 from hopt.exceptions import AllTrialsFailedError
 from hopt.testing.reporting import reports_until_stopped
 from hopt.testing.waits import fmin_in_thread, running_trial, wait_for
@@ -148,6 +148,7 @@ def test_fmin_timeout_cancels_running_trials_and_leaves_no_job(spark):
     fmin(slow, SPACE, algo=rand.suggest, max_evals=4, timeout=3, trials=trials, rstate=1,
          show_progressbar=False, return_argmin=False)  # fmt: skip
     assert time.monotonic() - started < 45, "fmin waited for the trials it cancelled"
+    # a timeout is no interrupt: nothing is queued again
     assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
     assert_no_active_jobs(spark)
 
@@ -191,14 +192,15 @@ def test_forced_slot_mode_that_cannot_reach_the_driver_stops_saying_why(spark, m
              show_progressbar=False)  # fmt: skip
 
 
-def test_ctrl_c_stops_every_slot_and_leaves_no_job(spark):
+@pytest.mark.parametrize("mode", ["slots", "jobs"])
+def test_ctrl_c_stops_every_slot_and_leaves_no_job(spark, mode):
     import _thread
 
     def slow(params):
         time.sleep(60)
         return 0.0
 
-    trials = SparkTrials(parallelism=2, spark_session=spark)
+    trials = SparkTrials(parallelism=2, spark_session=spark, mode=mode)
     interrupt = threading.Timer(4, _thread.interrupt_main)  # what Ctrl-C does to fmin
     started = time.monotonic()
     interrupt.start()
@@ -209,8 +211,26 @@ def test_ctrl_c_stops_every_slot_and_leaves_no_job(spark):
     finally:
         interrupt.cancel()
     assert time.monotonic() - started < 45, "fmin waited for the trials it cancelled"
-    assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
     assert_no_active_jobs(spark)
+    # the trials whose objective was running did not fail: cancelled, each point queued again
+    docs = trials._dynamic_trials
+    again = [t for t in docs if t["state"] == JOB_STATE_NEW]
+    assert again, "no running trial's point was queued again"
+    assert {t["state"] for t in docs} == {JOB_STATE_CANCEL, JOB_STATE_NEW}
+    by_tid = {t["tid"]: t for t in docs}
+    for copy in again:
+        original = by_tid[copy["misc"]["from_tid"]]
+        assert original["state"] == JOB_STATE_CANCEL
+        assert original["result"]["error"]["type"] == "TrialCancelledError"
+        assert copy["misc"]["vals"] == original["misc"]["vals"]
+
+    # a resumed run evaluates those points first, then new ones, up to max_evals
+    fmin(lambda p: p["x"] ** 2, SPACE, algo=rand.suggest, max_evals=4, trials=trials, rstate=2,
+         show_progressbar=False)  # fmt: skip
+    done = [t for t in trials.trials if t["state"] == JOB_STATE_DONE]
+    assert len(done) == 4
+    resumed = {t["tid"] for t in again}
+    assert resumed <= {t["tid"] for t in done}, "a queued-again point was not evaluated"
 
 
 class PruneAboveFive:

@@ -205,7 +205,8 @@ class FileTrials(RunsOnWorkers, Trials):
             )
             self._workers.start()
 
-    def detach_fmin(self, stop_reason: str | None = None) -> None:
+    def detach_fmin(self, stop_reason: str | None = None, *, interrupted: bool = False) -> None:
+        # (a trial running on a worker goes on, or is given back to the queue by it)
         try:
             if stop_reason and self._run_tids:
                 cancelled = self.jobs.cancel_new(self._query_key, self._run_tids, stop_reason)

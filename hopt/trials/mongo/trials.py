@@ -314,7 +314,8 @@ class MongoTrials(RunsOnWorkers, Trials):
             " (signed)" if signature else "",
         )
 
-    def detach_fmin(self, stop_reason: str | None = None) -> None:
+    def detach_fmin(self, stop_reason: str | None = None, *, interrupted: bool = False) -> None:
+        # (a trial running on a worker goes on, or is given back to the queue by it)
         if stop_reason and self._run_tids:
             cancelled = self.handle.cancel_new(self._query_key, self._run_tids, stop_reason)
             if cancelled:

@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 from ..._types import (
     JOB_STATE_CANCEL,
@@ -49,6 +49,7 @@ from ..._types import (
     JOB_STATE_RUNNING,
     STATUS_FAIL,
     STATUS_OK,
+    TrialDoc,
 )
 from ..._utils import utcnow
 from ..._validate import check_loss_threshold, check_positive_number, check_timeout
@@ -263,7 +264,7 @@ class SparkTrials(Trials):
                 [doc["tid"] for doc in orphans],
             )
 
-    def detach_fmin(self, stop_reason: str | None = None) -> None:
+    def detach_fmin(self, stop_reason: str | None = None, *, interrupted: bool = False) -> None:
         run = self._run
         if run is None:
             return
@@ -271,7 +272,12 @@ class SparkTrials(Trials):
             self.fmin_cancelled_reason = stop_reason  # why, whichever side stopped the run
         reason = self.fmin_cancelled_reason or stop_reason or "fmin stopped"
         try:
+            with self._changed:
+                # their objectives were running (run.running holds trial documents)
+                started = cast(list[TrialDoc], list(run.running.values()))
             self._stop(run, reason)
+            if interrupted:
+                self._queue_interrupted_again(started)
         finally:
             self._run = None
             close_stream(run.id)
@@ -288,6 +294,21 @@ class SparkTrials(Trials):
                 self.count_successful_trials(),
                 self.count_failed_trials(),
                 self.count_cancelled_trials(),
+            )
+
+    def _queue_interrupted_again(self, started: list[TrialDoc]) -> None:
+        """Ctrl-C cancelled these running trials: they did not fail, so each point is
+        queued again and the next fmin on these trials evaluates it first."""
+        again = []
+        for doc in started:
+            if doc["state"] == JOB_STATE_CANCEL:
+                again.append((doc["tid"], self.queue_point_again(doc)))
+        if again:
+            logger.warning(
+                "SparkTrials: Ctrl-C cancelled %d running trial(s); their points are queued "
+                "again (trial -> new trial: %s) and run first when fmin resumes on these trials",
+                len(again),
+                ", ".join(f"{old} -> {new}" for old, new in again),
             )
 
     def idle_slots(self) -> int:
