@@ -68,8 +68,10 @@ def test_batch_call_returns_one_distinct_trial_per_id():
     assert len(set(xs)) == 8
 
 
-@pytest.mark.parametrize("noise", [0.0, 0.5])
-def test_a_covered_space_follows_the_model_and_repeats_the_best(noise):
+# the shares seen: 0.95 exact, 0.84 noisy; a blind draw once covered gave about 0.3, and
+# good-trial weights that shrank the group's total (giving the prior more) 0.84 and 0.79
+@pytest.mark.parametrize("noise, share", [(0.0, 0.9), (0.5, 0.8)])
+def test_a_covered_space_follows_the_model_and_repeats_the_best(noise, share):
     picks = []
     for seed in range(4):
         noisy = functools.partial(
@@ -80,7 +82,7 @@ def test_a_covered_space_follows_the_model_and_repeats_the_best(noise):
         fmin(noisy, {"a": hp.choice("a", [0, 1, 2, 3])}, algo=tpe.suggest, max_evals=60,
              trials=trials, rstate=seed, show_progressbar=False)  # fmt: skip
         picks += [t["misc"]["vals"]["a"][0] == 3 for t in trials.trials[20:]]
-    assert np.mean(picks) > 0.6  # chance is 0.25; a blind draw once covered gave about 0.3
+    assert np.mean(picks) > share  # chance is 0.25
 
 
 def test_an_unseen_candidate_wins_only_within_the_margin_of_a_better_repeat():
@@ -523,13 +525,15 @@ def test_good_trials_weigh_by_rank_the_best_most():
     history = _rows_history([0.3, 0.1, 0.2, 0.4])
     rows = np.arange(4)
     weights = suggestion.good_rank_weights(history, rows)
-    # best (row 1) 1, then rows 2, 0, 3: (3/4)^2, (2/4)^2, (1/4)^2
+    # best (row 1), then rows 2, 0, 3: in proportion to 1, (3/4)^p, (2/4)^p, (1/4)^p
     power = suggestion.GOOD_RANK_POWER
-    np.testing.assert_allclose(weights, [(2 / 4) ** power, 1.0, (3 / 4) ** power, (1 / 4) ** power])
+    shape = np.array([(2 / 4) ** power, 1.0, (3 / 4) ** power, (1 / 4) ** power])
+    np.testing.assert_allclose(weights, shape * 4 / shape.sum())
+    # the group keeps the total weight of flat weights: the prior keeps its share
+    assert weights.sum() == pytest.approx(4.0)
     # a subset is ranked within itself
-    np.testing.assert_allclose(
-        suggestion.good_rank_weights(history, np.array([0, 3])), [1.0, 0.5**power]
-    )
+    pair = suggestion.good_rank_weights(history, np.array([0, 3]))
+    np.testing.assert_allclose(pair, np.array([1.0, 0.5**power]) * 2 / (1 + 0.5**power))
     assert suggestion.good_rank_weights(history, np.array([2])).tolist() == [1.0]
 
 
