@@ -233,8 +233,10 @@ def test_stopping_the_session_while_its_job_runs_fails_the_call_and_ends_the_tas
     thread, outcome = run_in_thread(
         lambda: run_python_tasks(session, [f"{tmp_path}|0".encode()], start_then_sleep, "t")
     )
-    wait_for(lambda: Path(tmp_path, "started-0").exists(), "the task started")
-    pid = int(Path(tmp_path, "started-0").read_text())
+    marker = Path(tmp_path, "started-0")
+    # the task creates the file, then writes its pid: wait for the pid, not the file
+    wait_for(lambda: marker.exists() and marker.read_text().strip(), "the task started")
+    pid = int(marker.read_text())
 
     session.stop()
     thread.join(30)

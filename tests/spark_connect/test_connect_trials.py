@@ -87,14 +87,16 @@ def test_two_objectives_and_a_constraint_come_back_through_spark_connect(connect
 
 def test_trial_timeout_and_fmin_timeout_leave_nothing_running(connect_session, tmp_path):
     finished = tmp_path / "finished"
+    timed_out = tmp_path / "finished-past-trial-timeout"
 
     def one_hangs(params):
         if params["x"] == 2.0:
             time.sleep(20)
-            finished.touch()  # must never happen: the trial's task is cancelled
+            timed_out.touch()  # must never happen: the trial's task is cancelled
         return params["x"] ** 2
 
     trials = SparkTrials(parallelism=2, spark_session=connect_session, trial_timeout=3)
+    first_started = time.monotonic()
     fmin(one_hangs, SPACE, algo=rand.suggest, max_evals=5, trials=trials, rstate=2,
          points_to_evaluate=[{"x": 2.0}], show_progressbar=False)  # fmt: skip
     by_x = {t["misc"]["vals"]["x"][0]: t for t in trials.trials}
@@ -112,8 +114,11 @@ def test_trial_timeout_and_fmin_timeout_leave_nothing_running(connect_session, t
          show_progressbar=False, return_argmin=False)  # fmt: skip
     assert time.monotonic() - started < 45
     assert {t["state"] for t in trials._dynamic_trials} == {JOB_STATE_CANCEL}
-    time.sleep(8)  # Spark kills a cancelled task's Python worker about 3.5 s after the cancel
-    assert not finished.exists(), "a cancelled trial ran on to its end"
+    # Spark kills a cancelled task's Python worker about 3.5 s after the cancel; wait at
+    # least that, and until the hanging trial of the first run would have ended (20 s)
+    time.sleep(max(8.0, 22.0 - (time.monotonic() - first_started)))
+    assert not timed_out.exists(), "the trial past trial_timeout ran on to its end"
+    assert not finished.exists(), "a trial cancelled by fmin's timeout ran on to its end"
 
 
 def test_an_unpicklable_objective_fails_before_any_trial_runs(connect_session):

@@ -407,6 +407,12 @@ class SparkTrials(Trials):
                 if group is not None:
                     run.timed_out_groups.add(group)
                     cancel_groups.append(group)
+            # A cancel that reaches Spark before the job itself (a busy Spark Connect
+            # server registers an operation late) cancels nothing: repeat it while a
+            # timed-out batch's job is still running.
+            cancel_groups += [
+                g for g in run.timed_out_groups if g in run.batches and g not in cancel_groups
+            ]
         if overdue:
             logger.warning("SparkTrials: trial(s) %s ran past trial_timeout=%s s", overdue, limit)
         for slot in cancel_slots:  # its slot thread starts a new task for the slot
