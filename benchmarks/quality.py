@@ -677,18 +677,24 @@ def mean_evaluated(record: dict, budget: int) -> float:
     return float(np.mean(record["losses"][:budget]))
 
 
-def discrete_table(index: dict, args) -> list[str]:
-    seeds, budget, algos = range(args.seeds), max(args.budgets), args.algorithms
+def discrete_table(index: dict, args, problems=None, modes=(0,), budget=None) -> list[str]:
+    """Median over seeds of ``mean_evaluated``, per problem and algorithm; with several
+    ``modes`` (in-flight counts, 0 sequential), one value per mode joined by arrows."""
+    seeds, algos = range(args.seeds), args.algorithms
+    budget = max(args.budgets) if budget is None else budget
     out = [
         "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
         "|---|" + "---:|" * len(algos),
     ]
-    for problem in args.problems:
+    for problem in args.problems if problems is None else problems:
         cells = []
         for a in algos:
-            values = [mean_evaluated(index[k], budget) for s in seeds
-                      if (k := (0, problem, a, s)) in index]  # fmt: skip
-            cells.append(f"{np.median(values):.3f}" if values else "n/a")
+            medians = []
+            for mode in modes:
+                values = [mean_evaluated(index[k], budget) for s in seeds
+                          if (k := (mode, problem, a, s)) in index]  # fmt: skip
+                medians.append(f"{np.median(values):.3f}" if values else "n/a")
+            cells.append(" → ".join(medians))
         out.append(f"| {problem} | " + " | ".join(cells) + " |")
     return out
 
@@ -873,19 +879,8 @@ def parallel_section(args, index: dict, info: dict, loads, wall: float, errors) 
             "As in the discrete section (lower: more trials spent on good "
             "configurations); each cell: sequential → " + " → ".join(map(str, levels)) + ".",
             "",
-            "| problem | " + " | ".join(ALGORITHMS[a][2] for a in algos) + " |",
-            "|---|" + "---:|" * len(algos),
+            *discrete_table(index, args, discrete, [0, *levels], budget),
         ]
-        for problem in discrete:
-            cells = []
-            for a in algos:
-                medians = []
-                for P in [0, *levels]:
-                    values = [mean_evaluated(index[k], budget) for s in seeds
-                              if (k := (P, problem, a, s)) in index]  # fmt: skip
-                    medians.append(f"{np.median(values):.3f}" if values else "n/a")
-                cells.append(" → ".join(medians))
-            out.append(f"| {problem} | " + " | ".join(cells) + " |")
     out += error_lines(errors)
     raw = ", ".join(f"`{rel(args.results_dir)}/parallel{P}__*.json`" for P in levels)
     out += ["", f"Raw per-run loss histories: {raw}."]
